@@ -1,0 +1,213 @@
+"""The ``mypd-graph`` command: serve, migrate, load the demo, export the schema, mint tokens, plugins."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import TypeVar
+
+import click
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from mypd_graph.settings import Settings
+
+T = TypeVar("T")
+DEFAULT_SCHEMA_FILE = Path("schema.graphql")
+
+
+def _settings(ctx: click.Context) -> Settings:
+    return ctx.obj["settings"]  # type: ignore[no-any-return]
+
+
+def _with_session(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """Run ``work`` in one transaction against the configured database."""
+    from mypd_graph.db import create_engine, create_sessionmaker
+
+    async def run() -> T:
+        engine = create_engine(settings.database_url)
+        try:
+            async with create_sessionmaker(engine).begin() as session:
+                return await work(session)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
+
+
+@click.group()
+@click.option("--database-url", envvar="MYPD_DATABASE_URL", help="SQLAlchemy async URL.")
+@click.option("-v", "--verbose", is_flag=True, help="Log at INFO level.")
+@click.pass_context
+def main(ctx: click.Context, database_url: str | None, verbose: bool) -> None:
+    """mypd_graph: personalized teacher professional development as a GraphQL service."""
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING)
+    ctx.ensure_object(dict)
+    ctx.obj["settings"] = Settings.from_env(database_url=database_url)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--database-url", help="Overrides MYPD_DATABASE_URL for this run.")
+@click.option("--migrate", "auto_migrate", is_flag=True, help="Migrate the database first.")
+@click.option("--demo", is_flag=True, help="Load the demo district when the database is empty.")
+@click.pass_context
+def serve(
+    ctx: click.Context,
+    host: str,
+    port: int,
+    database_url: str | None,
+    auto_migrate: bool,
+    demo: bool,
+) -> None:
+    """Start the service (uvicorn) at http://HOST:PORT/graphql."""
+    import uvicorn
+
+    from mypd_graph import migrate
+    from mypd_graph.app import create_app
+    from mypd_graph.db import create_engine
+
+    settings = _settings(ctx)
+    if database_url:
+        settings = Settings.from_env(database_url=database_url)
+    if auto_migrate:
+        migrate.upgrade_sync(settings.database_url)
+
+    async def at_head() -> bool:
+        engine = create_engine(settings.database_url)
+        try:
+            return await migrate.is_at_head(engine)
+        finally:
+            await engine.dispose()
+
+    if not asyncio.run(at_head()):
+        raise click.ClickException(
+            "the database is not migrated to the current schema: run `mypd-graph db upgrade` "
+            "or `mypd-graph serve --migrate`"
+        )
+    if demo:
+        _load_demo(settings, only_if_empty=True)
+    click.echo(f"mypd_graph on http://{host}:{port}/graphql ({_describe(settings.database_url)})")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+
+
+def _describe(database_url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(database_url).render_as_string(hide_password=True)
+
+
+@main.group()
+def db() -> None:
+    """Database schema migrations."""
+
+
+@db.command("upgrade")
+@click.pass_context
+def db_upgrade(ctx: click.Context) -> None:
+    """Migrate the database to the newest schema revision."""
+    from mypd_graph import migrate
+
+    settings = _settings(ctx)
+    migrate.upgrade_sync(settings.database_url)
+    click.echo(f"database at revision {migrate.head_revision()}: {_describe(settings.database_url)}")
+
+
+@main.group()
+def demo() -> None:
+    """The demo district."""
+
+
+def _load_demo(settings: Settings, only_if_empty: bool) -> None:
+    from mypd_graph import demo as demo_data
+    from mypd_graph.plugins.manager import load_plugins
+    from mypd_graph.services.frameworks import sync_frameworks
+
+    plugins = load_plugins(settings.plugins_allow, settings.plugins_deny)
+
+    async def work(session: AsyncSession) -> str:
+        await sync_frameworks(session, plugins)
+        if only_if_empty and not await demo_data.database_is_empty(session):
+            return "database already has data; demo not loaded"
+        summary = await demo_data.load_demo(session)
+        return f"demo district loaded: {summary}"
+
+    click.echo(_with_session(settings, work))
+
+
+@demo.command("load")
+@click.option("--if-empty", is_flag=True, help="Do nothing when the database already has a district.")
+@click.pass_context
+def demo_load(ctx: click.Context, if_empty: bool) -> None:
+    """Load the deterministic demo district (migrate first)."""
+    _load_demo(_settings(ctx), only_if_empty=if_empty)
+
+
+@main.group()
+def schema() -> None:
+    """The GraphQL schema."""
+
+
+@schema.command("export")
+@click.option("--output", "-o", type=click.Path(path_type=Path), default=DEFAULT_SCHEMA_FILE)
+def schema_export(output: Path) -> None:
+    """Write the schema as SDL (``-`` for standard output)."""
+    from mypd_graph.schema import create_schema
+
+    sdl = create_schema().as_str() + "\n"
+    if str(output) == "-":
+        sys.stdout.write(sdl)
+    else:
+        output.write_text(sdl, encoding="utf-8")
+        click.echo(f"wrote {output}")
+
+
+@main.command()
+@click.option("--email", required=True, help="The user to sign in as.")
+@click.option("--hours", default=None, type=int, help="Lifetime (default MYPD_TOKEN_TTL_HOURS).")
+@click.pass_context
+def token(ctx: click.Context, email: str, hours: int | None) -> None:
+    """Mint a development bearer token for a user (HS256 with MYPD_SECRET_KEY)."""
+    from mypd_graph.auth import mint_token
+    from mypd_graph.models import User
+
+    settings = _settings(ctx)
+
+    async def find(session: AsyncSession) -> User | None:
+        return await session.scalar(select(User).where(User.email == email.strip().lower()))
+
+    user = _with_session(settings, find)
+    if user is None:
+        raise click.ClickException(f"no user with email {email!r}")
+    click.echo(mint_token(settings.secret_key, user.id, user.email, hours or settings.token_ttl_hours))
+
+
+@main.group()
+def plugins() -> None:
+    """Installed plugins."""
+
+
+@plugins.command("list")
+@click.pass_context
+def plugins_list(ctx: click.Context) -> None:
+    """Show each plugin, what it provides, and any plugin that failed to load and why."""
+    from mypd_graph.plugins.manager import load_plugins
+
+    settings = _settings(ctx)
+    loaded = load_plugins(settings.plugins_allow, settings.plugins_deny)
+    if not loaded.plugins and not loaded.failures:
+        click.echo("no plugins installed")
+    for info in loaded.plugins:
+        version = f" {info.version}" if info.version else ""
+        click.echo(f"{info.name} ({info.distribution}{version})")
+        for kind, keys in loaded.offered_by(info.name).items():
+            if keys:
+                click.echo(f"  {kind}: {', '.join(keys)}")
+    for failure in loaded.failures:
+        click.echo(f"{failure.plugin}: FAILED: {failure.reason}")
+    if loaded.failures:
+        ctx.exit(1)

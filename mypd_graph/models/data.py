@@ -1,0 +1,129 @@
+"""Data that arrives from outside: assessments and results, PD resources, import runs, the audit log."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from mypd_graph.models.base import Base, utcnow
+
+
+class Assessment(Base):
+    """A test students take (``NWEA MAP Growth Math``); results refer to it."""
+
+    __tablename__ = "assessment"
+    __table_args__ = (UniqueConstraint("district_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    district_id: Mapped[int] = mapped_column(ForeignKey("district.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(String(200))
+    subject: Mapped[str] = mapped_column(String(64))
+    vendor: Mapped[str] = mapped_column(String(100), default="")
+    level_count: Mapped[int] = mapped_column(default=4)
+    proficient_level: Mapped[int] = mapped_column(default=3)
+
+
+class AssessmentResult(Base):
+    """One student's score on one administration; the natural key makes re-imports idempotent."""
+
+    __tablename__ = "assessment_result"
+    __table_args__ = (
+        UniqueConstraint("student_id", "assessment_id", "school_year", "term"),
+        Index("ix_assessment_result_assessment_year", "assessment_id", "school_year"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"))
+    student_id: Mapped[int] = mapped_column(ForeignKey("student.id", ondelete="CASCADE"))
+    school_year: Mapped[str] = mapped_column(String(9))
+    term: Mapped[str] = mapped_column(String(16))
+    administered_on: Mapped[date | None]
+    scale_score: Mapped[float | None]
+    achievement_level: Mapped[int | None]
+    percentile: Mapped[int | None]
+    import_id: Mapped[int | None] = mapped_column(ForeignKey("import_run.id", ondelete="SET NULL"))
+
+
+class Resource(Base):
+    """A PD resource offered by a provider plugin, aligned to elements of one framework."""
+
+    __tablename__ = "resource"
+    __table_args__ = (UniqueConstraint("provider", "external_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider: Mapped[str] = mapped_column(String(100))
+    external_id: Mapped[str] = mapped_column(String(200))
+    framework_id: Mapped[int] = mapped_column(ForeignKey("framework.id", ondelete="CASCADE"))
+    title: Mapped[str] = mapped_column(String(300))
+    url: Mapped[str] = mapped_column(String(1000), default="")
+    format: Mapped[str] = mapped_column(String(32), index=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    subjects: Mapped[list[str]] = mapped_column(default=list)
+    grade_band: Mapped[str] = mapped_column(String(32), default="")
+    duration_minutes: Mapped[int | None]
+
+
+class ResourceElement(Base):
+    __tablename__ = "resource_element"
+    __table_args__ = (Index("ix_resource_element_element_id", "element_id"),)
+
+    resource_id: Mapped[int] = mapped_column(
+        ForeignKey("resource.id", ondelete="CASCADE"), primary_key=True
+    )
+    element_id: Mapped[int] = mapped_column(
+        ForeignKey("standard.id", ondelete="CASCADE"), primary_key=True
+    )
+
+
+class ImportRun(Base):
+    """One run of an importer: who, when, which file, what happened to each row."""
+
+    __tablename__ = "import_run"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    district_id: Mapped[int] = mapped_column(ForeignKey("district.id", ondelete="CASCADE"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"))
+    importer: Mapped[str] = mapped_column(String(100))
+    file_name: Mapped[str] = mapped_column(String(500))
+    checksum: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))
+    rows_read: Mapped[int] = mapped_column(default=0)
+    rows_inserted: Mapped[int] = mapped_column(default=0)
+    rows_updated: Mapped[int] = mapped_column(default=0)
+    rows_unchanged: Mapped[int] = mapped_column(default=0)
+    rows_rejected: Mapped[int] = mapped_column(default=0)
+    message: Mapped[str] = mapped_column(Text, default="")
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]
+
+
+class ImportRowError(Base):
+    __tablename__ = "import_row_error"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    import_id: Mapped[int] = mapped_column(
+        ForeignKey("import_run.id", ondelete="CASCADE"), index=True
+    )
+    row: Mapped[int]
+    column: Mapped[str | None] = mapped_column(String(200))
+    value: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)
+
+
+class AuditEvent(Base):
+    """Who read or changed student data, and when (FERPA's record of disclosures)."""
+
+    __tablename__ = "audit_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("app_user.id", ondelete="SET NULL"), index=True
+    )
+    action: Mapped[str] = mapped_column(String(32))
+    entity: Mapped[str] = mapped_column(String(64))
+    entity_ids: Mapped[list[str]] = mapped_column(default=list)
+    detail: Mapped[str] = mapped_column(Text, default="")

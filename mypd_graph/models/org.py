@@ -1,0 +1,132 @@
+"""Who is who: districts, schools, users and their roles, students, sections and enrollments."""
+
+from __future__ import annotations
+
+import enum
+
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from mypd_graph.models.base import Base, Timestamped
+
+
+class Role(enum.StrEnum):
+    TEACHER = "teacher"
+    COACH = "coach"
+    PRINCIPAL = "principal"
+    DISTRICT_ADMIN = "district_admin"
+    IMPORTER = "importer"
+
+
+class District(Base, Timestamped):
+    __tablename__ = "district"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    active_framework_id: Mapped[int | None] = mapped_column(
+        ForeignKey("framework.id", ondelete="SET NULL")
+    )
+
+
+class School(Base, Timestamped):
+    __tablename__ = "school"
+    __table_args__ = (UniqueConstraint("district_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    district_id: Mapped[int] = mapped_column(ForeignKey("district.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    grade_band: Mapped[str] = mapped_column(String(32), default="")
+
+
+class User(Base, Timestamped):
+    """Anyone who signs in; ``role`` decides what they may see and do."""
+
+    __tablename__ = "app_user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    district_id: Mapped[int] = mapped_column(ForeignKey("district.id", ondelete="CASCADE"), index=True)
+    school_id: Mapped[int | None] = mapped_column(
+        ForeignKey("school.id", ondelete="SET NULL"), index=True
+    )
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(32))
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+class TeacherProfile(Base):
+    """What a teacher tells us about their work; the teacher's school is the one that counts."""
+
+    __tablename__ = "teacher_profile"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("app_user.id", ondelete="CASCADE"), primary_key=True
+    )
+    school_id: Mapped[int | None] = mapped_column(
+        ForeignKey("school.id", ondelete="SET NULL"), index=True
+    )
+    subjects: Mapped[list[str]] = mapped_column(default=list)
+    grade_levels: Mapped[list[str]] = mapped_column(default=list)
+    years_experience: Mapped[int | None]
+    bio: Mapped[str] = mapped_column(default="")
+
+
+class CoachAssignment(Base, Timestamped):
+    """A coach serves the teachers assigned to them, and only those."""
+
+    __tablename__ = "coach_assignment"
+    __table_args__ = (UniqueConstraint("coach_id", "teacher_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    coach_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"))
+    teacher_id: Mapped[int] = mapped_column(
+        ForeignKey("app_user.id", ondelete="CASCADE"), index=True
+    )
+
+
+class Student(Base, Timestamped):
+    __tablename__ = "student"
+    __table_args__ = (UniqueConstraint("district_id", "local_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    district_id: Mapped[int] = mapped_column(ForeignKey("district.id", ondelete="CASCADE"))
+    school_id: Mapped[int | None] = mapped_column(
+        ForeignKey("school.id", ondelete="SET NULL"), index=True
+    )
+    local_id: Mapped[str] = mapped_column(String(64))
+    state_id: Mapped[str | None] = mapped_column(String(64))
+    first_name: Mapped[str] = mapped_column(String(100))
+    last_name: Mapped[str] = mapped_column(String(100))
+    grade_level: Mapped[str] = mapped_column(String(8), default="")
+
+
+class Section(Base, Timestamped):
+    """A class a teacher teaches in one school year."""
+
+    __tablename__ = "section"
+    __table_args__ = (UniqueConstraint("school_id", "local_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id", ondelete="CASCADE"))
+    teacher_id: Mapped[int] = mapped_column(
+        ForeignKey("app_user.id", ondelete="CASCADE"), index=True
+    )
+    local_id: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    subject: Mapped[str] = mapped_column(String(64), default="")
+    grade_level: Mapped[str] = mapped_column(String(8), default="")
+    school_year: Mapped[str] = mapped_column(String(9))
+
+
+class Enrollment(Base):
+    __tablename__ = "enrollment"
+    __table_args__ = (
+        UniqueConstraint("section_id", "student_id"),
+        Index("ix_enrollment_student_id", "student_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    section_id: Mapped[int] = mapped_column(ForeignKey("section.id", ondelete="CASCADE"))
+    student_id: Mapped[int] = mapped_column(ForeignKey("student.id", ondelete="CASCADE"))

@@ -1,0 +1,61 @@
+"""Hook specifications: the whole contract between mypd_graph and its plugins.
+
+Every hook is called with keyword arguments. An implementation may accept fewer arguments than the
+spec lists, so specs can grow without breaking plugins. Plugins hand their contributions to a
+``register`` callback; the core validates each item as it arrives and names both plugins when two
+offer the same key. Each hook is documented in ``docs/plugins.md``; a test fails when one is not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pluggy
+
+from mypd_graph.plugins.types import FrameworkDefinition, ImporterDefinition, ResourceProvider
+
+PROJECT_NAME = "mypd_graph"
+
+hookspec = pluggy.HookspecMarker(PROJECT_NAME)
+
+# -------------------------------------------------------------------------
+# Standards frameworks
+# -------------------------------------------------------------------------
+
+
+@hookspec
+def mypd_graph_register_frameworks(register: Callable[[FrameworkDefinition], None]) -> None:
+    """Offer standards frameworks that a district can activate.
+
+    :param register: call once per :class:`~mypd_graph.plugins.types.FrameworkDefinition`.
+        The core validates the definition and syncs it into the database idempotently
+        (by ``key`` and ``version``).
+    """
+
+
+# -------------------------------------------------------------------------
+# Importers
+# -------------------------------------------------------------------------
+
+
+@hookspec
+def mypd_graph_register_importers(register: Callable[[ImporterDefinition], None]) -> None:
+    """Offer importers that turn files districts export into validated records.
+
+    :param register: call once per :class:`~mypd_graph.plugins.types.ImporterDefinition`.
+        Importer names are unique across all plugins.
+    """
+
+
+# -------------------------------------------------------------------------
+# Resource providers
+# -------------------------------------------------------------------------
+
+
+@hookspec
+def mypd_graph_register_resource_providers(register: Callable[[ResourceProvider], None]) -> None:
+    """Offer catalogs of PD resources (courses, videos, workshops) aligned to elements.
+
+    :param register: call once per object following
+        :class:`~mypd_graph.plugins.types.ResourceProvider`. Provider names are unique.
+    """

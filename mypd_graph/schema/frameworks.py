@@ -1,0 +1,143 @@
+"""Frameworks, their rating levels and standards tree."""
+
+from __future__ import annotations
+
+import strawberry
+
+from mypd_graph import models
+from mypd_graph.schema.context import Info
+from mypd_graph.schema.relay import Node, node_loader, to_global_id
+from mypd_graph.services import frameworks as service
+
+
+@strawberry.type(description="One level of a framework's rating scale; position 1 is the lowest.")
+class RatingLevel(Node):
+    key: str
+    label: str
+    description: str
+    position: int
+
+    @classmethod
+    def from_row(cls, row: models.RatingLevel) -> RatingLevel:
+        return cls(
+            id=to_global_id("RatingLevel", row.id),
+            key=row.key,
+            label=row.label,
+            description=row.description,
+            position=row.position,
+        )
+
+
+@strawberry.type(description="An element of a standard: what teachers choose, rate and grow in.")
+class Element(Node):
+    code: str
+    text: str
+    retired: bool
+    db_id: strawberry.Private[int]
+    framework_id: strawberry.Private[int]
+
+    @classmethod
+    def from_row(cls, row: models.Standard) -> Element:
+        return cls(
+            id=to_global_id("Element", row.id),
+            code=row.code,
+            text=row.text,
+            retired=row.retired,
+            db_id=row.id,
+            framework_id=row.framework_id,
+        )
+
+
+@strawberry.type(description="A standard of a framework and its elements, in order.")
+class Standard(Node):
+    code: str
+    title: str
+    db_id: strawberry.Private[int]
+
+    @strawberry.field
+    async def elements(self, info: Info) -> list[Element]:
+        rows = await info.context.public_loader(service.elements_by_standard).load(self.db_id)
+        return [Element.from_row(row) for row in rows]
+
+    @classmethod
+    def from_row(cls, row: models.Standard) -> Standard:
+        return cls(id=to_global_id("Standard", row.id), code=row.code, title=row.text, db_id=row.id)
+
+
+@strawberry.type(description="A standards framework offered by a plugin.")
+class Framework(Node):
+    key: str
+    name: str
+    version: str
+    jurisdiction: str
+    description: str
+    source_url: str
+    plugin: str
+    db_id: strawberry.Private[int]
+
+    @strawberry.field(description="The rating scale, lowest level first.")
+    async def levels(self, info: Info) -> list[RatingLevel]:
+        rows = await info.context.public_loader(service.levels_by_framework).load(self.db_id)
+        return [RatingLevel.from_row(row) for row in rows]
+
+    @strawberry.field
+    async def standards(self, info: Info) -> list[Standard]:
+        rows = await info.context.public_loader(service.standards_by_framework).load(self.db_id)
+        return [Standard.from_row(row) for row in rows]
+
+    @classmethod
+    def from_row(cls, row: models.Framework) -> Framework:
+        return cls(
+            id=to_global_id("Framework", row.id),
+            key=row.key,
+            name=row.name,
+            version=row.version,
+            jurisdiction=row.jurisdiction,
+            description=row.description,
+            source_url=row.source_url,
+            plugin=row.plugin,
+            db_id=row.id,
+        )
+
+
+@node_loader("RatingLevel")
+async def level_by_id(info: Info, level_id: int | None) -> RatingLevel | None:
+    if level_id is None:
+        return None
+    row = await info.context.public_loader(service.levels_by_ids).load(level_id)
+    return RatingLevel.from_row(row) if row else None
+
+
+@node_loader("Framework")
+async def framework_by_id(info: Info, framework_id: int | None) -> Framework | None:
+    if framework_id is None:
+        return None
+    row = await info.context.public_loader(service.frameworks_by_ids).load(framework_id)
+    return Framework.from_row(row) if row else None
+
+
+@node_loader("Element")
+async def element_by_id(info: Info, element_id: int) -> Element | None:
+    row = await info.context.public_loader(service.standards_by_ids).load(element_id)
+    return Element.from_row(row) if row and row.is_element else None
+
+
+@node_loader("Standard")
+async def standard_by_id(info: Info, standard_id: int) -> Standard | None:
+    row = await info.context.public_loader(service.standards_by_ids).load(standard_id)
+    return Standard.from_row(row) if row and not row.is_element else None
+
+
+@strawberry.type
+class FrameworkQuery:
+    @strawberry.field(description="Every framework the installed plugins offer.")
+    async def frameworks(self, info: Info) -> list[Framework]:
+        rows = await info.context.read(lambda session, actor: service.all_frameworks(session))
+        return [Framework.from_row(row) for row in rows]
+
+    @strawberry.field(description="One framework by key, e.g. cstp-2009.")
+    async def framework(self, info: Info, key: str) -> Framework | None:
+        row = await info.context.read(
+            lambda session, actor: service.framework_by_key(session, key)
+        )
+        return Framework.from_row(row) if row else None

@@ -1,0 +1,235 @@
+"""Frameworks: syncing plugin definitions into the database, activating one, reading the tree."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from mypd_graph.models import District, Framework, RatingLevel, Standard
+from mypd_graph.plugins.manager import PluginSet
+from mypd_graph.plugins.types import FrameworkDefinition
+from mypd_graph.services.access import Actor
+from mypd_graph.services.common import group_by_key, one_by_key
+from mypd_graph.services.errors import PermissionDenied, invalid
+
+
+def definition_checksum(definition: FrameworkDefinition) -> str:
+    payload = json.dumps(dataclasses.asdict(definition), sort_keys=True, default=list)
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+async def sync_framework(
+    session: AsyncSession, definition: FrameworkDefinition, plugin: str = ""
+) -> tuple[Framework, bool]:
+    """Insert or update one framework; returns it and whether anything changed.
+
+    Idempotent: an unchanged definition (same checksum) writes nothing. Elements a newer definition
+    drops are marked retired, never deleted, so plans and ratings that refer to them survive.
+    """
+    checksum = definition_checksum(definition)
+    framework = await session.scalar(select(Framework).where(Framework.key == definition.key))
+    if framework is not None and framework.checksum == checksum:
+        return framework, False
+    if framework is None:
+        framework = Framework(key=definition.key)
+        session.add(framework)
+    framework.name = definition.name
+    framework.version = definition.version
+    framework.jurisdiction = definition.jurisdiction
+    framework.description = definition.description
+    framework.source_url = definition.source_url
+    framework.plugin = plugin
+    framework.subject_elements = {k: list(v) for k, v in definition.subject_elements.items()}
+    framework.checksum = checksum
+    await session.flush()
+
+    await _sync_levels(session, framework, definition)
+    await _sync_standards(session, framework, definition)
+    return framework, True
+
+
+async def _sync_levels(
+    session: AsyncSession, framework: Framework, definition: FrameworkDefinition
+) -> None:
+    existing = {
+        level.key: level
+        for level in await session.scalars(
+            select(RatingLevel).where(RatingLevel.framework_id == framework.id)
+        )
+    }
+    # Positions are unique per framework: move every existing level out of the way first.
+    for offset, level in enumerate(existing.values(), start=1):
+        level.position = -offset
+    await session.flush()
+    for position, level_def in enumerate(definition.levels, start=1):
+        level = existing.pop(level_def.key, None) or RatingLevel(
+            framework_id=framework.id, key=level_def.key
+        )
+        level.position = position
+        level.label = level_def.label
+        level.description = level_def.description
+        session.add(level)
+    for position, stale in enumerate(existing.values(), start=len(definition.levels) + 1):
+        stale.position = position  # kept for old ratings, ranked above the current scale
+    await session.flush()
+
+
+async def _sync_standards(
+    session: AsyncSession, framework: Framework, definition: FrameworkDefinition
+) -> None:
+    existing = {
+        row.code: row
+        for row in await session.scalars(
+            select(Standard).where(Standard.framework_id == framework.id)
+        )
+    }
+    seen: set[str] = set()
+
+    def upsert(code: str, text: str, position: int, parent: Standard | None) -> Standard:
+        row = existing.get(code) or Standard(framework_id=framework.id, code=code)
+        row.text = text
+        row.position = position
+        row.is_element = parent is not None
+        row.parent_id = parent.id if parent is not None else None
+        row.retired = False
+        session.add(row)
+        seen.add(code)
+        return row
+
+    for position, standard_def in enumerate(definition.standards, start=1):
+        standard = upsert(standard_def.code, standard_def.title, position, None)
+        await session.flush()
+        for element_position, element in enumerate(standard_def.elements, start=1):
+            upsert(element.code, element.text, element_position, standard)
+    for code, row in existing.items():
+        if code not in seen:
+            row.retired = True
+    await session.flush()
+
+
+async def sync_frameworks(session: AsyncSession, plugins: PluginSet) -> dict[str, bool]:
+    """Sync every framework the plugins offer; returns ``{key: changed}``."""
+    results = {}
+    for key, contribution in sorted(plugins.frameworks.items()):
+        _, changed = await sync_framework(session, contribution.item, contribution.plugin)
+        results[key] = changed
+    return results
+
+
+async def activate_framework(session: AsyncSession, actor: Actor, key: str) -> District:
+    """Make a synced framework the district's active one (district admins only)."""
+    if not actor.is_district_admin:
+        raise PermissionDenied("only a district admin may change the active framework")
+    framework = await session.scalar(select(Framework).where(Framework.key == key))
+    if framework is None:
+        raise invalid("key", f"no framework with key {key!r}; see the frameworks query", "NOT_FOUND")
+    district = await session.get_one(District, actor.district_id)
+    district.active_framework_id = framework.id
+    await session.flush()
+    return district
+
+
+async def all_frameworks(session: AsyncSession) -> list[Framework]:
+    return list(await session.scalars(select(Framework).order_by(Framework.key)))
+
+
+async def framework_by_key(session: AsyncSession, key: str) -> Framework | None:
+    return await session.scalar(select(Framework).where(Framework.key == key))
+
+
+async def frameworks_by_ids(session: AsyncSession, ids: Sequence[int]) -> list[Framework | None]:
+    rows = await session.scalars(select(Framework).where(Framework.id.in_(ids)))
+    return one_by_key(rows, ids, lambda row: row.id)
+
+
+async def levels_by_framework(
+    session: AsyncSession, framework_ids: Sequence[int]
+) -> list[list[RatingLevel]]:
+    rows = await session.scalars(
+        select(RatingLevel)
+        .where(RatingLevel.framework_id.in_(framework_ids))
+        .order_by(RatingLevel.position)
+    )
+    return group_by_key(rows, framework_ids, lambda row: row.framework_id)
+
+
+async def levels_by_ids(session: AsyncSession, ids: Sequence[int]) -> list[RatingLevel | None]:
+    rows = await session.scalars(select(RatingLevel).where(RatingLevel.id.in_(ids)))
+    return one_by_key(rows, ids, lambda row: row.id)
+
+
+async def standards_by_framework(
+    session: AsyncSession, framework_ids: Sequence[int]
+) -> list[list[Standard]]:
+    """Top-level standards of each framework, in order."""
+    rows = await session.scalars(
+        select(Standard)
+        .where(Standard.framework_id.in_(framework_ids), Standard.parent_id.is_(None))
+        .order_by(Standard.position)
+    )
+    return group_by_key(rows, framework_ids, lambda row: row.framework_id)
+
+
+async def elements_by_standard(
+    session: AsyncSession, standard_ids: Sequence[int]
+) -> list[list[Standard]]:
+    rows = await session.scalars(
+        select(Standard).where(Standard.parent_id.in_(standard_ids)).order_by(Standard.position)
+    )
+    return group_by_key(rows, standard_ids, lambda row: row.parent_id)
+
+
+async def standards_by_ids(session: AsyncSession, ids: Sequence[int]) -> list[Standard | None]:
+    rows = await session.scalars(select(Standard).where(Standard.id.in_(ids)))
+    return one_by_key(rows, ids, lambda row: row.id)
+
+
+async def active_framework(session: AsyncSession, district_id: int) -> Framework | None:
+    return await session.scalar(
+        select(Framework)
+        .join(District, District.active_framework_id == Framework.id)
+        .where(District.id == district_id)
+    )
+
+
+async def resolve_elements(
+    session: AsyncSession, framework_id: int, codes: Sequence[str], field: tuple[str, ...]
+) -> list[Standard]:
+    """Element rows for codes of the given framework, or a userError naming the unknown codes."""
+    rows = {
+        row.code: row
+        for row in await session.scalars(
+            select(Standard).where(
+                Standard.framework_id == framework_id,
+                Standard.code.in_(codes),
+                Standard.is_element.is_(True),
+            )
+        )
+    }
+    unknown = [code for code in codes if code not in rows]
+    if unknown:
+        raise invalid(field, f"unknown element code(s): {', '.join(unknown)}", "UNKNOWN_ELEMENT")
+    return [rows[code] for code in dict.fromkeys(codes)]
+
+
+async def resolve_level(
+    session: AsyncSession, framework_id: int, key: str, field: tuple[str, ...]
+) -> RatingLevel:
+    level = await session.scalar(
+        select(RatingLevel).where(RatingLevel.framework_id == framework_id, RatingLevel.key == key)
+    )
+    if level is None:
+        keys = await session.scalars(
+            select(RatingLevel.key)
+            .where(RatingLevel.framework_id == framework_id)
+            .order_by(RatingLevel.position)
+        )
+        raise invalid(
+            field, f"unknown level {key!r}; expected one of: {', '.join(keys)}", "UNKNOWN_LEVEL"
+        )
+    return level

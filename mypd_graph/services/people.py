@@ -1,0 +1,183 @@
+"""Teachers, users, schools: reading them within the viewer's reach and updating profiles."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import Select, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from mypd_graph.models import (
+    FocusElement,
+    LearningPlan,
+    School,
+    Standard,
+    TeacherProfile,
+    User,
+)
+from mypd_graph.services import frameworks
+from mypd_graph.services.access import Actor, may_edit_own, teacher_condition
+from mypd_graph.services.common import Page, group_by_key, one_by_key, paginate
+from mypd_graph.services.errors import invalid
+
+MAX_YEARS_EXPERIENCE = 60
+
+
+async def users_by_ids(session: AsyncSession, actor: Actor, ids: Sequence[int]) -> list[User | None]:
+    """Users of the viewer's own district (names and roles are not student data)."""
+    rows = await session.scalars(
+        select(User).where(User.id.in_(ids), User.district_id == actor.district_id)
+    )
+    return one_by_key(rows, ids, lambda row: row.id)
+
+
+async def teachers_by_ids(
+    session: AsyncSession, actor: Actor, ids: Sequence[int]
+) -> list[TeacherProfile | None]:
+    """Teacher profiles the actor may read; ``None`` for any other id."""
+    rows = await session.scalars(
+        select(TeacherProfile).where(
+            TeacherProfile.user_id.in_(ids), teacher_condition(actor, TeacherProfile.user_id)
+        )
+    )
+    return one_by_key(rows, ids, lambda row: row.user_id)
+
+
+@dataclass(frozen=True)
+class TeacherFilter:
+    school_id: int | None = None
+    focus_element_code: str | None = None
+    plan_status: str | None = None
+    plan_cycle: str | None = None
+    name_contains: str | None = None
+
+
+def _teacher_statement(actor: Actor, where: TeacherFilter) -> Select[tuple[TeacherProfile]]:
+    statement = select(TeacherProfile).where(teacher_condition(actor, TeacherProfile.user_id))
+    if where.school_id is not None:
+        statement = statement.where(TeacherProfile.school_id == where.school_id)
+    if where.focus_element_code:
+        focused = (
+            select(FocusElement.teacher_id)
+            .join(Standard, Standard.id == FocusElement.element_id)
+            .where(Standard.code == where.focus_element_code)
+        )
+        statement = statement.where(TeacherProfile.user_id.in_(focused))
+    if where.plan_status or where.plan_cycle:
+        plans = select(LearningPlan.teacher_id)
+        if where.plan_status:
+            plans = plans.where(LearningPlan.status == where.plan_status)
+        if where.plan_cycle:
+            plans = plans.where(LearningPlan.cycle == where.plan_cycle)
+        statement = statement.where(TeacherProfile.user_id.in_(plans))
+    if where.name_contains:
+        named = select(User.id).where(User.name.ilike(f"%{where.name_contains}%"))
+        statement = statement.where(TeacherProfile.user_id.in_(named))
+    return statement
+
+
+async def teacher_page(
+    session: AsyncSession, actor: Actor, where: TeacherFilter, first: int, after: str | None
+) -> Page[TeacherProfile]:
+    return await paginate(
+        session, _teacher_statement(actor, where), TeacherProfile.user_id, first, after
+    )
+
+
+async def schools_by_ids(
+    session: AsyncSession, actor: Actor, ids: Sequence[int]
+) -> list[School | None]:
+    rows = await session.scalars(
+        select(School).where(School.id.in_(ids), School.district_id == actor.district_id)
+    )
+    return one_by_key(rows, ids, lambda row: row.id)
+
+
+async def schools_of_district(session: AsyncSession, actor: Actor) -> list[School]:
+    return list(
+        await session.scalars(
+            select(School).where(School.district_id == actor.district_id).order_by(School.name)
+        )
+    )
+
+
+async def update_profile(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    name: str | None = None,
+    subjects: Sequence[str] | None = None,
+    grade_levels: Sequence[str] | None = None,
+    years_experience: int | None = None,
+    bio: str | None = None,
+) -> TeacherProfile:
+    """A teacher edits their own profile; fields left as ``None`` stay as they are."""
+    profile = await session.get(TeacherProfile, actor.user_id)
+    if profile is None:
+        raise invalid("input", "only teachers have a teacher profile", "NOT_A_TEACHER")
+    may_edit_own(actor, profile.user_id)
+    if name is not None:
+        if not name.strip():
+            raise invalid(("input", "name"), "name must not be empty", "REQUIRED")
+        user = await session.get_one(User, actor.user_id)
+        user.name = name.strip()
+    if years_experience is not None:
+        if not 0 <= years_experience <= MAX_YEARS_EXPERIENCE:
+            raise invalid(
+                ("input", "yearsExperience"),
+                f"years of experience must be between 0 and {MAX_YEARS_EXPERIENCE}",
+                "OUT_OF_RANGE",
+            )
+        profile.years_experience = years_experience
+    if subjects is not None:
+        profile.subjects = sorted({subject.strip() for subject in subjects if subject.strip()})
+    if grade_levels is not None:
+        profile.grade_levels = [grade.strip() for grade in grade_levels if grade.strip()]
+    if bio is not None:
+        profile.bio = bio
+    await session.flush()
+    return profile
+
+
+async def set_focus_elements(
+    session: AsyncSession, actor: Actor, teacher_id: int, codes: Sequence[str]
+) -> list[Standard]:
+    """Replace a teacher's focus elements with the given codes of the active framework."""
+    may_edit_own(actor, teacher_id)
+    framework = await frameworks.active_framework(session, actor.district_id)
+    if framework is None:
+        raise invalid("input", "the district has no active framework", "NO_FRAMEWORK")
+    elements = await frameworks.resolve_elements(
+        session, framework.id, codes, ("input", "elementCodes")
+    )
+    existing = {
+        row.element_id: row
+        for row in await session.scalars(
+            select(FocusElement).where(FocusElement.teacher_id == teacher_id)
+        )
+    }
+    wanted = {element.id for element in elements}
+    for element_id, row in existing.items():
+        if element_id not in wanted:
+            await session.delete(row)
+    for element_id in wanted - existing.keys():
+        session.add(FocusElement(teacher_id=teacher_id, element_id=element_id))
+    await session.flush()
+    return elements
+
+
+async def focus_elements_by_teacher(
+    session: AsyncSession, actor: Actor, teacher_ids: Sequence[int]
+) -> list[list[Standard]]:
+    rows = await session.execute(
+        select(FocusElement.teacher_id, Standard)
+        .join(Standard, Standard.id == FocusElement.element_id)
+        .where(
+            FocusElement.teacher_id.in_(teacher_ids),
+            teacher_condition(actor, FocusElement.teacher_id),
+        )
+        .order_by(Standard.code)
+    )
+    grouped = group_by_key(list(rows), teacher_ids, lambda row: row[0])
+    return [[row[1] for row in group] for group in grouped]
