@@ -6,7 +6,7 @@ import strawberry
 from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
 from strawberry.tools import merge_types
 
-from mypd_graph.schema import frameworks, people
+from mypd_graph.schema import feedback, frameworks, people, plans, resources, students
 from mypd_graph.schema.context import Info
 from mypd_graph.schema.relay import NODE_LOADERS, Node, from_global_id
 from mypd_graph.settings import Settings
@@ -24,8 +24,16 @@ class NodeQuery:
         return await loader(info, db_id) if loader else None
 
 
-Query = merge_types("Query", (NodeQuery, people.PeopleQuery, frameworks.FrameworkQuery))
-Mutation = merge_types("Mutation", (people.PeopleMutation,))
+# Each domain module may define a ``Query`` and a ``Mutation`` class; their fields are merged here.
+DOMAINS = (people, frameworks, plans, feedback, students, resources)
+
+
+def _parts(kind: str) -> tuple[type, ...]:
+    return tuple(getattr(module, kind) for module in DOMAINS if hasattr(module, kind))
+
+
+Query = merge_types("Query", (NodeQuery, *_parts("Query")))
+Mutation = merge_types("Mutation", _parts("Mutation"))
 
 
 def create_schema(settings: Settings | None = None) -> strawberry.Schema:

@@ -129,7 +129,7 @@ async def standard_by_id(info: Info, standard_id: int) -> Standard | None:
 
 
 @strawberry.type
-class FrameworkQuery:
+class Query:
     @strawberry.field(description="Every framework the installed plugins offer.")
     async def frameworks(self, info: Info) -> list[Framework]:
         rows = await info.context.read(lambda session, actor: service.all_frameworks(session))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Annotated
+
 import strawberry
 
 from mypd_graph import models
@@ -21,6 +23,22 @@ from mypd_graph.services import people as service
 from mypd_graph.services.errors import UserInputError
 from mypd_graph.services.people import TeacherFilter
 
+if TYPE_CHECKING:
+    from mypd_graph.schema.feedback import Evidence, Observation, SelfAssessment, TrainingRecord
+    from mypd_graph.schema.plans import LearningPlan
+    from mypd_graph.schema.students import Section, Student, StudentFilterInput
+
+# Teacher reaches into other domains; lazy types keep the modules free of import cycles.
+_FEEDBACK = strawberry.lazy("mypd_graph.schema.feedback")
+_STUDENTS = strawberry.lazy("mypd_graph.schema.students")
+LazyPlan = Annotated["LearningPlan", strawberry.lazy("mypd_graph.schema.plans")]
+LazySelfAssessment = Annotated["SelfAssessment", _FEEDBACK]
+LazyObservation = Annotated["Observation", _FEEDBACK]
+LazyEvidence = Annotated["Evidence", _FEEDBACK]
+LazyTrainingRecord = Annotated["TrainingRecord", _FEEDBACK]
+LazySection = Annotated["Section", _STUDENTS]
+LazyStudent = Annotated["Student", _STUDENTS]
+LazyStudentFilter = Annotated["StudentFilterInput", _STUDENTS]
 
 Role = strawberry.enum(models.Role, name="Role")
 
@@ -119,6 +137,54 @@ class Teacher(Node):
         rows = await info.context.loader(service.focus_elements_by_teacher).load(self.db_id)
         return [Element.from_row(row) for row in rows]
 
+    @strawberry.field(description="Learning plans, newest cycle first; optionally one cycle.")
+    async def plans(self, info: Info, cycle: str | None = None) -> list[LazyPlan]:
+        from mypd_graph.schema import plans
+
+        return await plans.plans_of_teacher(info, self.db_id, cycle)
+
+    @strawberry.field
+    async def self_assessments(self, info: Info) -> list[LazySelfAssessment]:
+        from mypd_graph.schema import feedback
+
+        return await feedback.self_assessments_of_teacher(info, self.db_id)
+
+    @strawberry.field
+    async def observations(self, info: Info) -> list[LazyObservation]:
+        from mypd_graph.schema import feedback
+
+        return await feedback.observations_of_teacher(info, self.db_id)
+
+    @strawberry.field
+    async def evidence(self, info: Info) -> list[LazyEvidence]:
+        from mypd_graph.schema import feedback
+
+        return await feedback.evidence_of_teacher(info, self.db_id)
+
+    @strawberry.field(description="Past PD with hours and aligned elements.")
+    async def training_records(self, info: Info) -> list[LazyTrainingRecord]:
+        from mypd_graph.schema import feedback
+
+        return await feedback.training_of_teacher(info, self.db_id)
+
+    @strawberry.field
+    async def sections(self, info: Info) -> list[LazySection]:
+        from mypd_graph.schema import students
+
+        return await students.sections_of_teacher(info, self.db_id)
+
+    @strawberry.field(description="Students enrolled in the teacher's sections (student data).")
+    async def students(
+        self,
+        info: Info,
+        where: LazyStudentFilter | None = None,
+        first: int = 25,
+        after: str | None = None,
+    ) -> Connection[LazyStudent]:
+        from mypd_graph.schema import students
+
+        return await students.students_of_teacher(info, self.db_id, where, first, after)
+
     @classmethod
     def from_row(cls, row: models.TeacherProfile) -> Teacher:
         return cls(
@@ -206,7 +272,7 @@ class District(Node):
 
 
 @strawberry.type
-class PeopleQuery:
+class Query:
     @strawberry.field(description="The signed-in user.")
     async def viewer(self, info: Info) -> User:
         user = await user_by_id(info, info.context.actor.user_id)
@@ -264,7 +330,7 @@ class ActivateFrameworkPayload:
 
 
 @strawberry.type
-class PeopleMutation:
+class Mutation:
     @strawberry.mutation(description="The signed-in teacher updates their own profile.")
     async def update_profile(self, info: Info, input: UpdateProfileInput) -> UpdateProfilePayload:
         actor = info.context.actor
