@@ -1,0 +1,3 @@
+from mypd_graph.cli import main
+
+main()
