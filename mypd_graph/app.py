@@ -40,7 +40,7 @@ class MypdGraphQL(GraphQL[Context, None]):
 
     async def get_context(self, request: Any, response: Any = None) -> Context:
         return Context(
-            actor=actor_of(request),
+            signed_in=actor_of(request),
             sessionmaker=self.sessionmaker,
             settings=self.settings,
             plugins=self.plugins,

@@ -108,5 +108,6 @@ class GraphQLGuard:
                 )
 
 
-def actor_of(request: Any) -> Actor:
-    return request.scope["state"]["actor"]
+def actor_of(request: Any) -> Actor | None:
+    """The authenticated actor; None only for requests that run no operation (the GraphiQL page)."""
+    return request.scope.get("state", {}).get("actor")

@@ -30,13 +30,20 @@ class Context:
     loader batch opens its own short session.
     """
 
-    actor: Actor
+    signed_in: Actor | None
     sessionmaker: SessionMaker
     settings: Settings
     plugins: PluginSet
     request: Any = None
     response: Any = None
     _loaders: dict[Callable[..., Any], DataLoader[Any, Any]] = field(default_factory=dict)
+
+    @property
+    def actor(self) -> Actor:
+        """Who is asking. The HTTP guard authenticates every request that runs an operation."""
+        if self.signed_in is None:
+            raise PermissionError("authentication required")
+        return self.signed_in
 
     def loader(self, batch: BatchFunction[K, V]) -> DataLoader[K, V]:
         """The request's DataLoader for a service batch function, created on first use."""
