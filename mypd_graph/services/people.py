@@ -145,6 +145,8 @@ async def set_focus_elements(
 ) -> list[Standard]:
     """Replace a teacher's focus elements with the given codes of the active framework."""
     may_edit_own(actor, teacher_id)
+    if await session.get(TeacherProfile, teacher_id) is None:
+        raise invalid("input", "only teachers choose focus elements", "NOT_A_TEACHER")
     framework = await frameworks.active_framework(session, actor.district_id)
     if framework is None:
         raise invalid("input", "the district has no active framework", "NO_FRAMEWORK")
@@ -177,7 +179,7 @@ async def focus_elements_by_teacher(
             FocusElement.teacher_id.in_(teacher_ids),
             teacher_condition(actor, FocusElement.teacher_id),
         )
-        .order_by(Standard.code)
+        .order_by(Standard.parent_id, Standard.position)
     )
     grouped = group_by_key(list(rows), teacher_ids, lambda row: row[0])
     return [[row[1] for row in group] for group in grouped]
