@@ -1,0 +1,591 @@
+"""Student data through GraphQL: FERPA scope per role, results, audit, paging, statement counts.
+
+Everything runs against the world of tests/factories.py (A-MATH: s1-s3 of TEACHER_A, B-MATH: s4-s5
+of TEACHER_B, both North; C-ELA: s6-s7 of TEACHER_C, South; x1 in another district).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from sqlalchemy import select, update
+
+from mypd_graph import models
+from mypd_graph.schema.relay import to_global_id
+from mypd_graph.services import students as student_service
+from mypd_graph.services.access import actor_for
+from mypd_graph.services.students import StudentFilter, StudentPageKey
+from tests.factories import (
+    ADMIN,
+    COACH,
+    IMPORTER,
+    OUTSIDER,
+    PRINCIPAL_NORTH,
+    PRINCIPAL_SOUTH,
+    TEACHER_A,
+    TEACHER_B,
+    TEACHER_C,
+    World,
+)
+
+if TYPE_CHECKING:
+    from tests.conftest import GraphQLClient, TestDatabase
+
+NORTH_A = {"s1", "s2", "s3"}
+NORTH_B = {"s4", "s5"}
+SOUTH_C = {"s6", "s7"}
+
+ALL_TEACHERS_STUDENTS = """
+{ district { teachers(first: 100) { nodes {
+    user { email }
+    students(first: 100) { nodes { localId } }
+} } } }
+"""
+
+SECTIONS_STUDENTS = """
+{ district { teachers(first: 100) { nodes {
+    sections { name schoolYear teacher { email } school { code }
+               students(first: 100) { nodes { localId } } }
+} } } }
+"""
+
+NODE_STUDENT = "query ($id: ID!) { node(id: $id) { id ... on Student { localId firstName } } }"
+
+TEACHER_STUDENTS = """
+query ($id: ID!, $where: StudentFilterInput, $first: Int!, $after: String) {
+  teacher(id: $id) {
+    students(where: $where, first: $first, after: $after) {
+      totalCount
+      pageInfo { hasNextPage endCursor }
+      edges { cursor node { localId } }
+    }
+  }
+}
+"""
+
+
+def student_gid(world: World, local_id: str) -> str:
+    return to_global_id("Student", world.student_ids[local_id])
+
+
+def teacher_gid(world: World, email: str) -> str:
+    return to_global_id("Teacher", world.id(email))
+
+
+def local_ids(connection: dict[str, Any]) -> list[str]:
+    return [node["localId"] for node in connection["nodes"]]
+
+
+async def audit_rows(db: TestDatabase) -> list[models.AuditEvent]:
+    async with db.sessionmaker() as session:
+        return list(await session.scalars(select(models.AuditEvent).order_by(models.AuditEvent.id)))
+
+
+async def teacher_students(
+    client: GraphQLClient, world: World, teacher: str, as_: str, **arguments: Any
+) -> dict[str, Any]:
+    variables = {"id": teacher_gid(world, teacher), "first": 25, **arguments}
+    data = await client.execute(TEACHER_STUDENTS, variables, as_=as_)
+    assert data["teacher"] is not None, f"{as_} cannot see {teacher}"
+    return data["teacher"]["students"]
+
+
+async def add_student(
+    db: TestDatabase, world: World, local_id: str, section: str, **fields: Any
+) -> int:
+    """One more student in a section of the world, with a Fall math result."""
+    async with db.sessionmaker.begin() as session:
+        section_row = await session.get_one(models.Section, world.section_ids[section])
+        assessment_id = await session.scalar(
+            select(models.Assessment.id).where(models.Assessment.key == "map-math")
+        )
+        student = models.Student(
+            district_id=world.district_id,
+            school_id=section_row.school_id,
+            local_id=local_id,
+            first_name=fields.pop("first_name", f"First{local_id}"),
+            last_name=fields.pop("last_name", f"Last{local_id}"),
+            grade_level=fields.pop("grade_level", "4"),
+        )
+        session.add(student)
+        await session.flush()
+        session.add(models.Enrollment(section_id=section_row.id, student_id=student.id))
+        session.add(
+            models.AssessmentResult(
+                assessment_id=assessment_id,
+                student_id=student.id,
+                school_year="2025-26",
+                term="Fall",
+                administered_on=date(2025, 9, 15),
+                scale_score=210.0,
+                achievement_level=3,
+                percentile=55,
+            )
+        )
+    world.student_ids[local_id] = student.id
+    return student.id
+
+
+async def add_teacher_with_section(db: TestDatabase, world: World, email: str) -> None:
+    """A North teacher with a section of their own (so lists of teachers grow too)."""
+    async with db.sessionmaker.begin() as session:
+        user = models.User(
+            district_id=world.district_id,
+            school_id=world.school_ids["N"],
+            email=email,
+            name=email.split("@")[0],
+            role=models.Role.TEACHER.value,
+        )
+        session.add(user)
+        await session.flush()
+        session.add(models.TeacherProfile(user_id=user.id, school_id=world.school_ids["N"]))
+        section = models.Section(
+            school_id=world.school_ids["N"],
+            teacher_id=user.id,
+            local_id=f"SEC-{user.id}",
+            name=f"Math ({email})",
+            subject="Math",
+            grade_level="4",
+            school_year="2025-26",
+        )
+        session.add(section)
+        await session.flush()
+    world.user_ids[email] = user.id
+    world.section_ids[section.local_id] = section.id
+
+
+# -------------------------------------------------------------------------
+# Scope: each role sees exactly the right students
+# -------------------------------------------------------------------------
+
+EXPECTED_BY_ROLE = {
+    TEACHER_A: NORTH_A,
+    TEACHER_B: NORTH_B,
+    TEACHER_C: SOUTH_C,
+    COACH: NORTH_A,
+    PRINCIPAL_NORTH: NORTH_A | NORTH_B,
+    PRINCIPAL_SOUTH: SOUTH_C,
+    ADMIN: NORTH_A | NORTH_B | SOUTH_C,
+    OUTSIDER: set(),
+    IMPORTER: set(),
+}
+
+
+@pytest.mark.parametrize("viewer", list(EXPECTED_BY_ROLE))
+async def test_teacher_students_are_scoped_by_role(client: GraphQLClient, viewer: str) -> None:
+    data = await client.execute(ALL_TEACHERS_STUDENTS, as_=viewer)
+    seen = [
+        local_id
+        for teacher in data["district"]["teachers"]["nodes"]
+        for local_id in local_ids(teacher["students"])
+    ]
+    assert sorted(seen) == sorted(EXPECTED_BY_ROLE[viewer])
+
+
+@pytest.mark.parametrize("viewer", list(EXPECTED_BY_ROLE))
+async def test_section_students_are_scoped_by_role(client: GraphQLClient, viewer: str) -> None:
+    data = await client.execute(SECTIONS_STUDENTS, as_=viewer)
+    seen = [
+        local_id
+        for teacher in data["district"]["teachers"]["nodes"]
+        for section in teacher["sections"]
+        for local_id in local_ids(section["students"])
+    ]
+    assert sorted(seen) == sorted(EXPECTED_BY_ROLE[viewer])
+
+
+async def test_section_fields(client: GraphQLClient) -> None:
+    data = await client.execute(SECTIONS_STUDENTS, as_=TEACHER_A)
+    [teacher] = data["district"]["teachers"]["nodes"]
+    assert teacher["sections"] == [
+        {
+            "name": "Math 4 (A-MATH)",
+            "schoolYear": "2025-26",
+            "teacher": {"email": TEACHER_A},
+            "school": {"code": "N"},
+            "students": {"nodes": [{"localId": s} for s in ("s1", "s2", "s3")]},
+        }
+    ]
+
+
+VISIBILITY = [
+    (TEACHER_A, "s1", True),
+    (TEACHER_A, "s4", False),
+    (TEACHER_A, "s6", False),
+    (COACH, "s2", True),
+    (COACH, "s5", False),
+    (PRINCIPAL_NORTH, "s4", True),
+    (PRINCIPAL_NORTH, "s6", False),
+    (PRINCIPAL_SOUTH, "s7", True),
+    (PRINCIPAL_SOUTH, "s1", False),
+    (ADMIN, "s6", True),
+    (ADMIN, "x1", False),
+    (OUTSIDER, "x1", True),
+    (OUTSIDER, "s1", False),
+    (IMPORTER, "s1", False),
+]
+
+
+@pytest.mark.parametrize(("viewer", "local_id", "visible"), VISIBILITY)
+async def test_node_returns_a_student_only_in_scope(
+    client: GraphQLClient, world: World, viewer: str, local_id: str, visible: bool
+) -> None:
+    body = await client.raw(NODE_STUDENT, {"id": student_gid(world, local_id)}, as_=viewer)
+    assert "errors" not in body, body
+    if visible:
+        assert body["data"]["node"]["localId"] == local_id
+    else:
+        assert body["data"] == {"node": None}
+
+
+async def test_hidden_and_missing_students_look_the_same(
+    client: GraphQLClient, world: World
+) -> None:
+    hidden = await client.raw(NODE_STUDENT, {"id": student_gid(world, "s4")}, as_=TEACHER_A)
+    missing = await client.raw(NODE_STUDENT, {"id": to_global_id("Student", 999999)}, as_=TEACHER_A)
+    assert hidden == missing == {"data": {"node": None}}
+
+
+async def test_sections_are_scoped_like_their_teacher(client: GraphQLClient, world: World) -> None:
+    query = "query ($id: ID!) { node(id: $id) { ... on Section { name } } }"
+    c_ela = to_global_id("Section", world.section_ids["C-ELA"])
+    assert (await client.execute(query, {"id": c_ela}, as_=PRINCIPAL_SOUTH))["node"] == {
+        "name": "ELA 4 (C-ELA)"
+    }
+    for viewer in (PRINCIPAL_NORTH, TEACHER_A, COACH, OUTSIDER):
+        assert (await client.execute(query, {"id": c_ela}, as_=viewer))["node"] is None
+
+
+async def test_service_refuses_another_teachers_students(db: TestDatabase, world: World) -> None:
+    """Authorization lives in the service: even a direct call cannot list a colleague's class."""
+    async with db.sessionmaker() as session:
+        teacher_a = actor_for(await session.get_one(models.User, world.id(TEACHER_A)))
+        keys = [
+            StudentPageKey(world.id(TEACHER_A), StudentFilter(), 25),
+            StudentPageKey(world.id(TEACHER_B), StudentFilter(), 25),
+        ]
+        own, other = await student_service.student_pages_by_teacher(session, teacher_a, keys)
+        by_id = await student_service.students_by_ids(
+            session, teacher_a, [world.student_ids["s4"], world.student_ids["s1"]]
+        )
+    assert {row.local_id for row in own.items} == NORTH_A
+    assert other.items == []
+    assert [row.local_id if row else None for row in by_id] == [None, "s1"]
+
+
+# -------------------------------------------------------------------------
+# Results
+# -------------------------------------------------------------------------
+
+
+@pytest.fixture
+async def more_results(db: TestDatabase, world: World) -> None:
+    """s1 also has an ELA result this year and a math result last year."""
+    async with db.sessionmaker.begin() as session:
+        ela = models.Assessment(
+            district_id=world.district_id,
+            key="sbac-ela",
+            name="SBAC ELA",
+            subject="ELA",
+            vendor="SBAC",
+        )
+        session.add(ela)
+        await session.flush()
+        math_id = await session.scalar(
+            select(models.Assessment.id).where(models.Assessment.key == "map-math")
+        )
+        s1 = world.student_ids["s1"]
+        session.add_all(
+            [
+                models.AssessmentResult(
+                    assessment_id=ela.id,
+                    student_id=s1,
+                    school_year="2025-26",
+                    term="Spring",
+                    administered_on=date(2026, 4, 20),
+                    scale_score=2450.0,
+                    achievement_level=3,
+                    percentile=61,
+                ),
+                models.AssessmentResult(
+                    assessment_id=math_id,
+                    student_id=s1,
+                    school_year="2024-25",
+                    term="Spring",
+                    administered_on=date(2025, 5, 1),
+                    scale_score=195.0,
+                    achievement_level=1,
+                    percentile=22,
+                ),
+            ]
+        )
+
+
+RESULTS = """
+query ($id: ID!, $subject: String, $year: String) {
+  node(id: $id) { ... on Student {
+    results(subject: $subject, schoolYear: $year) {
+      id schoolYear term administeredOn scaleScore achievementLevel percentile
+      assessment { key name subject vendor }
+    }
+  } }
+}
+"""
+
+
+@pytest.mark.parametrize(
+    ("subject", "year", "expected"),
+    [
+        (
+            None,
+            None,
+            [
+                ("map-math", "2024-25", 195.0),
+                ("map-math", "2025-26", 201.0),
+                ("sbac-ela", "2025-26", 2450.0),
+            ],
+        ),
+        ("Math", None, [("map-math", "2024-25", 195.0), ("map-math", "2025-26", 201.0)]),
+        ("ela", None, [("sbac-ela", "2025-26", 2450.0)]),
+        (None, "2024-25", [("map-math", "2024-25", 195.0)]),
+        ("Math", "2025-26", [("map-math", "2025-26", 201.0)]),
+        ("Science", None, []),
+    ],
+)
+async def test_results_filter_by_subject_and_year(
+    client: GraphQLClient,
+    world: World,
+    more_results: None,
+    subject: str | None,
+    year: str | None,
+    expected: list[tuple[str, str, float]],
+) -> None:
+    variables = {"id": student_gid(world, "s1"), "subject": subject, "year": year}
+    data = await client.execute(RESULTS, variables, as_=TEACHER_A)
+    results = data["node"]["results"]
+    got = [(r["assessment"]["key"], r["schoolYear"], r["scaleScore"]) for r in results]
+    assert sorted(got) == sorted(expected)
+
+
+async def test_result_fields_and_node(client: GraphQLClient, world: World) -> None:
+    data = await client.execute(RESULTS, {"id": student_gid(world, "s2")}, as_=TEACHER_A)
+    [result] = data["node"]["results"]
+    assert result["administeredOn"] == "2025-09-15"
+    assert (result["term"], result["achievementLevel"], result["percentile"]) == ("Fall", 2, 40)
+    assert result["assessment"]["name"] == "MAP Growth Math"
+    query = "query ($id: ID!) { node(id: $id) { ... on AssessmentResult { scaleScore } } }"
+    assert (await client.execute(query, {"id": result["id"]}, as_=COACH))["node"] == {
+        "scaleScore": 202.0
+    }
+    for outsider in (TEACHER_B, PRINCIPAL_SOUTH, OUTSIDER):
+        assert (await client.execute(query, {"id": result["id"]}, as_=outsider))["node"] is None
+
+
+# -------------------------------------------------------------------------
+# Audit
+# -------------------------------------------------------------------------
+
+
+async def test_reading_students_writes_one_audit_row(
+    client: GraphQLClient, db: TestDatabase, world: World
+) -> None:
+    await teacher_students(client, world, TEACHER_A, as_=TEACHER_A)
+    [event] = await audit_rows(db)
+    assert (event.user_id, event.action, event.entity) == (world.id(TEACHER_A), "read", "student")
+    assert sorted(event.entity_ids) == sorted(str(world.student_ids[s]) for s in NORTH_A)
+
+
+async def test_one_audit_row_per_batch_for_the_whole_district(
+    client: GraphQLClient, db: TestDatabase, world: World
+) -> None:
+    query = """{ district { teachers(first: 100) { nodes {
+        students(first: 100) { nodes { localId results { scaleScore } } } } } } }"""
+    with db.count_statements() as counter:
+        await client.execute(query, as_=ADMIN)
+    inserts = [s for s in counter.statements if s.lstrip().upper().startswith("INSERT")]
+    assert len(inserts) == 2, inserts
+    events = await audit_rows(db)
+    assert sorted(event.entity for event in events) == ["assessment_result", "student"]
+    students, results = sorted(events, key=lambda event: event.entity != "student")
+    everyone = NORTH_A | NORTH_B | SOUTH_C
+    assert sorted(students.entity_ids) == sorted(str(world.student_ids[s]) for s in everyone)
+    assert len(results.entity_ids) == len(everyone)
+    assert {students.user_id, results.user_id} == {world.id(ADMIN)}
+
+
+async def test_reading_results_audits_the_result_ids(
+    client: GraphQLClient, db: TestDatabase, world: World
+) -> None:
+    data = await client.execute(RESULTS, {"id": student_gid(world, "s3")}, as_=COACH)
+    [result] = data["node"]["results"]
+    events = {event.entity: event for event in await audit_rows(db)}
+    assert set(events) == {"student", "assessment_result"}
+    assert events["student"].entity_ids == [str(world.student_ids["s3"])]
+    result_id = (
+        await client.execute(
+            "query ($id: ID!) { node(id: $id) { id } }", {"id": result["id"]}, as_=COACH
+        )
+    )["node"]["id"]
+    assert result_id == result["id"]
+    by_id = [e for e in await audit_rows(db) if e.entity == "assessment_result"]
+    assert len(by_id) == 2 and by_id[0].entity_ids == by_id[1].entity_ids
+    assert all(e.user_id == world.id(COACH) for e in by_id)
+
+
+async def test_queries_without_student_data_write_no_audit(
+    client: GraphQLClient, db: TestDatabase, world: World
+) -> None:
+    await client.execute(
+        "{ viewer { name teacher { sections { name school { name } } } } "
+        "district { teachers { totalCount nodes { name } } } }",
+        as_=TEACHER_A,
+    )
+    # A student out of scope discloses nothing, so there is nothing to record.
+    await client.execute(NODE_STUDENT, {"id": student_gid(world, "s6")}, as_=TEACHER_A)
+    assert await audit_rows(db) == []
+
+
+# -------------------------------------------------------------------------
+# Paging and filters
+# -------------------------------------------------------------------------
+
+
+async def test_keyset_pages_walk_every_student_once(
+    client: GraphQLClient, db: TestDatabase, world: World
+) -> None:
+    first = await teacher_students(client, world, TEACHER_B, as_=PRINCIPAL_NORTH, first=1)
+    assert [edge["node"]["localId"] for edge in first["edges"]] == ["s4"]
+    assert first["pageInfo"] == {"hasNextPage": True, "endCursor": first["edges"][-1]["cursor"]}
+    assert first["totalCount"] == 2
+    # Only the student shown is disclosed, not the one fetched to learn that a next page exists.
+    [event] = await audit_rows(db)
+    assert event.entity_ids == [str(world.student_ids["s4"])]
+    second = await teacher_students(
+        client, world, TEACHER_B, as_=PRINCIPAL_NORTH, first=1, after=first["pageInfo"]["endCursor"]
+    )
+    assert [edge["node"]["localId"] for edge in second["edges"]] == ["s5"]
+    assert second["pageInfo"]["hasNextPage"] is False
+    last = await teacher_students(
+        client, world, TEACHER_B, as_=PRINCIPAL_NORTH, after=second["pageInfo"]["endCursor"]
+    )
+    assert last["edges"] == [] and last["pageInfo"] == {"hasNextPage": False, "endCursor": None}
+
+
+async def test_section_students_page_too(client: GraphQLClient, world: World) -> None:
+    query = """query ($id: ID!, $after: String) { node(id: $id) { ... on Section {
+        students(first: 2, after: $after) { pageInfo { hasNextPage endCursor } nodes { localId } }
+    } } }"""
+    variables: dict[str, Any] = {"id": to_global_id("Section", world.section_ids["A-MATH"])}
+    page = (await client.execute(query, variables, as_=TEACHER_A))["node"]["students"]
+    assert local_ids(page) == ["s1", "s2"] and page["pageInfo"]["hasNextPage"]
+    variables["after"] = page["pageInfo"]["endCursor"]
+    page = (await client.execute(query, variables, as_=TEACHER_A))["node"]["students"]
+    assert local_ids(page) == ["s3"] and not page["pageInfo"]["hasNextPage"]
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        ({"first": 101}, "first must be between 0 and 100, got 101"),
+        ({"first": -1}, "first must be between 0 and 100, got -1"),
+        ({"after": "not-a-cursor"}, "'not-a-cursor' is not a cursor this API returned"),
+        ({"where": {"sectionId": "bogus"}}, "is not an ID this API issued"),
+        (
+            {"where": {"sectionId": to_global_id("Teacher", 1)}},
+            "expected the ID of a Section, got a Teacher",
+        ),
+    ],
+)
+async def test_bad_paging_arguments_are_clear_errors(
+    client: GraphQLClient, world: World, arguments: dict[str, Any], message: str
+) -> None:
+    variables = {"id": teacher_gid(world, TEACHER_A), "first": 25, **arguments}
+    body = await client.raw(TEACHER_STUDENTS, variables, as_=TEACHER_A)
+    assert body["data"] == {"teacher": None}
+    assert [message in error["message"] for error in body["errors"]] == [True], body
+
+
+async def test_page_size_of_100_is_allowed(client: GraphQLClient, world: World) -> None:
+    page = await teacher_students(client, world, TEACHER_A, as_=TEACHER_A, first=100)
+    assert len(page["edges"]) == 3
+
+
+async def test_filter_by_section(client: GraphQLClient, world: World) -> None:
+    a_math = to_global_id("Section", world.section_ids["A-MATH"])
+    b_math = to_global_id("Section", world.section_ids["B-MATH"])
+    own = await teacher_students(client, world, TEACHER_A, as_=ADMIN, where={"sectionId": a_math})
+    assert [e["node"]["localId"] for e in own["edges"]] == ["s1", "s2", "s3"]
+    other = await teacher_students(client, world, TEACHER_A, as_=ADMIN, where={"sectionId": b_math})
+    assert other["edges"] == [] and other["totalCount"] == 0
+
+
+async def test_filter_by_grade_level_and_name(
+    client: GraphQLClient, db: TestDatabase, world: World
+) -> None:
+    async with db.sessionmaker.begin() as session:
+        await session.execute(
+            update(models.Student)
+            .where(models.Student.id == world.student_ids["s2"])
+            .values(grade_level="5", first_name="Zoë", last_name="O'Brien_x")
+        )
+    fifth = await teacher_students(
+        client, world, TEACHER_A, as_=TEACHER_A, where={"gradeLevel": "5"}
+    )
+    assert [e["node"]["localId"] for e in fifth["edges"]] == ["s2"]
+    assert fifth["totalCount"] == 1
+    for text, expected in [
+        ("o'brien", ["s2"]),
+        ("LASTS3", ["s3"]),
+        ("zoë o'b", ["s2"]),
+        ("_", ["s2"]),
+        ("%", []),
+        ("first", ["s1", "s3"]),
+    ]:
+        page = await teacher_students(
+            client, world, TEACHER_A, as_=TEACHER_A, where={"nameContains": text}
+        )
+        assert [e["node"]["localId"] for e in page["edges"]] == expected, text
+
+
+# -------------------------------------------------------------------------
+# Statement counts stay flat as rows grow
+# -------------------------------------------------------------------------
+
+WIDE_QUERY = """
+{ district { teachers(first: 100) { nodes {
+    name
+    sections { name students(first: 100) { nodes { localId } } }
+    students(first: 100) { nodes {
+        localId school { name }
+        results { scaleScore assessment { key } }
+        mathOnly: results(subject: "Math") { percentile }
+    } }
+} } } }
+"""
+
+
+async def count_wide_query(client: GraphQLClient, db: TestDatabase, as_: str) -> tuple[int, int]:
+    with db.count_statements() as counter:
+        data = await client.execute(WIDE_QUERY, as_=as_)
+    students = sum(
+        len(teacher["students"]["nodes"]) for teacher in data["district"]["teachers"]["nodes"]
+    )
+    return counter.count, students
+
+
+@pytest.mark.parametrize("viewer", [TEACHER_A, ADMIN])
+async def test_statement_count_does_not_grow_with_students_or_teachers(
+    client: GraphQLClient, db: TestDatabase, world: World, viewer: str
+) -> None:
+    few_statements, few_students = await count_wide_query(client, db, viewer)
+    for number in range(50):
+        await add_student(db, world, f"n{number}", "A-MATH")
+    for number in range(3):
+        email = f"new{number}@test.mypd"
+        await add_teacher_with_section(db, world, email)
+        await add_student(db, world, f"t{number}", f"SEC-{world.id(email)}")
+    many_statements, many_students = await count_wide_query(client, db, viewer)
+    assert many_students >= few_students + 50
+    assert many_statements == few_statements
