@@ -22,6 +22,7 @@ from mypd_graph.plugins.manager import PluginSet, load_plugins
 from mypd_graph.schema import create_schema
 from mypd_graph.schema.context import Context
 from mypd_graph.services.frameworks import sync_frameworks
+from mypd_graph.services.resources import sync_resources
 from mypd_graph.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -61,6 +62,7 @@ async def prepare_database(engine: AsyncEngine, settings: Settings, plugins: Plu
     sessionmaker = create_sessionmaker(engine)
     async with sessionmaker.begin() as session:
         await sync_frameworks(session, plugins)
+        await sync_resources(session, plugins)
 
 
 def create_app(

@@ -37,6 +37,8 @@ SECRET = "test-secret-key-with-enough-length-for-hs256"
 
 @dataclass
 class TestDatabase:
+    __test__ = False  # not a test class, despite its name
+
     backend: str
     url: str
     engine: AsyncEngine

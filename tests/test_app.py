@@ -125,3 +125,11 @@ async def test_pagination_walks_every_teacher_once(client) -> None:
 async def test_bad_cursor_is_a_clear_error(client) -> None:
     body = await client.raw('{ district { teachers(after: "nonsense") { totalCount } } }', as_=ADMIN)
     assert "is not a cursor this API returned" in body["errors"][0]["message"]
+
+
+async def test_query_errors_carry_a_code_and_field(client) -> None:
+    body = await client.raw('{ district { teachers(after: "nonsense") { totalCount } } }', as_=ADMIN)
+    [error] = body["errors"]
+    assert error["extensions"] == {"code": "BAD_CURSOR", "field": ["after"]}
+    invalid = await client.raw("{ viewer { nope } }", as_=ADMIN)
+    assert invalid["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"

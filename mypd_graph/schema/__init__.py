@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
+
 import strawberry
-from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.extensions import (
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    QueryDepthLimiter,
+    SchemaExtension,
+)
 from strawberry.tools import merge_types
 
 from mypd_graph.schema import feedback, frameworks, people, plans, resources, students
 from mypd_graph.schema.context import Info
 from mypd_graph.schema.relay import NODE_LOADERS, Node, from_global_id
+from mypd_graph.services.errors import NotFound, PermissionDenied, UserInputError
 from mypd_graph.settings import Settings
+
+log = logging.getLogger(__name__)
 
 
 @strawberry.type
@@ -36,6 +47,36 @@ Query = merge_types("Query", (NodeQuery, *_parts("Query")))
 Mutation = merge_types("Mutation", _parts("Mutation"))
 
 
+class ErrorCodes(SchemaExtension):
+    """Give every error a machine-readable ``extensions.code`` (and ``field`` for bad input);
+    in production, hide the text of unexpected errors, which may name internals."""
+
+    def __init__(self, *, mask_internal: bool) -> None:
+        self.mask_internal = mask_internal
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        for error in (result.errors or []) if result else []:
+            original = error.original_error
+            extensions = dict(error.extensions or {})
+            if isinstance(original, UserInputError):
+                extensions["code"] = original.problems[0].code
+                extensions["field"] = list(original.problems[0].field)
+            elif isinstance(original, PermissionDenied | NotFound):
+                extensions["code"] = original.code
+            elif isinstance(original, PermissionError):
+                extensions["code"] = "UNAUTHENTICATED"
+            elif original is not None:
+                log.error("unexpected error in %s", error.path, exc_info=original)
+                extensions["code"] = "INTERNAL"
+                if self.mask_internal:
+                    error.message = "internal error; it has been logged"
+            else:
+                extensions.setdefault("code", "GRAPHQL_VALIDATION_FAILED")
+            error.extensions = extensions
+
+
 def create_schema(settings: Settings | None = None) -> strawberry.Schema:
     settings = settings or Settings()
     return strawberry.Schema(
@@ -45,5 +86,6 @@ def create_schema(settings: Settings | None = None) -> strawberry.Schema:
             lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
             lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
             lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
+            lambda: ErrorCodes(mask_internal=settings.environment == "production"),
         ],
     )
