@@ -69,6 +69,9 @@ class Context:
             self._loaders[batch] = existing
         return existing
 
+    def clear_loaders(self) -> None:
+        self._loaders.clear()
+
     async def read(self, function: Callable[..., Awaitable[V]], *args: Any, **kwargs: Any) -> V:
         """Run one read-only service call in a short session of its own."""
         async with self.sessionmaker() as session:

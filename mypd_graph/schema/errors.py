@@ -31,10 +31,13 @@ async def run_mutation(
     async with info.context.sessionmaker() as session:
         try:
             async with session.begin():
-                return await work(session), []
+                result = await work(session)
         except UserInputError as error:
             return None, _as_user_errors(error.problems)
         except PermissionDenied as error:
             return None, [UserError(field=["input"], message=str(error), code=error.code)]
         except NotFound as error:
             return None, [UserError(field=["input"], message=str(error), code=error.code)]
+    # What loaders cached before this write is stale now (a request may run several mutations).
+    info.context.clear_loaders()
+    return result, []

@@ -8,6 +8,7 @@ import strawberry
 
 from mypd_graph import models
 from mypd_graph.schema.context import Info
+from mypd_graph.schema.enums import PlanStatus
 from mypd_graph.schema.errors import UserError, run_mutation
 from mypd_graph.schema.frameworks import Element, Framework, framework_by_id
 from mypd_graph.schema.relay import (
@@ -208,7 +209,7 @@ async def teacher_by_id(info: Info, teacher_id: int) -> Teacher | None:
 class TeacherFilterInput:
     school_id: strawberry.ID | None = None
     focus_element_code: str | None = None
-    plan_status: str | None = None
+    plan_status: PlanStatus | None = None
     plan_cycle: str | None = None
     name_contains: str | None = None
 
@@ -219,7 +220,7 @@ class TeacherFilterInput:
         return TeacherFilter(
             school_id=school_id,
             focus_element_code=self.focus_element_code,
-            plan_status=self.plan_status,
+            plan_status=self.plan_status.value if self.plan_status else None,
             plan_cycle=self.plan_cycle,
             name_contains=self.name_contains,
         )

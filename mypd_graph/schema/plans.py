@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from mypd_graph import models
 from mypd_graph.schema.context import Info
+from mypd_graph.schema.enums import PlanStatus
 from mypd_graph.schema.errors import UserError, run_mutation
 from mypd_graph.schema.frameworks import Element, RatingLevel, level_by_id
 from mypd_graph.schema.people import Teacher, User, teacher_by_id, user_by_id
@@ -30,7 +31,6 @@ LazyComment = Annotated["Comment", _FEEDBACK]
 LazyEvidence = Annotated["Evidence", _FEEDBACK]
 LazyResource = Annotated["Resource", strawberry.lazy("mypd_graph.schema.resources")]
 
-PlanStatus = strawberry.enum(models.PlanStatus, name="PlanStatus")
 ActionStepStatus = strawberry.enum(models.ActionStepStatus, name="ActionStepStatus")
 PlanAction = strawberry.enum(service.PlanAction, name="PlanAction")
 
