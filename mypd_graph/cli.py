@@ -138,7 +138,10 @@ def _load_demo(settings: Settings, only_if_empty: bool) -> None:
         summary = await demo_data.load_demo(session)
         return f"demo district loaded: {summary}"
 
-    click.echo(_with_session(settings, work))
+    try:
+        click.echo(_with_session(settings, work))
+    except RuntimeError as error:  # the demo is already loaded
+        raise click.ClickException(str(error)) from error
 
 
 @demo.command("load")

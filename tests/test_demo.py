@@ -1,0 +1,519 @@
+"""The demo district: what it contains, its well-known accounts, plan histories, determinism.
+
+Every test loads the demo into the empty database of the ``db`` fixture (SQLite, and PostgreSQL
+when configured), the way ``mypd-graph demo load`` does after syncing the frameworks.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from mypd_graph import migrate, models
+from mypd_graph.db import create_engine, create_sessionmaker
+from mypd_graph.demo import (
+    DEMO_ADMIN_EMAIL,
+    DEMO_COACH_EMAIL,
+    DEMO_IMPORTER_EMAIL,
+    DEMO_PRINCIPAL_EMAIL,
+    DEMO_TEACHER_EMAIL,
+    GRADES,
+    database_is_empty,
+    load_demo,
+)
+from mypd_graph.models import Base, PlanStatus, Role
+from mypd_graph.plugins.manager import PluginSet
+from mypd_graph.services.frameworks import sync_frameworks
+from mypd_graph.services.plans import PlanAction
+
+# The transitions a plan's history may contain, and the action each one is recorded as.
+TRANSITIONS = {
+    ("draft", "submitted"): PlanAction.SUBMIT,
+    ("submitted", "draft"): PlanAction.RETURN,
+    ("submitted", "approved"): PlanAction.APPROVE,
+    ("approved", "completed"): PlanAction.COMPLETE,
+}
+
+
+async def _load(db: Any) -> str:
+    async with db.sessionmaker.begin() as session:
+        return await load_demo(session)
+
+
+def _utc(moment: datetime) -> datetime:
+    """SQLite hands back naive UTC, PostgreSQL aware UTC: compare them as naive UTC."""
+    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
+
+
+def _in_band(grade: str, band: str) -> bool:
+    low, _, high = band.partition("-")
+    return GRADES.index(low) <= GRADES.index(grade) <= GRADES.index(high)
+
+
+async def _users_by_role(session: AsyncSession) -> dict[str, list[models.User]]:
+    users: dict[str, list[models.User]] = defaultdict(list)
+    for user in await session.scalars(select(models.User).order_by(models.User.id)):
+        users[user.role].append(user)
+    return users
+
+
+async def test_database_is_empty_before_and_after_loading(db):
+    async with db.sessionmaker() as session:
+        assert await database_is_empty(session)
+
+    summary = await _load(db)
+
+    assert "\n" not in summary
+    assert "40 teachers" in summary and "students" in summary, summary
+    async with db.sessionmaker() as session:
+        assert not await database_is_empty(session)
+    with pytest.raises(RuntimeError, match="already loaded"):
+        await _load(db)
+    async with db.sessionmaker() as session:
+        assert await session.scalar(select(func.count()).select_from(models.District)) == 1
+
+
+async def test_people_schools_students_and_sections(db):
+    await _load(db)
+    async with db.sessionmaker() as session:
+        district = await session.scalar(select(models.District))
+        assert district is not None
+        assert (district.key, district.name) == ("demo", "Demo Unified School District")
+        framework = await session.get_one(models.Framework, district.active_framework_id)
+        assert framework.key == "cstp-2009"
+
+        schools = {s.id: s for s in await session.scalars(select(models.School))}
+        assert sorted(s.grade_band for s in schools.values()) == ["6-8", "9-12", "K-5"]
+        assert all(s.code and s.name.endswith("School") for s in schools.values())
+
+        users = await _users_by_role(session)
+        assert 35 <= len(users[Role.TEACHER]) <= 45
+        assert len(users[Role.COACH]) == 3
+        assert sorted(p.school_id for p in users[Role.PRINCIPAL]) == sorted(schools)
+        assert [u.email for u in users[Role.DISTRICT_ADMIN]] == [DEMO_ADMIN_EMAIL]
+        assert [u.email for u in users[Role.IMPORTER]] == [DEMO_IMPORTER_EMAIL]
+        everyone = [u for group in users.values() for u in group]
+        assert all(u.email == u.email.lower() for u in everyone)
+        assert all(u.email.endswith("@demo.mypd.test") for u in everyone)
+
+        profiles = list(await session.scalars(select(models.TeacherProfile)))
+        assert len(profiles) == len(users[Role.TEACHER])
+        for profile in profiles:
+            school = schools[profile.school_id]
+            assert profile.subjects and profile.years_experience
+            assert profile.grade_levels
+            assert all(_in_band(g, school.grade_band) for g in profile.grade_levels), profile.bio
+
+        caseloads = Counter(await session.scalars(select(models.CoachAssignment.coach_id)))
+        coach_ids = {c.id for c in users[Role.COACH]}
+        assert set(caseloads) == coach_ids
+        assert all(8 <= count <= 12 for count in caseloads.values()), caseloads
+
+        students = list(await session.scalars(select(models.Student)))
+        assert 700 <= len(students) <= 900
+        assert len({s.local_id for s in students}) == len(students)
+        assert all(_in_band(s.grade_level, schools[s.school_id].grade_band) for s in students)
+
+        sections = list(await session.scalars(select(models.Section)))
+        years_taught = defaultdict(set)
+        for section in sections:
+            years_taught[section.teacher_id].add(section.school_year)
+            assert _in_band(section.grade_level, schools[section.school_id].grade_band)
+        teacher_ids = {t.id for t in users[Role.TEACHER]}
+        assert all(years_taught[t] == {"2024-25", "2025-26"} for t in teacher_ids)
+
+        # Elementary students sit in one homeroom; secondary students in several sections.
+        current = (
+            select(models.Enrollment.student_id, func.count())
+            .join(models.Section, models.Section.id == models.Enrollment.section_id)
+            .where(models.Section.school_year == "2025-26")
+            .group_by(models.Enrollment.student_id)
+        )
+        sections_of = dict((await session.execute(current)).all())
+        for student in students:
+            if schools[student.school_id].grade_band == "K-5":
+                assert sections_of[student.id] == 1
+            else:
+                assert sections_of[student.id] >= 3
+
+
+async def test_assessments_resources_and_goals(db):
+    await _load(db)
+    async with db.sessionmaker() as session:
+        assessments = {a.key: a for a in await session.scalars(select(models.Assessment))}
+        assert set(assessments) == {
+            "nwea-map-math",
+            "nwea-map-reading",
+            "caaspp-sb-math",
+            "caaspp-sb-ela",
+        }
+        for key in ("caaspp-sb-math", "caaspp-sb-ela"):
+            assert (assessments[key].level_count, assessments[key].proficient_level) == (4, 3)
+
+        by_id = {a.id: a.key for a in assessments.values()}
+        windows = defaultdict(set)
+        levels = defaultdict(set)
+        results = (await session.execute(select(models.AssessmentResult))).scalars().all()
+        assert len(results) > 5000
+        for result in results:
+            key = by_id[result.assessment_id]
+            windows[key].add((result.school_year, result.term))
+            levels[key].add(result.achievement_level)
+            if key.startswith("nwea"):
+                assert 1 <= result.percentile <= 99
+                assert 100 <= result.scale_score <= 320
+            else:
+                assert result.percentile is None
+                assert 2100 <= result.scale_score <= 2900
+        terms = {(y, t) for y in ("2024-25", "2025-26") for t in ("Fall", "Winter", "Spring")}
+        assert windows["nwea-map-math"] == windows["nwea-map-reading"] == terms
+        assert windows["caaspp-sb-ela"] == {("2024-25", "Spring"), ("2025-26", "Spring")}
+        assert all(found == {1, 2, 3, 4} for found in levels.values())
+
+        resources = list(await session.scalars(select(models.Resource)))
+        assert 25 <= len(resources) <= 35
+        assert {r.provider for r in resources} == {"demo-catalog"}
+        assert {r.format for r in resources} == {
+            "course",
+            "video",
+            "workshop",
+            "article",
+            "coaching-cycle",
+        }
+        cstp = await session.scalar(
+            select(models.Framework.id).where(models.Framework.key == "cstp-2009")
+        )
+        assert {r.framework_id for r in resources} == {cstp}
+        aligned = Counter(await session.scalars(select(models.ResourceElement.resource_id)))
+        assert all(1 <= aligned[r.id] <= 3 for r in resources)
+
+        district_goals = await session.scalar(select(func.count()).select_from(models.DistrictGoal))
+        assert 2 <= district_goals <= 3
+
+
+async def test_growth_data_for_most_teachers(db):
+    await _load(db)
+    async with db.sessionmaker() as session:
+        teachers = [
+            u.id
+            for u in await session.scalars(select(models.User).where(models.User.role == "teacher"))
+        ]
+        most = 0.75 * len(teachers)
+
+        focus = Counter(await session.scalars(select(models.FocusElement.teacher_id)))
+        assert len(focus) >= most and all(2 <= n <= 4 for n in focus.values())
+
+        cycles = defaultdict(set)
+        for teacher_id, cycle in await session.execute(
+            select(models.SelfAssessment.teacher_id, models.SelfAssessment.cycle)
+        ):
+            cycles[teacher_id].add(cycle)
+        assert len(cycles) >= most
+        assert all(found == {"2024-25", "2025-26"} for found in cycles.values())
+
+        # Ratings sit mostly at exploring/applying, and grow between the years.
+        ratings = (
+            select(models.SelfAssessment.cycle, models.RatingLevel.key, models.RatingLevel.position)
+            .select_from(models.SelfAssessmentRating)
+            .join(
+                models.SelfAssessment,
+                models.SelfAssessment.id == models.SelfAssessmentRating.self_assessment_id,
+            )
+            .join(models.RatingLevel, models.RatingLevel.id == models.SelfAssessmentRating.level_id)
+        )
+        rows = (await session.execute(ratings)).all()
+        middle = sum(key in ("exploring", "applying") for _, key, _ in rows)
+        assert middle > 0.5 * len(rows)
+        mean = {
+            cycle: sum(p for c, _, p in rows if c == cycle) / sum(c == cycle for c, _, _ in rows)
+            for cycle in ("2024-25", "2025-26")
+        }
+        assert mean["2025-26"] > mean["2024-25"]
+
+        training = Counter(await session.scalars(select(models.TrainingRecord.teacher_id)))
+        assert len(training) >= most
+        assert await session.scalar(select(func.count()).select_from(models.TrainingRecordElement))
+
+        # 1-3 visits per teacher, each by the teacher's coach or principal, each with ratings.
+        coach_of = dict(
+            (
+                await session.execute(
+                    select(models.CoachAssignment.teacher_id, models.CoachAssignment.coach_id)
+                )
+            ).all()
+        )
+        principal_of = {
+            school_id: user_id
+            for user_id, school_id in await session.execute(
+                select(models.User.id, models.User.school_id).where(models.User.role == "principal")
+            )
+        }
+        school_of = dict(
+            (
+                await session.execute(
+                    select(models.TeacherProfile.user_id, models.TeacherProfile.school_id)
+                )
+            ).all()
+        )
+        visits = Counter()
+        for observation in await session.scalars(select(models.Observation)):
+            visits[observation.teacher_id] += 1
+            allowed = {
+                coach_of.get(observation.teacher_id),
+                principal_of[school_of[observation.teacher_id]],
+            }
+            assert observation.observer_id in allowed
+        assert len(visits) >= most and all(1 <= n <= 3 for n in visits.values())
+        rated = await session.scalar(
+            select(func.count(func.distinct(models.ObservationRating.observation_id)))
+        )
+        assert rated == sum(visits.values())
+
+        evidence_links = await session.scalar(select(func.count()).select_from(models.EvidenceGoal))
+        element_links = await session.scalar(
+            select(func.count()).select_from(models.EvidenceElement)
+        )
+        assert evidence_links and element_links
+        assert await session.scalar(select(func.count()).select_from(models.Comment))
+
+
+async def test_well_known_accounts(db):
+    await _load(db)
+    async with db.sessionmaker() as session:
+        by_email = {
+            u.email: u
+            for u in await session.scalars(
+                select(models.User).where(
+                    models.User.email.in_(
+                        [
+                            DEMO_ADMIN_EMAIL,
+                            DEMO_TEACHER_EMAIL,
+                            DEMO_COACH_EMAIL,
+                            DEMO_PRINCIPAL_EMAIL,
+                        ]
+                    )
+                )
+            )
+        }
+        admin, teacher = by_email[DEMO_ADMIN_EMAIL], by_email[DEMO_TEACHER_EMAIL]
+        coach, principal = by_email[DEMO_COACH_EMAIL], by_email[DEMO_PRINCIPAL_EMAIL]
+        assert (admin.role, teacher.role, coach.role, principal.role) == (
+            "district_admin",
+            "teacher",
+            "coach",
+            "principal",
+        )
+
+        profile = await session.get_one(models.TeacherProfile, teacher.id)
+        assert profile.school_id == teacher.school_id == principal.school_id is not None
+        assert await session.scalar(
+            select(models.CoachAssignment.id).where(
+                models.CoachAssignment.coach_id == coach.id,
+                models.CoachAssignment.teacher_id == teacher.id,
+            )
+        )
+
+        sections = list(
+            await session.scalars(
+                select(models.Section).where(models.Section.teacher_id == teacher.id)
+            )
+        )
+        assert {s.school_year for s in sections} == {"2024-25", "2025-26"}
+        students = set(
+            await session.scalars(
+                select(models.Enrollment.student_id).where(
+                    models.Enrollment.section_id.in_(
+                        [s.id for s in sections if s.school_year == "2025-26"]
+                    )
+                )
+            )
+        )
+        assert len(students) >= 50
+
+        plan = await session.scalar(
+            select(models.LearningPlan).where(
+                models.LearningPlan.teacher_id == teacher.id, models.LearningPlan.cycle == "2025-26"
+            )
+        )
+        assert plan is not None and plan.status == "submitted"
+        observers = set(
+            await session.scalars(
+                select(models.Observation.observer_id).where(
+                    models.Observation.teacher_id == teacher.id
+                )
+            )
+        )
+        assert observers == {coach.id, principal.id}
+
+        # Her students clearly struggle in math: spring MAP percentiles well below the district's.
+        spring_math = (
+            select(func.avg(models.AssessmentResult.percentile))
+            .join(models.Assessment)
+            .where(
+                models.Assessment.key == "nwea-map-math",
+                models.AssessmentResult.school_year == "2025-26",
+                models.AssessmentResult.term == "Spring",
+            )
+        )
+        mine = await session.scalar(
+            spring_math.where(models.AssessmentResult.student_id.in_(students))
+        )
+        everyone = await session.scalar(spring_math)
+        assert mine < everyone - 10, (mine, everyone)
+
+
+async def test_plans_at_every_status_with_consistent_history(db):
+    await _load(db)
+    async with db.sessionmaker() as session:
+        plans = list(await session.scalars(select(models.LearningPlan)))
+        assert {p.status for p in plans} == {s.value for s in PlanStatus}
+        assert {p.cycle for p in plans} == {"2025-26"}
+
+        coach_of = dict(
+            (
+                await session.execute(
+                    select(models.CoachAssignment.teacher_id, models.CoachAssignment.coach_id)
+                )
+            ).all()
+        )
+        school_of = dict(
+            (await session.execute(select(models.User.id, models.User.school_id))).all()
+        )
+        principal_of = {
+            school_id: user_id
+            for user_id, school_id in await session.execute(
+                select(models.User.id, models.User.school_id).where(models.User.role == "principal")
+            )
+        }
+        events = defaultdict(list)
+        for event in await session.scalars(
+            select(models.PlanEvent).order_by(models.PlanEvent.at, models.PlanEvent.id)
+        ):
+            events[event.plan_id].append(event)
+
+        for plan in plans:
+            history = events[plan.id]
+            status = "draft"
+            moment = _utc(plan.created_at)
+            for event in history:
+                assert event.from_status == status, (plan.status, [e.action for e in history])
+                assert TRANSITIONS[(event.from_status, event.to_status)] == event.action
+                assert _utc(event.at) > moment
+                if event.action in (PlanAction.SUBMIT, PlanAction.COMPLETE):
+                    assert event.actor_id == plan.teacher_id
+                else:
+                    supervisors = {
+                        coach_of.get(plan.teacher_id),
+                        principal_of[school_of[plan.teacher_id]],
+                    }
+                    assert event.actor_id in supervisors
+                status, moment = event.to_status, _utc(event.at)
+            assert status == plan.status
+            assert _utc(plan.updated_at) >= moment
+            if plan.status != "draft":
+                assert history
+
+        goals = defaultdict(list)
+        for goal in await session.scalars(select(models.Goal)):
+            goals[goal.plan_id].append(goal)
+        steps = defaultdict(list)
+        for step in await session.scalars(select(models.ActionStep)):
+            steps[step.goal_id].append(step)
+        goal_elements = Counter(await session.scalars(select(models.GoalElement.goal_id)))
+        for plan in plans:
+            assert 1 <= len(goals[plan.id]) <= 3
+            for goal in goals[plan.id]:
+                assert goal_elements[goal.id] >= 1
+                assert goal.baseline_level_id and goal.target_level_id
+                assert steps[goal.id]
+                statuses = {s.status for s in steps[goal.id]}
+                if plan.status == "completed":
+                    assert goal.progress == 100 and statuses == {"done"}
+                    assert all(s.reflection and s.completed_at for s in steps[goal.id])
+                if plan.status == "draft":
+                    assert goal.progress == 0 and statuses == {"not_started"}
+        all_steps = [s for group in steps.values() for s in group]
+        assert any(s.resource_id for s in all_steps)
+        assert any(s.resource_id is None for s in all_steps)
+
+
+# ---- determinism --------------------------------------------------------------------------------
+
+SYNCED = {"framework", "rating_level", "standard"}  # written by sync_frameworks, not the demo
+
+
+def _canonical(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return _utc(value).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float):
+        return round(value, 6)
+    return value
+
+
+async def _dump(engine: AsyncEngine) -> dict[str, list[tuple[Any, ...]]]:
+    """Every demo table, rows ordered by primary key, references to synced rows by code/key.
+
+    Ids are compared as they are: two loads into empty databases must assign the same ones. The
+    framework's own rows are named by their code or key, since the sync that wrote them is not
+    part of the demo.
+    """
+    dump: dict[str, list[tuple[Any, ...]]] = {}
+    async with engine.connect() as connection:
+        names = {
+            "standard": dict(
+                (await connection.execute(select(models.Standard.id, models.Standard.code))).all()
+            ),
+            "rating_level": dict(
+                (
+                    await connection.execute(select(models.RatingLevel.id, models.RatingLevel.key))
+                ).all()
+            ),
+            "framework": dict(
+                (await connection.execute(select(models.Framework.id, models.Framework.key))).all()
+            ),
+        }
+        for table in Base.metadata.sorted_tables:
+            if table.name in SYNCED:
+                continue
+            lookups = []
+            for column in table.columns:
+                targets = {fk.column.table.name for fk in column.foreign_keys} & SYNCED
+                lookups.append(names[targets.pop()] if targets else None)
+            rows = await connection.execute(select(table).order_by(*table.primary_key.columns))
+            dump[table.name] = [
+                tuple(
+                    _canonical(lookup.get(value) if lookup is not None else value)
+                    for lookup, value in zip(lookups, row, strict=True)
+                )
+                for row in rows
+            ]
+    return dump
+
+
+async def test_two_loads_into_empty_databases_are_identical(db, tmp_path: Path, plugins: PluginSet):
+    await _load(db)
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'second.db'}"
+    engine = create_engine(url)
+    try:
+        await migrate.upgrade(engine)
+        async with create_sessionmaker(engine).begin() as session:
+            await sync_frameworks(session, plugins)
+            await load_demo(session)
+        second = await _dump(engine)
+    finally:
+        await engine.dispose()
+    first = await _dump(db.engine)
+
+    assert first.keys() == second.keys()
+    assert len(first["assessment_result"]) > 5000
+    for table in first:
+        assert first[table] == second[table], f"{table} differs between the two loads"
