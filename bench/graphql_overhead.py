@@ -104,55 +104,115 @@ async def build_district(database_url: str, teachers: int) -> int:
         await session.flush()
         base = 1000
         users = [
-            {"id": base + i, "district_id": district.id, "school_id": school.id,
-             "email": f"t{i}@bench.test", "name": f"Teacher {i}", "role": "teacher", "active": True}
+            {
+                "id": base + i,
+                "district_id": district.id,
+                "school_id": school.id,
+                "email": f"t{i}@bench.test",
+                "name": f"Teacher {i}",
+                "role": "teacher",
+                "active": True,
+            }
             for i in range(teachers)
         ]
         await session.execute(insert(models.User), users)
         await session.execute(
             insert(models.TeacherProfile),
-            [{"user_id": u["id"], "school_id": school.id, "subjects": ["Math"],
-              "grade_levels": ["5"], "years_experience": 5, "bio": ""} for u in users],
+            [
+                {
+                    "user_id": u["id"],
+                    "school_id": school.id,
+                    "subjects": ["Math"],
+                    "grade_levels": ["5"],
+                    "years_experience": 5,
+                    "bio": "",
+                }
+                for u in users
+            ],
         )
         await session.execute(
             insert(models.LearningPlan),
-            [{"id": u["id"], "teacher_id": u["id"], "cycle": "2025-26", "title": "Plan",
-              "status": "approved"} for u in users],
+            [
+                {
+                    "id": u["id"],
+                    "teacher_id": u["id"],
+                    "cycle": "2025-26",
+                    "title": "Plan",
+                    "status": "approved",
+                }
+                for u in users
+            ],
         )
         goals, goal_elements, evidence, evidence_elements = [], [], [], []
         observations, ratings = [], []
         for i, user in enumerate(users):
             for g in range(GOALS_PER_PLAN):
                 goal_id = user["id"] * 10 + g
-                goals.append({"id": goal_id, "plan_id": user["id"], "title": f"Goal {g}",
-                              "description": "", "progress": 10 * g,
-                              "baseline_level_id": levels[1], "target_level_id": levels[2]})
+                goals.append(
+                    {
+                        "id": goal_id,
+                        "plan_id": user["id"],
+                        "title": f"Goal {g}",
+                        "description": "",
+                        "progress": 10 * g,
+                        "baseline_level_id": levels[1],
+                        "target_level_id": levels[2],
+                    }
+                )
                 goal_elements.append({"goal_id": goal_id, "element_id": elements[(i + g) % 38]})
             for e in range(EVIDENCE_PER_TEACHER):
                 evidence_id = user["id"] * 10 + e
-                evidence.append({"id": evidence_id, "teacher_id": user["id"], "kind": "artifact",
-                                 "title": f"Artifact {e}", "body": "", "url": ""})
+                evidence.append(
+                    {
+                        "id": evidence_id,
+                        "teacher_id": user["id"],
+                        "kind": "artifact",
+                        "title": f"Artifact {e}",
+                        "body": "",
+                        "url": "",
+                    }
+                )
                 evidence_elements.append({"evidence_id": evidence_id, "element_id": elements[e]})
             for o in range(OBSERVATIONS_PER_TEACHER):
                 observation_id = user["id"] * 10 + o
-                observations.append({"id": observation_id, "teacher_id": user["id"],
-                                     "observer_id": admin.id, "kind": "formal", "notes": "",
-                                     "observed_on": date(2025, 10, 1) + timedelta(days=o)})
+                observations.append(
+                    {
+                        "id": observation_id,
+                        "teacher_id": user["id"],
+                        "observer_id": admin.id,
+                        "kind": "formal",
+                        "notes": "",
+                        "observed_on": date(2025, 10, 1) + timedelta(days=o),
+                    }
+                )
                 for r in range(3):
-                    ratings.append({"observation_id": observation_id, "element_id": elements[r],
-                                    "level_id": levels[(i + r) % len(levels)], "note": ""})
-        for model, rows in [(models.Goal, goals), (models.GoalElement, goal_elements),
-                            (models.Evidence, evidence), (models.EvidenceElement, evidence_elements),
-                            (models.Observation, observations),
-                            (models.ObservationRating, ratings)]:
+                    ratings.append(
+                        {
+                            "observation_id": observation_id,
+                            "element_id": elements[r],
+                            "level_id": levels[(i + r) % len(levels)],
+                            "note": "",
+                        }
+                    )
+        for model, rows in [
+            (models.Goal, goals),
+            (models.GoalElement, goal_elements),
+            (models.Evidence, evidence),
+            (models.EvidenceElement, evidence_elements),
+            (models.Observation, observations),
+            (models.ObservationRating, ratings),
+        ]:
             await session.execute(insert(model), rows)
         admin_id = admin.id
     if engine.dialect.name == "postgresql":
         async with engine.begin() as connection:
             for table in ("learning_plan", "goal", "evidence", "observation"):
-                await connection.execute(text(
-                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                    f"(SELECT max(id) FROM {table}))"))
+                await connection.execute(
+                    text(
+                        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                        f"(SELECT max(id) FROM {table}))"
+                    )
+                )
     await engine.dispose()
     return admin_id
 
@@ -163,47 +223,77 @@ async def floor(database_url: str) -> tuple[float, int]:
     try:
         started = time.perf_counter()
         async with engine.connect() as c:
-            teachers = (await c.execute(text(
-                "SELECT u.id, u.name, u.email FROM teacher_profile p JOIN app_user u ON u.id = p.user_id "
-                "ORDER BY u.id"))).all()
-            plans = (await c.execute(text(
-                "SELECT id, teacher_id, cycle, status FROM learning_plan"))).all()
-            goals = (await c.execute(text(
-                "SELECT g.id, g.plan_id, g.title, g.progress, s.code FROM goal g "
-                "JOIN goal_element ge ON ge.goal_id = g.id JOIN standard s ON s.id = ge.element_id"
-            ))).all()
-            evidence = (await c.execute(text(
-                "SELECT e.id, e.teacher_id, e.title, e.kind, s.code FROM evidence e "
-                "JOIN evidence_element ee ON ee.evidence_id = e.id "
-                "JOIN standard s ON s.id = ee.element_id"))).all()
-            observations = (await c.execute(text(
-                "SELECT o.id, o.teacher_id, o.kind, o.observed_on, s.code, l.key FROM observation o "
-                "JOIN observation_rating r ON r.observation_id = o.id "
-                "JOIN standard s ON s.id = r.element_id JOIN rating_level l ON l.id = r.level_id"
-            ))).all()
+            teachers = (
+                await c.execute(
+                    text(
+                        "SELECT u.id, u.name, u.email FROM teacher_profile p JOIN app_user u ON u.id = p.user_id "
+                        "ORDER BY u.id"
+                    )
+                )
+            ).all()
+            plans = (
+                await c.execute(text("SELECT id, teacher_id, cycle, status FROM learning_plan"))
+            ).all()
+            goals = (
+                await c.execute(
+                    text(
+                        "SELECT g.id, g.plan_id, g.title, g.progress, s.code FROM goal g "
+                        "JOIN goal_element ge ON ge.goal_id = g.id JOIN standard s ON s.id = ge.element_id"
+                    )
+                )
+            ).all()
+            evidence = (
+                await c.execute(
+                    text(
+                        "SELECT e.id, e.teacher_id, e.title, e.kind, s.code FROM evidence e "
+                        "JOIN evidence_element ee ON ee.evidence_id = e.id "
+                        "JOIN standard s ON s.id = ee.element_id"
+                    )
+                )
+            ).all()
+            observations = (
+                await c.execute(
+                    text(
+                        "SELECT o.id, o.teacher_id, o.kind, o.observed_on, s.code, l.key FROM observation o "
+                        "JOIN observation_rating r ON r.observation_id = o.id "
+                        "JOIN standard s ON s.id = r.element_id JOIN rating_level l ON l.id = r.level_id"
+                    )
+                )
+            ).all()
         goals_by_plan: dict[int, list[dict[str, Any]]] = defaultdict(list)
         for goal in goals:
             goals_by_plan[goal.plan_id].append(
-                {"title": goal.title, "progress": goal.progress, "elements": [{"code": goal.code}]})
+                {"title": goal.title, "progress": goal.progress, "elements": [{"code": goal.code}]}
+            )
         plans_by_teacher: dict[int, list[dict[str, Any]]] = defaultdict(list)
         for plan in plans:
             plans_by_teacher[plan.teacher_id].append(
-                {"cycle": plan.cycle, "status": plan.status, "goals": goals_by_plan[plan.id]})
+                {"cycle": plan.cycle, "status": plan.status, "goals": goals_by_plan[plan.id]}
+            )
         evidence_by_teacher: dict[int, list[dict[str, Any]]] = defaultdict(list)
         for item in evidence:
             evidence_by_teacher[item.teacher_id].append(
-                {"title": item.title, "kind": item.kind, "elements": [{"code": item.code}]})
+                {"title": item.title, "kind": item.kind, "elements": [{"code": item.code}]}
+            )
         observations_by_teacher: dict[int, dict[int, dict[str, Any]]] = defaultdict(dict)
         for row in observations:
             entry = observations_by_teacher[row.teacher_id].setdefault(
-                row.id, {"kind": row.kind, "observedOn": str(row.observed_on), "ratings": []})
+                row.id, {"kind": row.kind, "observedOn": str(row.observed_on), "ratings": []}
+            )
             entry["ratings"].append({"element": {"code": row.code}, "level": {"key": row.key}})
-        payload = json.dumps([
-            {"id": t.id, "name": t.name, "email": t.email, "plans": plans_by_teacher[t.id],
-             "evidence": evidence_by_teacher[t.id],
-             "observations": list(observations_by_teacher[t.id].values())}
-            for t in teachers
-        ])
+        payload = json.dumps(
+            [
+                {
+                    "id": t.id,
+                    "name": t.name,
+                    "email": t.email,
+                    "plans": plans_by_teacher[t.id],
+                    "evidence": evidence_by_teacher[t.id],
+                    "observations": list(observations_by_teacher[t.id].values()),
+                }
+                for t in teachers
+            ]
+        )
         return time.perf_counter() - started, len(payload)
     finally:
         await engine.dispose()
@@ -213,21 +303,30 @@ async def graphql(database_url: str, admin_id: int) -> tuple[float, list[int], i
     """Page through the dashboard over HTTP semantics; time, statements per request, teachers."""
     engine = create_engine(database_url)
     statements: list[int] = [0]
-    event.listen(engine.sync_engine, "before_cursor_execute",
-                 lambda *_: statements.__setitem__(-1, statements[-1] + 1))
-    app = create_app(Settings(database_url=database_url, secret_key=SECRET),
-                     plugins=load_plugins(allow=("cstp",)), engine=engine)
+    event.listen(
+        engine.sync_engine,
+        "before_cursor_execute",
+        lambda *_: statements.__setitem__(-1, statements[-1] + 1),
+    )
+    app = create_app(
+        Settings(database_url=database_url, secret_key=SECRET),
+        plugins=load_plugins(allow=("cstp",)),
+        engine=engine,
+    )
     token = mint_token(SECRET, admin_id, "admin@bench.test")
     per_request, seen, after = [], 0, None
     try:
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
-                                     base_url="http://bench") as http:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://bench"
+        ) as http:
             started = time.perf_counter()
             while True:
                 statements.append(0)
                 response = await http.post(
-                    "/graphql", json={"query": DASHBOARD, "variables": {"after": after}},
-                    headers={"Authorization": f"Bearer {token}"})
+                    "/graphql",
+                    json={"query": DASHBOARD, "variables": {"after": after}},
+                    headers={"Authorization": f"Bearer {token}"},
+                )
                 body = response.json()
                 assert "errors" not in body, body["errors"]
                 page = body["data"]["district"]["teachers"]
@@ -254,7 +353,8 @@ async def run(database_url: str, label: str, sizes: list[int], repeat: int) -> l
         assert runs[0][2] == size, f"paged through {runs[0][2]} of {size} teachers"
         rows.append(
             f"| {label} | {size} | {len(per_request)} | {min(per_request)}-{max(per_request)} | "
-            f"{floor_time * 1000:.1f} | {gql_time * 1000:.1f} | {gql_time / floor_time:.1f}x |")
+            f"{floor_time * 1000:.1f} | {gql_time * 1000:.1f} | {gql_time / floor_time:.1f}x |"
+        )
         print(rows[-1], flush=True)
     return rows
 
@@ -265,8 +365,10 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
     sizes = [int(size) for size in args.sizes.split(",")]
-    print("| database | teachers | requests | SQL statements per request | floor ms | "
-          "GraphQL ms | ratio |")
+    print(
+        "| database | teachers | requests | SQL statements per request | floor ms | "
+        "GraphQL ms | ratio |"
+    )
     print("|---|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as directory:
         asyncio.run(run(f"sqlite+aiosqlite:///{directory}/bench.db", "SQLite", sizes, args.repeat))

@@ -34,7 +34,9 @@ class NotMigrated(RuntimeError):
 
 class MypdGraphQL(GraphQL[Context, None]):
     def __init__(self, *, settings: Settings, sessionmaker: SessionMaker, plugins: PluginSet):
-        super().__init__(create_schema(settings), graphql_ide="graphiql" if settings.graphiql else None)
+        super().__init__(
+            create_schema(settings), graphql_ide="graphiql" if settings.graphiql else None
+        )
         self.settings = settings
         self.sessionmaker = sessionmaker
         self.plugins = plugins

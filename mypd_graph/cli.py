@@ -114,7 +114,9 @@ def db_upgrade(ctx: click.Context) -> None:
 
     settings = _settings(ctx)
     migrate.upgrade_sync(settings.database_url)
-    click.echo(f"database at revision {migrate.head_revision()}: {_describe(settings.database_url)}")
+    click.echo(
+        f"database at revision {migrate.head_revision()}: {_describe(settings.database_url)}"
+    )
 
 
 @main.group()
@@ -145,7 +147,9 @@ def _load_demo(settings: Settings, only_if_empty: bool) -> None:
 
 
 @demo.command("load")
-@click.option("--if-empty", is_flag=True, help="Do nothing when the database already has a district.")
+@click.option(
+    "--if-empty", is_flag=True, help="Do nothing when the database already has a district."
+)
 @click.pass_context
 def demo_load(ctx: click.Context, if_empty: bool) -> None:
     """Load the deterministic demo district (migrate first)."""
@@ -188,7 +192,9 @@ def token(ctx: click.Context, email: str, hours: int | None) -> None:
     user = _with_session(settings, find)
     if user is None:
         raise click.ClickException(f"no user with email {email!r}")
-    click.echo(mint_token(settings.secret_key, user.id, user.email, hours or settings.token_ttl_hours))
+    click.echo(
+        mint_token(settings.secret_key, user.id, user.email, hours or settings.token_ttl_hours)
+    )
 
 
 @main.group()

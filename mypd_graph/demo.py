@@ -1658,9 +1658,7 @@ class _DemoBuilder:
             {
                 "plan_id": plan_id,
                 "actor_id": self.user_ids[
-                    teacher.email
-                    if action in ("submit", "complete")
-                    else self._approver(teacher)
+                    teacher.email if action in ("submit", "complete") else self._approver(teacher)
                 ],
                 "action": action,
                 "from_status": from_status,

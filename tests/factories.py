@@ -96,8 +96,11 @@ async def build_world(session: AsyncSession) -> World:
             )
     session.add(models.CoachAssignment(coach_id=world.id(COACH), teacher_id=world.id(TEACHER_A)))
 
-    sections = [("A-MATH", TEACHER_A, north, "Math"), ("B-MATH", TEACHER_B, north, "Math"),
-                ("C-ELA", TEACHER_C, south, "ELA")]
+    sections = [
+        ("A-MATH", TEACHER_A, north, "Math"),
+        ("B-MATH", TEACHER_B, north, "Math"),
+        ("C-ELA", TEACHER_C, south, "ELA"),
+    ]
     for local_id, teacher, school, subject in sections:
         section = models.Section(
             school_id=school.id,
@@ -132,8 +135,9 @@ async def build_world(session: AsyncSession) -> World:
             session.add(student)
             await session.flush()
             world.student_ids[local_id] = student.id
-            session.add(models.Enrollment(section_id=world.section_ids[section_key],
-                                          student_id=student.id))
+            session.add(
+                models.Enrollment(section_id=world.section_ids[section_key], student_id=student.id)
+            )
             session.add(
                 models.AssessmentResult(
                     assessment_id=math.id,
@@ -147,15 +151,21 @@ async def build_world(session: AsyncSession) -> World:
                 )
             )
     outsider_student = models.Student(
-        district_id=other.id, school_id=elsewhere.id, local_id="x1",
-        first_name="Far", last_name="Away", grade_level="9",
+        district_id=other.id,
+        school_id=elsewhere.id,
+        local_id="x1",
+        first_name="Far",
+        last_name="Away",
+        grade_level="9",
     )
     session.add(outsider_student)
     await session.flush()
     world.student_ids["x1"] = outsider_student.id
 
     for level in await session.scalars(
-        select(models.RatingLevel).where(models.RatingLevel.framework_id == framework.id)
+        select(models.RatingLevel)
+        .where(models.RatingLevel.framework_id == framework.id)
+        .order_by(models.RatingLevel.position)
     ):
         world.level_ids[level.key] = level.id
     for element in await session.scalars(

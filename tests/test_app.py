@@ -30,12 +30,25 @@ async def test_bad_expired_and_foreign_tokens_are_rejected(client, world) -> Non
     user_id = world.id(TEACHER_A)
     now = datetime.now(UTC)
     expired = jwt.encode(
-        {"sub": str(user_id), "iss": ISSUER, "iat": now - timedelta(hours=2),
-         "exp": now - timedelta(hours=1)}, SECRET, algorithm="HS256")
+        {
+            "sub": str(user_id),
+            "iss": ISSUER,
+            "iat": now - timedelta(hours=2),
+            "exp": now - timedelta(hours=1),
+        },
+        SECRET,
+        algorithm="HS256",
+    )
     wrong_key = jwt.encode(
         {"sub": str(user_id), "iss": ISSUER, "exp": now + timedelta(hours=1)},
-        "another-secret-of-sufficient-length!", algorithm="HS256")
-    for token, expected in [("not-a-jwt", "not valid"), (expired, "expired"), (wrong_key, "not valid")]:
+        "another-secret-of-sufficient-length!",
+        algorithm="HS256",
+    )
+    for token, expected in [
+        ("not-a-jwt", "not valid"),
+        (expired, "expired"),
+        (wrong_key, "not valid"),
+    ]:
         response = await client.post(VIEWER, None, token=token)
         assert response.status_code == 401, token
         assert expected in response.json()["errors"][0]["message"]
@@ -68,17 +81,23 @@ async def test_readiness_fails_when_migrations_are_behind(client, db) -> None:
 async def test_graphiql_page_is_served_and_can_be_switched_off(client, db, settings, plugins):
     page = await client.http.get("/graphql", headers={"accept": "text/html"})
     assert page.status_code == 200 and "graphiql" in page.text.lower()
-    quiet = create_app(settings.__class__(**{**settings.__dict__, "graphiql": False}),
-                       plugins=plugins, engine=db.engine)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=quiet),
-                                 base_url="http://test") as http:
+    quiet = create_app(
+        settings.__class__(**{**settings.__dict__, "graphiql": False}),
+        plugins=plugins,
+        engine=db.engine,
+    )
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=quiet), base_url="http://test"
+    ) as http:
         page = await http.get("/graphql", headers={"accept": "text/html"})
         assert "graphiql" not in page.text.lower()
 
 
 async def test_query_depth_is_limited(client) -> None:
-    deep = "{ viewer { teacher { user { teacher { user { teacher { user { teacher { user { " \
-           "teacher { user { teacher { user { email } } } } } } } } } } } } } }"
+    deep = (
+        "{ viewer { teacher { user { teacher { user { teacher { user { teacher { user { "
+        "teacher { user { teacher { user { email } } } } } } } } } } } } } }"
+    )
     body = await client.raw(deep, as_=ADMIN)
     assert "exceeds maximum operation depth" in body["errors"][0]["message"]
 
@@ -123,12 +142,16 @@ async def test_pagination_walks_every_teacher_once(client) -> None:
 
 
 async def test_bad_cursor_is_a_clear_error(client) -> None:
-    body = await client.raw('{ district { teachers(after: "nonsense") { totalCount } } }', as_=ADMIN)
+    body = await client.raw(
+        '{ district { teachers(after: "nonsense") { totalCount } } }', as_=ADMIN
+    )
     assert "is not a cursor this API returned" in body["errors"][0]["message"]
 
 
 async def test_query_errors_carry_a_code_and_field(client) -> None:
-    body = await client.raw('{ district { teachers(after: "nonsense") { totalCount } } }', as_=ADMIN)
+    body = await client.raw(
+        '{ district { teachers(after: "nonsense") { totalCount } } }', as_=ADMIN
+    )
     [error] = body["errors"]
     assert error["extensions"] == {"code": "BAD_CURSOR", "field": ["after"]}
     invalid = await client.raw("{ viewer { nope } }", as_=ADMIN)

@@ -28,7 +28,10 @@ ROOT = Path(__file__).resolve().parents[1]
 def cli(*args: str, env: dict[str, str] | None = None, check: bool = True):
     result = subprocess.run(
         [sys.executable, "-m", "mypd_graph", *args],
-        capture_output=True, text=True, cwd=ROOT, timeout=120,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
         env={**os.environ, "MYPD_SECRET_KEY": SECRET, **(env or {})},
     )
     if check:
@@ -85,10 +88,21 @@ def running_server(database_url: str) -> Iterator[str]:
     """A real uvicorn process serving the app, stopped afterwards."""
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "mypd_graph", "serve", "--port", str(port),
-         "--database-url", database_url],
-        cwd=ROOT, env={**os.environ, "MYPD_SECRET_KEY": SECRET},
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [
+            sys.executable,
+            "-m",
+            "mypd_graph",
+            "serve",
+            "--port",
+            str(port),
+            "--database-url",
+            database_url,
+        ],
+        cwd=ROOT,
+        env={**os.environ, "MYPD_SECRET_KEY": SECRET},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -120,18 +134,23 @@ async def test_end_to_end_over_http(db, world) -> None:
             assert unauthenticated.status_code == 401
             mine = httpx.post(
                 f"{base}/graphql",
-                json={"query": "mutation { updateProfile(input: {bio: \"Loves fractions\"}) "
-                               "{ teacher { bio name } userErrors { code } } }"},
+                json={
+                    "query": 'mutation { updateProfile(input: {bio: "Loves fractions"}) '
+                    "{ teacher { bio name } userErrors { code } } }"
+                },
                 headers={"Authorization": f"Bearer {token}"},
             ).json()
             assert mine["data"]["updateProfile"]["teacher"] == {
-                "bio": "Loves fractions", "name": "Ana Alvarez"}
+                "bio": "Loves fractions",
+                "name": "Ana Alvarez",
+            }
             seen = httpx.post(
                 f"{base}/graphql",
                 json={"query": "{ district { teachers { nodes { name bio } } } }"},
                 headers={"Authorization": f"Bearer {admin_token}"},
             ).json()
             assert {"name": "Ana Alvarez", "bio": "Loves fractions"} in seen["data"]["district"][
-                "teachers"]["nodes"]
+                "teachers"
+            ]["nodes"]
 
     await asyncio.to_thread(exercise)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from mypd_graph.schema.relay import to_global_id
 from tests.factories import (
     ADMIN,
     COACH,
@@ -14,7 +15,6 @@ from tests.factories import (
     TEACHER_B,
     TEACHER_C,
 )
-from mypd_graph.schema.relay import to_global_id
 
 TEACHERS = "{ district { teachers(first: 100) { totalCount nodes { email } } } }"
 
@@ -55,13 +55,24 @@ UPDATE = """mutation($input: UpdateProfileInput!) { updateProfile(input: $input)
 async def test_teacher_updates_own_profile(client) -> None:
     data = await client.execute(
         UPDATE,
-        {"input": {"name": " Ana A. Alvarez ", "subjects": ["Science", "Math", "Math"],
-                   "gradeLevels": ["4", "5"], "yearsExperience": 4}},
+        {
+            "input": {
+                "name": " Ana A. Alvarez ",
+                "subjects": ["Science", "Math", "Math"],
+                "gradeLevels": ["4", "5"],
+                "yearsExperience": 4,
+            }
+        },
         as_=TEACHER_A,
     )
     assert data["updateProfile"] == {
-        "teacher": {"name": "Ana A. Alvarez", "subjects": ["Math", "Science"],
-                    "gradeLevels": ["4", "5"], "yearsExperience": 4, "bio": ""},
+        "teacher": {
+            "name": "Ana A. Alvarez",
+            "subjects": ["Math", "Science"],
+            "gradeLevels": ["4", "5"],
+            "yearsExperience": 4,
+            "bio": "",
+        },
         "userErrors": [],
     }
 
@@ -83,7 +94,10 @@ FOCUS = """mutation($codes: [String!]!) { setFocusElements(input: {elementCodes:
 async def test_focus_elements_replace_the_set_and_filter_teachers(client) -> None:
     await client.execute(FOCUS, {"codes": ["1.1", "5.2"]}, as_=TEACHER_A)
     data = await client.execute(FOCUS, {"codes": ["5.2", "3.1"]}, as_=TEACHER_A)
-    assert {e["code"] for e in data["setFocusElements"]["teacher"]["focusElements"]} == {"3.1", "5.2"}
+    assert {e["code"] for e in data["setFocusElements"]["teacher"]["focusElements"]} == {
+        "3.1",
+        "5.2",
+    }
     filtered = await client.execute(
         '{ district { teachers(where: {focusElementCode: "5.2"}) { nodes { email } } } }', as_=ADMIN
     )
@@ -116,7 +130,8 @@ async def test_school_filter(client, world) -> None:
     south = to_global_id("School", world.school_ids["S"])
     data = await client.execute(
         "query($s: ID!) { district { schools { name } teachers(where: {schoolId: $s}) { nodes { email } } } }",
-        {"s": south}, as_=ADMIN,
+        {"s": south},
+        as_=ADMIN,
     )
     assert data["district"]["teachers"]["nodes"] == [{"email": TEACHER_C}]
     assert [s["name"] for s in data["district"]["schools"]] == ["North Elementary", "South Middle"]

@@ -29,8 +29,18 @@ def example_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """Install the out-of-tree example plugin as its own distribution, visible to this process."""
     target = tmp_path_factory.mktemp("site")
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
-         "--target", str(target), str(EXAMPLE)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "--target",
+            str(target),
+            str(EXAMPLE),
+        ],
         check=True,
     )
     sys.path.insert(0, str(target))
@@ -42,7 +52,9 @@ def example_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
             del sys.modules[name]
 
 
-def framework(key: str = "tiny-1", levels: int = 2, text: str = "Does one thing") -> FrameworkDefinition:
+def framework(
+    key: str = "tiny-1", levels: int = 2, text: str = "Does one thing"
+) -> FrameworkDefinition:
     return FrameworkDefinition(
         key=key,
         name="Tiny",
@@ -115,7 +127,10 @@ def test_invalid_definitions_and_raising_hooks_are_pinned_on_their_plugin() -> N
     loaded = load_plugins(
         extra=[
             ("one_level", plugin_offering(framework(levels=1))),
-            ("raises", SimpleNamespace(mypd_graph_register_importers=mypd_graph_register_importers)),
+            (
+                "raises",
+                SimpleNamespace(mypd_graph_register_importers=mypd_graph_register_importers),
+            ),
             ("good", plugin_offering(framework(key="good-1"))),
         ],
         entry_points=False,
@@ -132,7 +147,12 @@ def test_hook_may_take_fewer_arguments_than_the_spec() -> None:
         return None
 
     loaded = load_plugins(
-        extra=[("quiet", SimpleNamespace(mypd_graph_register_frameworks=mypd_graph_register_frameworks))],
+        extra=[
+            (
+                "quiet",
+                SimpleNamespace(mypd_graph_register_frameworks=mypd_graph_register_frameworks),
+            )
+        ],
         entry_points=False,
     )
     assert not loaded.failures
@@ -145,7 +165,9 @@ async def test_framework_sync_is_idempotent_and_keeps_retired_elements(db) -> No
         assert await sync_frameworks(session, plugins) == {"cstp-2009": False}
     async with db.sessionmaker.begin() as session:
         count = await session.scalar(
-            select(func.count()).select_from(models.Standard).join(models.Framework)
+            select(func.count())
+            .select_from(models.Standard)
+            .join(models.Framework)
             .where(models.Framework.key == "cstp-2009", models.Standard.is_element.is_(True))
         )
     assert count == 38
@@ -154,7 +176,10 @@ async def test_framework_sync_is_idempotent_and_keeps_retired_elements(db) -> No
         _, changed = await sync_framework(session, framework(), "tiny")
         assert changed
     smaller = FrameworkDefinition(
-        key="tiny-1", name="Tiny", version="2", jurisdiction="Test",
+        key="tiny-1",
+        name="Tiny",
+        version="2",
+        jurisdiction="Test",
         levels=framework().levels,
         standards=(Standard("1", "One", (Element("1.1", "Does one thing, better"),)),),
     )

@@ -168,7 +168,9 @@ class Goal(Base, Timestamped):
 class GoalElement(Base):
     __tablename__ = "goal_element"
 
-    goal_id: Mapped[int] = mapped_column(ForeignKey("goal.id", ondelete="CASCADE"), primary_key=True)
+    goal_id: Mapped[int] = mapped_column(
+        ForeignKey("goal.id", ondelete="CASCADE"), primary_key=True
+    )
     element_id: Mapped[int] = _element_fk()
 
 
@@ -214,7 +216,9 @@ class EvidenceGoal(Base):
     evidence_id: Mapped[int] = mapped_column(
         ForeignKey("evidence.id", ondelete="CASCADE"), primary_key=True
     )
-    goal_id: Mapped[int] = mapped_column(ForeignKey("goal.id", ondelete="CASCADE"), primary_key=True)
+    goal_id: Mapped[int] = mapped_column(
+        ForeignKey("goal.id", ondelete="CASCADE"), primary_key=True
+    )
 
 
 class Comment(Base, Timestamped):

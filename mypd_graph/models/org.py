@@ -46,7 +46,9 @@ class User(Base, Timestamped):
     __tablename__ = "app_user"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    district_id: Mapped[int] = mapped_column(ForeignKey("district.id", ondelete="CASCADE"), index=True)
+    district_id: Mapped[int] = mapped_column(
+        ForeignKey("district.id", ondelete="CASCADE"), index=True
+    )
     school_id: Mapped[int | None] = mapped_column(
         ForeignKey("school.id", ondelete="SET NULL"), index=True
     )

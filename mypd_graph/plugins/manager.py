@@ -196,7 +196,11 @@ def _collect(
         plugin_name = impl.plugin_name
         pending: dict[str, Contribution[Any]] = {}
 
-        def register(item: object, plugin_name: str = plugin_name) -> None:
+        def register(
+            item: object,
+            plugin_name: str = plugin_name,
+            pending: dict[str, Contribution[Any]] = pending,
+        ) -> None:
             key = key_of(item)
             if key in into:
                 raise DefinitionError(

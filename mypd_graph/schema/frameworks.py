@@ -137,7 +137,5 @@ class Query:
 
     @strawberry.field(description="One framework by key, e.g. cstp-2009.")
     async def framework(self, info: Info, key: str) -> Framework | None:
-        row = await info.context.read(
-            lambda session, actor: service.framework_by_key(session, key)
-        )
+        row = await info.context.read(lambda session, actor: service.framework_by_key(session, key))
         return Framework.from_row(row) if row else None

@@ -373,7 +373,9 @@ class Mutation:
             user_errors=[],
         )
 
-    @strawberry.mutation(description="A district admin makes a framework the district's active one.")
+    @strawberry.mutation(
+        description="A district admin makes a framework the district's active one."
+    )
     async def activate_framework(self, info: Info, key: str) -> ActivateFrameworkPayload:
         actor = info.context.actor
         district, errors = await run_mutation(

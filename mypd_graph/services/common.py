@@ -45,12 +45,16 @@ def decode_cursor(cursor: str, field: str = "after") -> int:
             raise ValueError(prefix)
         return int(value)
     except (ValueError, binascii.Error, UnicodeDecodeError) as error:
-        raise invalid(field, f"{cursor!r} is not a cursor this API returned", "BAD_CURSOR") from error
+        raise invalid(
+            field, f"{cursor!r} is not a cursor this API returned", "BAD_CURSOR"
+        ) from error
 
 
 def check_first(first: int, field: str = "first") -> int:
     if first < 0 or first > MAX_PAGE_SIZE:
-        raise invalid(field, f"first must be between 0 and {MAX_PAGE_SIZE}, got {first}", "BAD_PAGE")
+        raise invalid(
+            field, f"first must be between 0 and {MAX_PAGE_SIZE}, got {first}", "BAD_PAGE"
+        )
     return first
 
 

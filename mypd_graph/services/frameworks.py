@@ -127,7 +127,9 @@ async def activate_framework(session: AsyncSession, actor: Actor, key: str) -> D
         raise PermissionDenied("only a district admin may change the active framework")
     framework = await session.scalar(select(Framework).where(Framework.key == key))
     if framework is None:
-        raise invalid("key", f"no framework with key {key!r}; see the frameworks query", "NOT_FOUND")
+        raise invalid(
+            "key", f"no framework with key {key!r}; see the frameworks query", "NOT_FOUND"
+        )
     district = await session.get_one(District, actor.district_id)
     district.active_framework_id = framework.id
     await session.flush()

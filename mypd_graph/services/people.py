@@ -24,7 +24,9 @@ from mypd_graph.services.errors import invalid
 MAX_YEARS_EXPERIENCE = 60
 
 
-async def users_by_ids(session: AsyncSession, actor: Actor, ids: Sequence[int]) -> list[User | None]:
+async def users_by_ids(
+    session: AsyncSession, actor: Actor, ids: Sequence[int]
+) -> list[User | None]:
     """Users of the viewer's own district (names and roles are not student data)."""
     rows = await session.scalars(
         select(User).where(User.id.in_(ids), User.district_id == actor.district_id)

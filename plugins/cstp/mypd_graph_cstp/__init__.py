@@ -10,7 +10,6 @@ from collections.abc import Callable
 
 from mypd_graph.plugins import hookimpl
 from mypd_graph.plugins.types import FrameworkDefinition
-
 from mypd_graph_cstp.framework import FRAMEWORK_KEY, build_framework
 
 __all__ = ["FRAMEWORK_KEY", "build_framework", "mypd_graph_register_frameworks"]

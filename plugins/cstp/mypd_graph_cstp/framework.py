@@ -93,7 +93,10 @@ _STANDARDS: tuple[tuple[str, str, tuple[tuple[str, str], ...]], ...] = (
                 "3.3",
                 "Organizing curriculum to facilitate student understanding of the subject matter",
             ),
-            ("3.4", "Utilizing instructional strategies that are appropriate to the subject matter"),
+            (
+                "3.4",
+                "Utilizing instructional strategies that are appropriate to the subject matter",
+            ),
             (
                 "3.5",
                 "Using and adapting resources, technologies, and standards-aligned instructional "
@@ -282,7 +285,9 @@ def build_framework() -> FrameworkDefinition:
         Standard(
             code=code,
             title=title,
-            elements=tuple(Element(code=element_code, text=text) for element_code, text in elements),
+            elements=tuple(
+                Element(code=element_code, text=text) for element_code, text in elements
+            ),
         )
         for code, title, elements in _STANDARDS
     )
