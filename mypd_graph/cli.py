@@ -20,7 +20,11 @@ DEFAULT_SCHEMA_FILE = Path("schema.graphql")
 
 
 def _settings(ctx: click.Context) -> Settings:
-    return ctx.obj["settings"]  # type: ignore[no-any-return]
+    """Settings are read when a command needs them (schema export does not)."""
+    root = ctx.find_root()
+    if "settings" not in root.obj:
+        root.obj["settings"] = Settings.from_env(database_url=root.obj["database_url"])
+    return root.obj["settings"]  # type: ignore[no-any-return]
 
 
 def _with_session(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
@@ -46,7 +50,7 @@ def main(ctx: click.Context, database_url: str | None, verbose: bool) -> None:
     """mypd_graph: personalized teacher professional development as a GraphQL service."""
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING)
     ctx.ensure_object(dict)
-    ctx.obj["settings"] = Settings.from_env(database_url=database_url)
+    ctx.obj["database_url"] = database_url
 
 
 @main.command()
