@@ -125,6 +125,11 @@ async def db(
         tables = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
         async with postgres_engine.begin() as connection:
             await connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+            # A test may have moved the recorded revision (readiness tests do): put it back.
+            await connection.execute(
+                text("UPDATE alembic_version SET version_num = :head"),
+                {"head": migrate.head_revision()},
+            )
         url, engine, owned = POSTGRES_URL, postgres_engine, False
     database = TestDatabase(request.param, url, engine, create_sessionmaker(engine))
     async with database.sessionmaker.begin() as session:
