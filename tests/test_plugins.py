@@ -16,7 +16,8 @@ from sqlalchemy import func, select
 
 from mypd_graph import models
 from mypd_graph.plugins import hookimpl, hookspecs
-from mypd_graph.plugins.manager import load_plugins
+from mypd_graph.plugins.builtins import BUILTIN_PLUGINS
+from mypd_graph.plugins.manager import BUILT_IN, load_plugins
 from mypd_graph.plugins.types import Element, FrameworkDefinition, RatingLevel, Standard
 from mypd_graph.services.frameworks import sync_framework, sync_frameworks
 
@@ -100,12 +101,20 @@ def test_out_of_tree_distribution_is_used_and_bad_plugins_are_reported(example_s
 
 def test_allowlist_and_denylist(example_site: Path) -> None:
     only_cstp = load_plugins(allow=("cstp",))
-    assert [info.name for info in only_cstp.plugins] == ["cstp"]
+    assert [info.name for info in only_cstp.plugins if info.distribution != BUILT_IN] == ["cstp"]
     assert not only_cstp.failures
     without = load_plugins(deny=("cstp", "example_broken", "example_misspelled"))
     assert "cstp-2009" not in without.frameworks
     assert "example-2025" in without.frameworks
     assert not without.failures
+
+
+def test_builtin_plugins_load_like_any_other_and_can_be_denied() -> None:
+    loaded = load_plugins(entry_points=False)
+    assert {info.name for info in loaded.plugins} == set(BUILTIN_PLUGINS)
+    assert all(info.distribution == BUILT_IN for info in loaded.plugins)
+    denied = load_plugins(entry_points=False, deny=tuple(BUILTIN_PLUGINS))
+    assert denied.plugins == []
 
 
 def test_clashing_keys_name_both_plugins() -> None:
@@ -156,7 +165,7 @@ def test_hook_may_take_fewer_arguments_than_the_spec() -> None:
         entry_points=False,
     )
     assert not loaded.failures
-    assert [info.name for info in loaded.plugins] == ["quiet"]
+    assert [info.name for info in loaded.plugins if info.distribution != BUILT_IN] == ["quiet"]
 
 
 async def test_framework_sync_is_idempotent_and_keeps_retired_elements(db) -> None:

@@ -19,6 +19,7 @@ from typing import Any, Generic, TypeVar
 import pluggy
 
 from mypd_graph.plugins import hookspecs
+from mypd_graph.plugins.builtins import builtin_plugins
 from mypd_graph.plugins.types import (
     DefinitionError,
     FrameworkDefinition,
@@ -29,6 +30,7 @@ from mypd_graph.plugins.types import (
 log = logging.getLogger(__name__)
 
 ENTRY_POINT_GROUP = hookspecs.PROJECT_NAME
+BUILT_IN = "(built in)"
 T = TypeVar("T")
 
 
@@ -125,8 +127,12 @@ def load_plugins(
     deny: tuple[str, ...] = (),
     extra: Iterable[tuple[str, ModuleType | object]] = (),
     entry_points: bool = True,
+    builtins: bool = True,
 ) -> PluginSet:
-    """Discover, register and collect plugins; see the module docstring for what is reported."""
+    """Discover, register and collect plugins; see the module docstring for what is reported.
+
+    The allowlist applies to installed (entry-point) plugins; built-in plugins load unless denied.
+    """
     manager = pluggy.PluginManager(hookspecs.PROJECT_NAME)
     manager.add_hookspecs(hookspecs)
     plugins = PluginSet(manager=manager)
@@ -145,10 +151,14 @@ def load_plugins(
         )
         _register(plugins, entry_point.name, plugin, info)
 
-    for name, plugin in extra:
+    in_process = [
+        (name, plugin, BUILT_IN) for name, plugin in (builtin_plugins() if builtins else [])
+    ]
+    in_process += [(name, plugin, "(registered in process)") for name, plugin in extra]
+    for name, plugin, origin in in_process:
         if name in deny:
             continue
-        _register(plugins, name, plugin, PluginInfo(name, distribution="(built in)"))
+        _register(plugins, name, plugin, PluginInfo(name, distribution=origin))
 
     manager.check_pending()
     _collect(plugins, "mypd_graph_register_frameworks", plugins.frameworks, _key_framework)

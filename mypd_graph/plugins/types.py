@@ -10,7 +10,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import IO, Any, Protocol, runtime_checkable
+from datetime import date
+from pathlib import Path
+from typing import IO, Any, ClassVar, Protocol, TextIO, runtime_checkable
 
 KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{0,62}$")
 
@@ -102,6 +104,11 @@ class FrameworkDefinition:
                 )
 
 
+# -------------------------------------------------------------------------
+# Importers: what a parser yields, and how it says a file or a row is bad
+# -------------------------------------------------------------------------
+
+
 @dataclass(frozen=True)
 class RowError:
     """Why one row of an imported file was rejected (row numbers count the header as row 1)."""
@@ -112,31 +119,188 @@ class RowError:
     value: str | None = None
 
 
+class FileRejected(Exception):
+    """The whole file is unusable (wrong header, missing required columns, wrong delimiter...).
+
+    Raised by a parser before it yields anything; the core then writes nothing and reports the
+    message, naming the missing and unknown columns.
+    """
+
+    def __init__(
+        self, message: str, missing: tuple[str, ...] = (), unknown: tuple[str, ...] = ()
+    ) -> None:
+        super().__init__(message)
+        self.missing = missing
+        self.unknown = unknown
+
+
+@runtime_checkable
+class ImportSource(Protocol):
+    """The file being imported, as the core hands it to a parser.
+
+    The core owns encoding detection: ``text()`` is the file decoded (UTF-8 with or without BOM,
+    else Windows-1252) with universal newlines; ``binary()`` is the raw bytes for zips and
+    fixed-width files. ``path`` is set for files and folders on disk (a OneRoster folder).
+    """
+
+    name: str
+    path: Path | None
+
+    def binary(self) -> IO[bytes]: ...
+
+    def text(self) -> TextIO: ...
+
+
+@dataclass(frozen=True)
+class SchoolRecord:
+    row: int
+    code: str
+    name: str
+    kind: ClassVar[str] = "schools"
+
+
+@dataclass(frozen=True)
+class TeacherRecord:
+    """A teacher from a roster; matched to a user by email."""
+
+    row: int
+    email: str
+    name: str
+    school_code: str | None = None
+    kind: ClassVar[str] = "teachers"
+
+
+@dataclass(frozen=True)
+class StudentRecord:
+    """Natural key: the district's student id (``local_id``)."""
+
+    row: int
+    local_id: str
+    first_name: str
+    last_name: str
+    grade_level: str = ""
+    state_id: str | None = None
+    school_code: str | None = None
+    kind: ClassVar[str] = "students"
+
+
+@dataclass(frozen=True)
+class SectionRecord:
+    """Natural key: school and section id; ``teacher_email`` is the teacher of record."""
+
+    row: int
+    local_id: str
+    school_code: str
+    name: str
+    school_year: str
+    teacher_email: str | None = None
+    subject: str = ""
+    grade_level: str = ""
+    kind: ClassVar[str] = "sections"
+
+
+@dataclass(frozen=True)
+class EnrollmentRecord:
+    row: int
+    school_code: str
+    section_local_id: str
+    student_local_id: str
+    kind: ClassVar[str] = "enrollments"
+
+
+@dataclass(frozen=True)
+class AssessmentResultRecord:
+    """Natural key: student, assessment, school year and term (or administration date).
+
+    ``teacher_names`` carries a vendor's own attribution (i-Ready ``Class Teacher(s)``) for files
+    whose students have no roster.
+    """
+
+    row: int
+    student_local_id: str
+    assessment_key: str
+    assessment_name: str
+    subject: str
+    school_year: str
+    term: str
+    administered_on: date | None = None
+    scale_score: float | None = None
+    achievement_level: int | None = None
+    percentile: int | None = None
+    vendor: str = ""
+    level_count: int = 4
+    proficient_level: int = 3
+    student_first_name: str = ""
+    student_last_name: str = ""
+    grade_level: str = ""
+    school_code: str | None = None
+    teacher_names: tuple[str, ...] = ()
+    kind: ClassVar[str] = "assessment_results"
+
+
+@dataclass(frozen=True)
+class TrainingRecordRecord:
+    """Past PD; natural key: teacher, title and completion date."""
+
+    row: int
+    teacher_email: str
+    title: str
+    completed_on: date
+    hours: float
+    provider: str = ""
+    element_codes: tuple[str, ...] = ()
+    kind: ClassVar[str] = "training_records"
+
+
+ImportRecord = (
+    SchoolRecord
+    | TeacherRecord
+    | StudentRecord
+    | SectionRecord
+    | EnrollmentRecord
+    | AssessmentResultRecord
+    | TrainingRecordRecord
+)
+RECORD_KINDS = frozenset(
+    record.kind
+    for record in (
+        SchoolRecord,
+        TeacherRecord,
+        StudentRecord,
+        SectionRecord,
+        EnrollmentRecord,
+        AssessmentResultRecord,
+        TrainingRecordRecord,
+    )
+)
+
+
 @dataclass(frozen=True)
 class ImporterDefinition:
-    """A parser that turns a byte stream into validated records.
+    """A parser that turns a file into validated records.
 
-    ``parse(stream, options)`` yields records (plain mappings whose ``"kind"`` is one of
-    ``record_kinds``) or :class:`RowError` values. The core owns everything around it: encoding,
-    staging, upsert, counts and the Import record.
+    ``parse(source, options)`` raises :class:`FileRejected` for an unusable file, then yields
+    records (the dataclasses above, of the kinds in ``record_kinds``) or :class:`RowError` values.
+    ``layouts`` names the presets it understands (``nwea-map``); ``options`` carries the preset and
+    any column mapping. The core owns everything around it: encoding, staging, upsert, counts and
+    the Import record.
     """
 
     name: str
     title: str
     layouts: tuple[str, ...]
     record_kinds: tuple[str, ...]
-    parse: Callable[[IO[bytes], Mapping[str, Any]], Iterable[Mapping[str, Any] | RowError]]
+    parse: Callable[[ImportSource, Mapping[str, Any]], Iterable[ImportRecord | RowError]]
     description: str = ""
 
     def validate(self) -> None:
         if not KEY_PATTERN.match(self.name):
             raise DefinitionError(f"importer name {self.name!r} must be a lowercase key")
-        allowed = {"students", "sections", "enrollments", "assessment_results", "training_records"}
-        unknown = sorted(set(self.record_kinds) - allowed)
+        unknown = sorted(set(self.record_kinds) - RECORD_KINDS)
         if unknown or not self.record_kinds:
             raise DefinitionError(
                 f"importer {self.name!r} declares unknown record kinds {unknown}; "
-                f"allowed: {', '.join(sorted(allowed))}"
+                f"allowed: {', '.join(sorted(RECORD_KINDS))}"
             )
         if not callable(self.parse):
             raise DefinitionError(f"importer {self.name!r} parse is not callable")

@@ -1,0 +1,1 @@
+"""The import pipeline and the importers built into the core (OneRoster rosters, PD records)."""

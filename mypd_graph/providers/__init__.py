@@ -1,0 +1,1 @@
+"""Resource providers built into the core."""

@@ -1,0 +1,1 @@
+"""Built-in resource provider serving a catalog file of PD resources (issue 4)."""
