@@ -156,3 +156,21 @@ async def test_query_errors_carry_a_code_and_field(client) -> None:
     assert error["extensions"] == {"code": "BAD_CURSOR", "field": ["after"]}
     invalid = await client.raw("{ viewer { nope } }", as_=ADMIN)
     assert invalid["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+
+
+async def test_query_cost_is_bounded_before_anything_runs(client, db) -> None:
+    costly = (
+        "{ district { teachers(first: 100) { nodes { students(first: 100) { nodes { "
+        "firstName lastName results { scaleScore term } } } } } } }"
+    )
+    with db.count_statements() as counter:
+        body = await client.raw(costly, as_=ADMIN)
+    [error] = body["errors"]
+    assert "query cost" in error["message"] and "exceeds the maximum of 25000" in error["message"]
+    assert error["extensions"]["code"] == "QUERY_TOO_COSTLY"
+    assert counter.count == 1, "only the token's user is read; the query never runs"
+    fine = await client.raw(
+        "{ district { teachers(first: 10) { nodes { students(first: 20) { nodes { firstName } } } } } }",
+        as_=ADMIN,
+    )
+    assert "errors" not in fine

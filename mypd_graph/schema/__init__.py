@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import strawberry
 from strawberry.extensions import (
+    AddValidationRules,
     MaxAliasesLimiter,
     MaxTokensLimiter,
     QueryDepthLimiter,
@@ -16,6 +17,7 @@ from strawberry.tools import merge_types
 
 from mypd_graph.schema import feedback, frameworks, people, plans, resources, students
 from mypd_graph.schema.context import Info
+from mypd_graph.schema.limits import query_cost_rule
 from mypd_graph.schema.relay import NODE_LOADERS, Node, from_global_id
 from mypd_graph.services.errors import NotFound, PermissionDenied, UserInputError
 from mypd_graph.settings import Settings
@@ -86,6 +88,7 @@ def create_schema(settings: Settings | None = None) -> strawberry.Schema:
             lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
             lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
             lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
+            lambda: AddValidationRules([query_cost_rule(settings.max_query_cost)]),
             lambda: ErrorCodes(mask_internal=settings.environment == "production"),
         ],
     )
