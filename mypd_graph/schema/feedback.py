@@ -7,7 +7,7 @@ lives in the services (:mod:`mypd_graph.services.feedback` and its ``feedback_*`
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
@@ -32,11 +32,6 @@ LazyGoal = Annotated["Goal", strawberry.lazy("mypd_graph.schema.plans")]
 
 ObservationKind = strawberry.enum(models.ObservationKind, name="ObservationKind")
 EvidenceKind = strawberry.enum(models.EvidenceKind, name="EvidenceKind")
-
-
-def _utc(moment: datetime) -> datetime:
-    """SQLite hands back naive datetimes; every stored one is UTC, so say so on both databases."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 async def _teacher(info: Info, teacher_id: int) -> Teacher:
@@ -85,7 +80,7 @@ class Comment(Node):
         return cls(
             id=to_global_id("Comment", row.id),
             body=row.body,
-            created_at=_utc(row.created_at),
+            created_at=row.created_at,
             author_id=row.author_id,
         )
 
@@ -117,7 +112,7 @@ class SelfAssessment(Node):
         return cls(
             id=to_global_id("SelfAssessment", row.id),
             cycle=row.cycle,
-            submitted_at=_utc(row.submitted_at),
+            submitted_at=row.submitted_at,
             db_id=row.id,
             teacher_id=row.teacher_id,
         )
@@ -158,7 +153,7 @@ class Observation(Node):
             kind=models.ObservationKind(row.kind),
             observed_on=row.observed_on,
             notes=row.notes,
-            created_at=_utc(row.created_at),
+            created_at=row.created_at,
             db_id=row.id,
             teacher_id=row.teacher_id,
             observer_id=row.observer_id,
@@ -208,8 +203,8 @@ class Evidence(Node):
             title=row.title,
             body=row.body,
             url=row.url,
-            created_at=_utc(row.created_at),
-            updated_at=_utc(row.updated_at),
+            created_at=row.created_at,
+            updated_at=row.updated_at,
             db_id=row.id,
             teacher_id=row.teacher_id,
         )

@@ -31,7 +31,7 @@ from mypd_graph.services.common import MAX_PAGE_SIZE
 def _page_size(field: FieldNode, definition: Any) -> int:
     if "first" not in definition.args:
         return 1
-    for argument in field.arguments:
+    for argument in field.arguments or ():
         if argument.name.value == "first":
             if isinstance(argument.value, IntValueNode):
                 return max(1, int(argument.value.value))

@@ -7,7 +7,7 @@ Every rule (who may see, edit, submit or approve; what a valid goal is) lives in
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import strawberry
@@ -35,15 +35,6 @@ ActionStepStatus = strawberry.enum(models.ActionStepStatus, name="ActionStepStat
 PlanAction = strawberry.enum(service.PlanAction, name="PlanAction")
 
 T = TypeVar("T")
-
-
-def _utc(value: datetime) -> datetime:
-    """SQLite hands timestamps back without a zone; they were written in UTC."""
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-
-
-def _utc_or_none(value: datetime | None) -> datetime | None:
-    return _utc(value) if value is not None else None
 
 
 # --- types ----------------------------------------------------------------------------------------
@@ -81,7 +72,7 @@ class PlanEvent:
             from_status=PlanStatus(row.from_status),
             to_status=PlanStatus(row.to_status),
             note=row.note,
-            at=_utc(row.at),
+            at=row.at,
             actor_id=row.actor_id,
         )
 
@@ -117,7 +108,7 @@ class ActionStep(Node):
             status=ActionStepStatus(row.status),
             due_on=row.due_on,
             reflection=row.reflection,
-            completed_at=_utc_or_none(row.completed_at),
+            completed_at=row.completed_at,
             db_id=row.id,
             goal_id=row.goal_id,
             resource_id=row.resource_id,
@@ -225,8 +216,8 @@ class LearningPlan(Node):
             cycle=row.cycle,
             title=row.title,
             status=PlanStatus(row.status),
-            created_at=_utc(row.created_at),
-            updated_at=_utc(row.updated_at),
+            created_at=row.created_at,
+            updated_at=row.updated_at,
             db_id=row.id,
             teacher_id=row.teacher_id,
         )
