@@ -400,7 +400,7 @@ async def test_reading_students_writes_one_audit_row(
 async def test_one_audit_row_per_batch_for_the_whole_district(
     client: GraphQLClient, db: TestDatabase, world: World
 ) -> None:
-    query = """{ district { teachers(first: 100) { nodes {
+    query = """{ district { teachers(first: 20) { nodes {
         students(first: 100) { nodes { localId results { scaleScore } } } } } } }"""
     with db.count_statements() as counter:
         await client.execute(query, as_=ADMIN)
@@ -554,10 +554,10 @@ async def test_filter_by_grade_level_and_name(
 # -------------------------------------------------------------------------
 
 WIDE_QUERY = """
-{ district { teachers(first: 100) { nodes {
+{ district { teachers(first: 10) { nodes {
     name
-    sections { name students(first: 100) { nodes { localId } } }
-    students(first: 100) { nodes {
+    sections { name students(first: 50) { nodes { localId } } }
+    students(first: 60) { nodes {
         localId school { name }
         results { scaleScore assessment { key } }
         mathOnly: results(subject: "Math") { percentile }
