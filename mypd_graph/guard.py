@@ -53,9 +53,10 @@ class GraphQLGuard:
             await self.app(scope, receive, send)
             return
         headers = {key.decode().lower(): value.decode() for key, value in scope["headers"]}
-        query_string = scope.get("query_string", b"").decode()
-        if scope["method"] == "GET" and "query=" not in query_string:
-            await self.app(scope, receive, send)  # the GraphiQL page, or a 404 when it is off
+        if scope["method"] == "GET" and not scope.get("query_string"):
+            # The GraphiQL page (or a 404 when it is off): runs no operation. Anything with a query
+            # string, however its parameter names are encoded, is authenticated like a POST.
+            await self.app(scope, receive, send)
             return
         limit = self.settings.max_body_bytes
         if int(headers.get("content-length") or 0) > limit:

@@ -19,13 +19,19 @@ def to_global_id(type_name: str, db_id: int) -> strawberry.ID:
     return strawberry.ID(base64.urlsafe_b64encode(f"{type_name}:{db_id}".encode()).decode())
 
 
+MAX_DB_ID = 2**31 - 1  # integer primary keys on PostgreSQL; larger numbers were never issued
+
+
 def from_global_id(global_id: str) -> tuple[str, int]:
     """``(type name, database id)``; raises ValueError for anything this API did not issue."""
     try:
-        type_name, _, db_id = base64.urlsafe_b64decode(global_id.encode()).decode().partition(":")
-        return type_name, int(db_id)
+        type_name, _, raw_id = base64.urlsafe_b64decode(global_id.encode()).decode().partition(":")
+        db_id = int(raw_id)
     except (binascii.Error, UnicodeDecodeError, ValueError) as error:
         raise ValueError(f"{global_id!r} is not an ID this API issued") from error
+    if not type_name or not 1 <= db_id <= MAX_DB_ID:
+        raise ValueError(f"{global_id!r} is not an ID this API issued")
+    return type_name, db_id
 
 
 def decode_id(global_id: str, expected_type: str, field: str | tuple[str, ...]) -> int:
@@ -79,7 +85,11 @@ class Connection(Generic[T]):
     @strawberry.field(description="All matching items, across every page.")
     async def total_count(self, info: strawberry.Info) -> int:
         async with info.context.sessionmaker() as session:
-            return int(await session.scalar(self._page.count_statement) or 0)
+            total = int(await session.scalar(self._page.count_statement) or 0)
+            if self._page.on_count is not None:
+                self._page.on_count(session, total)
+                await session.commit()
+            return total
 
     @strawberry.field
     def nodes(self) -> list[T]:

@@ -95,7 +95,11 @@ def visible_student_ids(actor: Actor) -> Select[tuple[int]]:
             return (
                 select(Enrollment.student_id)
                 .join(Section, Section.id == Enrollment.section_id)
-                .where(Section.teacher_id.in_(visible_teacher_ids(actor)))
+                .join(Student, Student.id == Enrollment.student_id)
+                .where(
+                    Section.teacher_id.in_(visible_teacher_ids(actor)),
+                    Student.district_id == actor.district_id,
+                )
             )
     return select(Student.id).where(false())
 
@@ -106,8 +110,11 @@ def may_edit_own(actor: Actor, teacher_id: int) -> None:
         raise PermissionDenied("only the teacher themself may change this")
 
 
-def may_supervise(actor: Actor) -> None:
+def may_supervise(actor: Actor, teacher_id: int | None = None) -> None:
     """Observations and plan decisions are written by the coaches and principals who serve a teacher
-    (and district admins); the caller must also check the teacher is visible to the actor."""
+    (and district admins); the caller must also check the teacher is visible to the actor. Nobody
+    supervises themself: a principal who also teaches cannot approve their own plan."""
     if actor.role not in (Role.COACH, Role.PRINCIPAL, Role.DISTRICT_ADMIN):
         raise PermissionDenied("only a coach, principal or district admin may do this")
+    if teacher_id is not None and teacher_id == actor.user_id:
+        raise PermissionDenied("a decision about your own growth is made by someone who serves you")

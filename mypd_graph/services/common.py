@@ -63,6 +63,9 @@ class Page(Generic[T]):
     items: list[T]
     has_next_page: bool
     count_statement: Select[Any]
+    # Called with the count when a client asks for totalCount: a count of students is student
+    # data too (repeated filtered counts reveal names), so student pages audit it.
+    on_count: Callable[[AsyncSession, int], None] | None = None
 
     def cursor_of(self, item: Any) -> str:
         return encode_cursor(item.id)

@@ -143,7 +143,7 @@ async def record_observation(
     school, the admin's district. An unserved or unknown teacher gets the same answer, so the
     mutation reveals nothing about who exists.
     """
-    may_supervise(actor)
+    may_supervise(actor, teacher_id)
     served = await session.scalar(
         select(TeacherProfile.user_id).where(
             TeacherProfile.user_id == teacher_id, teacher_condition(actor, TeacherProfile.user_id)

@@ -664,7 +664,7 @@ def _owner(actor: Actor, plan: LearningPlan) -> None:
 
 def _supervisor(actor: Actor, plan: LearningPlan) -> None:
     # The plan was loaded within the actor's reach, so a supervisor here serves this teacher.
-    may_supervise(actor)
+    may_supervise(actor, plan.teacher_id)
 
 
 def _owner_or_supervisor(actor: Actor, plan: LearningPlan) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select, true
@@ -211,8 +212,28 @@ async def _student_pages(
         count = select(func.count()).select_from(
             _enrolled_pairs(actor, owner_column, [key.owner_id], key.where).subquery()
         )
-        pages.append(Page(students[: key.first], len(students) > key.first, count))
+        pages.append(
+            Page(
+                students[: key.first],
+                len(students) > key.first,
+                count,
+                on_count=partial(_record_count, actor=actor, detail=f"{detail}; {key.where}"),
+            )
+        )
     return pages
+
+
+def _record_count(session: AsyncSession, total: int, *, actor: Actor, detail: str) -> None:
+    """A count of students under a filter discloses student data; it is audited like a read."""
+    session.add(
+        AuditEvent(
+            user_id=actor.user_id,
+            action="count",
+            entity=STUDENT,
+            entity_ids=[],
+            detail=f"{detail}; matched {total}",
+        )
+    )
 
 
 async def student_pages_by_teacher(
