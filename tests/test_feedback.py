@@ -906,7 +906,12 @@ async def seed(client: GraphQLClient, world: World, goals: dict[str, int], index
     await ok(
         client,
         "recordTrainingRecord",
-        {"title": "PD", "completedOn": "2025-01-10", "hours": 2, "elementCodes": ["1.1", "2.2"]},
+        {
+            "title": f"PD {index}",
+            "completedOn": "2025-01-10",
+            "hours": 2,
+            "elementCodes": ["1.1", "2.2"],
+        },
         TEACHER_A,
     )
 
@@ -933,3 +938,11 @@ async def test_sql_statements_do_not_grow_with_rows(client, world, db, goals):
         len(item["goals"]) == 1 and len(item["elements"]) == 2 for item in teacher["evidence"]
     )
     assert four.count == one.count, four.statements
+
+
+async def test_the_same_training_twice_is_a_duplicate(client, world):
+    record = {"title": "Math talks", "completedOn": "2025-01-10", "hours": 2, "elementCodes": []}
+    await ok(client, "recordTrainingRecord", record, TEACHER_A)
+    assert await errors(client, "recordTrainingRecord", record, TEACHER_A) == [
+        ("input.title", "DUPLICATE")
+    ]

@@ -52,6 +52,19 @@ async def record_training(
         hours=_check_hours(hours),
     )
     elements = await resolve_element_codes(session, actor, element_codes, ("input", "elementCodes"))
+    duplicate = await session.scalar(
+        select(TrainingRecord.id).where(
+            TrainingRecord.teacher_id == teacher_id,
+            TrainingRecord.title == record.title,
+            TrainingRecord.completed_on == record.completed_on,
+        )
+    )
+    if duplicate is not None:  # the natural key imports also use: one record per title and day
+        raise invalid(
+            ("input", "title"),
+            f"{record.title!r} completed on {record.completed_on} is already recorded",
+            "DUPLICATE",
+        )
     session.add(record)
     await session.flush()
     await replace_links(
