@@ -35,7 +35,11 @@ class NotMigrated(RuntimeError):
 class MypdGraphQL(GraphQL[Context, None]):
     def __init__(self, *, settings: Settings, sessionmaker: SessionMaker, plugins: PluginSet):
         super().__init__(
-            create_schema(settings), graphql_ide="graphiql" if settings.graphiql else None
+            create_schema(settings),
+            graphql_ide="graphiql" if settings.graphiql else None,
+            # File uploads (the GraphQL multipart request spec, used by importFile). Cross-site
+            # request forgery needs ambient credentials; ours are bearer headers, never cookies.
+            multipart_uploads_enabled=True,
         )
         self.settings = settings
         self.sessionmaker = sessionmaker

@@ -1,4 +1,5 @@
-"""The ``mypd-graph`` command: serve, migrate, load the demo, export the schema, mint tokens, plugins."""
+"""The ``mypd-graph`` command: serve, migrate, load the demo, export the schema, mint tokens, plugins,
+import files."""
 
 from __future__ import annotations
 
@@ -226,3 +227,135 @@ def plugins_list(ctx: click.Context) -> None:
         click.echo(f"{failure.plugin}: FAILED: {failure.reason}")
     if loaded.failures:
         ctx.exit(1)
+
+
+@main.group("import")
+def import_group() -> None:
+    """Import score files, rosters and PD records into a district.
+
+    Runs as --as EMAIL (a district admin or importer) or the one importer service user. Prints a
+    progress bar on standard error and a summary at the end; exits 3 when the file was rejected
+    (nothing imported) and 4 when the import failed (nothing imported).
+    """
+
+
+def _import_options(command: Callable[..., None]) -> Callable[..., None]:
+    command = click.option(
+        "--option",
+        "-o",
+        "option_pairs",
+        multiple=True,
+        metavar="KEY=VALUE",
+        help="An importer option, e.g. -o max_error_share=0.05 -o create_students=true.",
+    )(command)
+    return click.option(
+        "--as", "as_email", metavar="EMAIL", help="Run as this district admin or importer."
+    )(command)
+
+
+def _import(
+    ctx: click.Context,
+    importer: str,
+    path: Path,
+    layout: str | None,
+    mapping: Path | None,
+    option_pairs: tuple[str, ...],
+    as_email: str | None,
+) -> None:
+    from mypd_graph.importers import console
+    from mypd_graph.plugins.manager import load_plugins
+
+    settings = _settings(ctx)
+    options = console.parse_options(option_pairs, mapping)
+    if layout:
+        options["format"] = layout
+    plugins = load_plugins(settings.plugins_allow, settings.plugins_deny)
+    ctx.exit(console.run_command(settings, plugins, importer, path, options, as_email))
+
+
+_EXISTING = click.Path(exists=True, path_type=Path)
+_MAPPING = click.option(
+    "--mapping",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A JSON or TOML file mapping fields to the file's headers.",
+)
+
+
+@import_group.command("scores")
+@click.argument("file", type=_EXISTING)
+@click.option(
+    "--format", "layout", help="The layout, e.g. nwea-map, caaspp-cers, iready-diagnostic."
+)
+@click.option("--importer", default="csv-scores", show_default=True, help="The importer to use.")
+@_MAPPING
+@_import_options
+@click.pass_context
+def import_scores(
+    ctx: click.Context,
+    file: Path,
+    layout: str | None,
+    importer: str,
+    mapping: Path | None,
+    option_pairs: tuple[str, ...],
+    as_email: str | None,
+) -> None:
+    """Import student assessment results from FILE."""
+    _import(ctx, importer, file, layout, mapping, option_pairs, as_email)
+
+
+@import_group.command("roster")
+@click.argument("path", type=_EXISTING)
+@_import_options
+@click.pass_context
+def import_roster(
+    ctx: click.Context, path: Path, option_pairs: tuple[str, ...], as_email: str | None
+) -> None:
+    """Import a OneRoster 1.1 CSV roster: a folder or a zip."""
+    _import(ctx, "oneroster", path, None, None, option_pairs, as_email)
+
+
+@import_group.command("training")
+@click.argument("file", type=_EXISTING)
+@_MAPPING
+@_import_options
+@click.pass_context
+def import_training(
+    ctx: click.Context,
+    file: Path,
+    mapping: Path | None,
+    option_pairs: tuple[str, ...],
+    as_email: str | None,
+) -> None:
+    """Import training records (past PD) from a CSV FILE."""
+    _import(ctx, "training_csv", file, None, mapping, option_pairs, as_email)
+
+
+@import_group.command("file")
+@click.argument("file", type=_EXISTING)
+@click.option("--importer", required=True, help="Any installed importer (mypd-graph plugins list).")
+@click.option("--format", "layout", help="One of the importer's layouts.")
+@_MAPPING
+@_import_options
+@click.pass_context
+def import_file(
+    ctx: click.Context,
+    file: Path,
+    importer: str,
+    layout: str | None,
+    mapping: Path | None,
+    option_pairs: tuple[str, ...],
+    as_email: str | None,
+) -> None:
+    """Import FILE (or a folder) with any installed importer, a vendor's plugin say."""
+    _import(ctx, importer, file, layout, mapping, option_pairs, as_email)
+
+
+@import_group.command("errors")
+@click.argument("run_id", type=int)
+@click.pass_context
+def import_errors(ctx: click.Context, run_id: int) -> None:
+    """Print every row error of import RUN_ID as CSV."""
+    from mypd_graph.importers import console
+
+    if not asyncio.run(console.write_errors(_settings(ctx), run_id, sys.stdout)):
+        raise click.ClickException(f"no import with id {run_id}")

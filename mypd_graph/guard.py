@@ -58,7 +58,8 @@ class GraphQLGuard:
             # string, however its parameter names are encoded, is authenticated like a POST.
             await self.app(scope, receive, send)
             return
-        limit = self.settings.max_body_bytes
+        uploading = headers.get("content-type", "").startswith("multipart/form-data")
+        limit = self.settings.max_upload_bytes if uploading else self.settings.max_body_bytes
         if int(headers.get("content-length") or 0) > limit:
             await _send_error(send, 413, "BODY_TOO_LARGE", f"request body over {limit} bytes")
             return
@@ -68,7 +69,7 @@ class GraphQLGuard:
             await _send_error(send, 401, "UNAUTHENTICATED", str(error))
             return
         scope.setdefault("state", {})["actor"] = actor
-        await self._run_limited(scope, self._limit_body(receive, limit), send)
+        await self._run_limited(scope, self._limit_body(receive, limit), send, limit)
 
     @staticmethod
     def _limit_body(receive: Receive, limit: int) -> Receive:
@@ -85,7 +86,7 @@ class GraphQLGuard:
 
         return limited
 
-    async def _run_limited(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _run_limited(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
         started = False
 
         async def tracking_send(message: Message) -> None:
@@ -99,7 +100,6 @@ class GraphQLGuard:
                 await self.app(scope, receive, tracking_send)
         except BodyTooLarge:
             if not started:
-                limit = self.settings.max_body_bytes
                 await _send_error(send, 413, "BODY_TOO_LARGE", f"request body over {limit} bytes")
         except TimeoutError:
             log.warning("request over the %ss time limit was cancelled", seconds)

@@ -44,6 +44,7 @@ class Settings:
     max_tokens: int = 5000
     max_query_cost: int = 25_000
     max_body_bytes: int = 1_000_000
+    max_upload_bytes: int = 200_000_000
     request_timeout_seconds: float = 15.0
     auto_migrate: bool = False
 
@@ -61,6 +62,7 @@ class Settings:
             "plugins_deny": _split(env.get("MYPD_DISABLE_PLUGINS")),
             "max_query_depth": int(env.get("MYPD_MAX_QUERY_DEPTH") or 12),
             "max_body_bytes": int(env.get("MYPD_MAX_BODY_BYTES") or 1_000_000),
+            "max_upload_bytes": int(env.get("MYPD_MAX_UPLOAD_BYTES") or 200_000_000),
             "max_query_cost": int(env.get("MYPD_MAX_QUERY_COST") or 25_000),
             "request_timeout_seconds": float(env.get("MYPD_REQUEST_TIMEOUT") or 15),
             "auto_migrate": _flag(env.get("MYPD_AUTO_MIGRATE"), False),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import date, datetime
 
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
@@ -78,15 +79,28 @@ class ResourceElement(Base):
     )
 
 
+class ImportStatus(enum.StrEnum):
+    """Where a run is: ``running`` until it ends ``completed``, ``rejected`` (the file or too many of
+    its rows were unusable; nothing was written) or ``failed`` (an error; everything rolled back)."""
+
+    RUNNING = "running"
+    COMPLETED = "completed"
+    REJECTED = "rejected"
+    FAILED = "failed"
+
+
 class ImportRun(Base):
     """One run of an importer: who, when, which file, what happened to each row."""
 
     __tablename__ = "import_run"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    district_id: Mapped[int] = mapped_column(ForeignKey("district.id", ondelete="CASCADE"))
+    district_id: Mapped[int] = mapped_column(
+        ForeignKey("district.id", ondelete="CASCADE"), index=True
+    )
     user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"))
     importer: Mapped[str] = mapped_column(String(100))
+    layout: Mapped[str] = mapped_column(String(100), default="", server_default="")
     file_name: Mapped[str] = mapped_column(String(500))
     checksum: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16))
@@ -101,6 +115,8 @@ class ImportRun(Base):
 
 
 class ImportRowError(Base):
+    """Why one row was rejected; ``file`` names the member of a multi-file import (``users.csv``)."""
+
     __tablename__ = "import_row_error"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -108,6 +124,7 @@ class ImportRowError(Base):
         ForeignKey("import_run.id", ondelete="CASCADE"), index=True
     )
     row: Mapped[int]
+    file: Mapped[str] = mapped_column(String(200), default="", server_default="")
     column: Mapped[str | None] = mapped_column(String(200))
     value: Mapped[str | None] = mapped_column(Text)
     reason: Mapped[str] = mapped_column(Text)

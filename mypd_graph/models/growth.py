@@ -246,9 +246,13 @@ class Comment(Base, Timestamped):
 
 
 class TrainingRecord(Base, Timestamped):
-    """Past PD a teacher took, with its hours; aligned elements lower the need for them."""
+    """Past PD a teacher took, with its hours; aligned elements lower the need for them.
+
+    The natural key (teacher, title, completion date) makes re-imported PD transcripts idempotent.
+    """
 
     __tablename__ = "training_record"
+    __table_args__ = (UniqueConstraint("teacher_id", "title", "completed_on"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     teacher_id: Mapped[int] = _user_fk(index=True)

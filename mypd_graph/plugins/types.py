@@ -111,12 +111,17 @@ class FrameworkDefinition:
 
 @dataclass(frozen=True)
 class RowError:
-    """Why one row of an imported file was rejected (row numbers count the header as row 1)."""
+    """Why one row of an imported file was rejected (row numbers count the header as row 1).
+
+    ``file`` names the member of a multi-file import (``users.csv`` of a OneRoster zip); leave it
+    empty for a single file.
+    """
 
     row: int
     reason: str
     column: str | None = None
     value: str | None = None
+    file: str = ""
 
 
 class FileRejected(Exception):
@@ -140,7 +145,8 @@ class ImportSource(Protocol):
 
     The core owns encoding detection: ``text()`` is the file decoded (UTF-8 with or without BOM,
     else Windows-1252) with universal newlines; ``binary()`` is the raw bytes for zips and
-    fixed-width files. ``path`` is set for files and folders on disk (a OneRoster folder).
+    fixed-width files. ``path`` is set for files and folders on disk (a OneRoster folder). Members
+    of a zip or a folder decode the same way through :func:`mypd_graph.importers.source.open_text`.
     """
 
     name: str
@@ -156,6 +162,7 @@ class SchoolRecord:
     row: int
     code: str
     name: str
+    file: str = ""
     kind: ClassVar[str] = "schools"
 
 
@@ -167,6 +174,7 @@ class TeacherRecord:
     email: str
     name: str
     school_code: str | None = None
+    file: str = ""
     kind: ClassVar[str] = "teachers"
 
 
@@ -181,6 +189,7 @@ class StudentRecord:
     grade_level: str = ""
     state_id: str | None = None
     school_code: str | None = None
+    file: str = ""
     kind: ClassVar[str] = "students"
 
 
@@ -196,21 +205,31 @@ class SectionRecord:
     teacher_email: str | None = None
     subject: str = ""
     grade_level: str = ""
+    file: str = ""
     kind: ClassVar[str] = "sections"
 
 
 @dataclass(frozen=True)
 class EnrollmentRecord:
+    """A student in a section; natural key: the section (school and id) and the student.
+
+    ``deleted`` marks an enrollment that ended (OneRoster ``tobedeleted``): the core removes it, so
+    the teacher no longer sees the student.
+    """
+
     row: int
     school_code: str
     section_local_id: str
     student_local_id: str
+    deleted: bool = False
+    file: str = ""
     kind: ClassVar[str] = "enrollments"
 
 
 @dataclass(frozen=True)
 class AssessmentResultRecord:
-    """Natural key: student, assessment, school year and term (or administration date).
+    """Natural key: student, assessment, school year and term (a file without terms puts the
+    administration date, ISO formatted, in ``term``).
 
     ``teacher_names`` carries a vendor's own attribution (i-Ready ``Class Teacher(s)``) for files
     whose students have no roster.
@@ -235,12 +254,17 @@ class AssessmentResultRecord:
     grade_level: str = ""
     school_code: str | None = None
     teacher_names: tuple[str, ...] = ()
+    file: str = ""
     kind: ClassVar[str] = "assessment_results"
 
 
 @dataclass(frozen=True)
 class TrainingRecordRecord:
-    """Past PD; natural key: teacher, title and completion date."""
+    """Past PD; natural key: teacher, title and completion date.
+
+    The teacher is matched by ``teacher_email`` or, when the file has ids instead, by ``teacher_id``
+    (the user's id in mypd_graph; pass ``teacher_email=""`` then).
+    """
 
     row: int
     teacher_email: str
@@ -249,6 +273,8 @@ class TrainingRecordRecord:
     hours: float
     provider: str = ""
     element_codes: tuple[str, ...] = ()
+    teacher_id: int | None = None
+    file: str = ""
     kind: ClassVar[str] = "training_records"
 
 
@@ -281,9 +307,10 @@ class ImporterDefinition:
 
     ``parse(source, options)`` raises :class:`FileRejected` for an unusable file, then yields
     records (the dataclasses above, of the kinds in ``record_kinds``) or :class:`RowError` values.
-    ``layouts`` names the presets it understands (``nwea-map``); ``options`` carries the preset and
-    any column mapping. The core owns everything around it: encoding, staging, upsert, counts and
-    the Import record.
+    ``layouts`` names the presets it understands (``nwea-map``); ``options`` carries the chosen one
+    as ``format`` (checked against ``layouts`` before ``parse`` runs), the user's column mapping as
+    ``mapping`` and any other option they gave. The core owns everything around it: encoding,
+    staging, upsert, counts and the Import record (:mod:`mypd_graph.importers.pipeline`).
     """
 
     name: str

@@ -1,0 +1,516 @@
+"""Import a million-row NWEA MAP results file, against the database's own bulk path as the floor.
+
+Generates an NWEA MAP Growth AssessmentResults-style file (the current combined layout: names,
+subject and course, RIT, percentile, goal columns) streamed to disk, then measures, each phase
+in its own child process so its peak memory (ru_maxrss) is its own:
+
+- parse: the csv-scores importer alone, streaming the file into records (rows/s);
+- floor: the same rows pre-parsed into tuples (untimed), then inserted the database's fastest
+  plain way: one ``executemany`` in one transaction on SQLite, ``COPY`` (asyncpg
+  ``copy_records_to_table``) on PostgreSQL;
+- import: the core pipeline (``run_import``): file to committed rows and an Import record, as a
+  district admin, with the district's roster (the students) loaded beforehand;
+- core alone: the same import fed records parsed beforehand (held in memory, so its peak is not
+  shown): the core's own share of the import's time.
+
+Targets: the import at least half the floor's rows/s, and under 300 MB peak memory. Usage:
+
+    .venv/bin/python bench/import_scores.py [--rows 1000000]
+    MYPD_BENCH_POSTGRES_URL=postgresql+asyncpg://postgres@127.0.0.1:5432/mypd_h2 \\
+        .venv/bin/python bench/import_scores.py --rows 100000
+
+Machines are noisy: only the ratio measured in one run means anything.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import importlib
+import io
+import json
+import os
+import resource
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import insert, select, text  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+
+from mypd_graph import migrate, models  # noqa: E402
+from mypd_graph.db import create_engine  # noqa: E402
+
+RESULTS_PER_STUDENT = 12  # Math and Reading, Fall/Winter/Spring, two school years
+TERMS = (
+    ("Fall 2024-2025", date(2024, 9, 16)),
+    ("Winter 2024-2025", date(2025, 1, 13)),
+    ("Spring 2024-2025", date(2025, 5, 5)),
+    ("Fall 2025-2026", date(2025, 9, 15)),
+    ("Winter 2025-2026", date(2026, 1, 12)),
+    ("Spring 2025-2026", date(2026, 5, 4)),
+)
+COURSES = (
+    ("Mathematics", "Math 6+", "Growth: Math 6+ CCSS 2010 V2"),
+    ("Language Arts", "Reading", "Growth: Reading 6+ CCSS 2010 V4"),
+)
+HEADER = (
+    "TermName,DistrictName,SchoolName,StudentLastName,StudentFirstName,StudentID,Student_StateID,"
+    "Grade,Subject,Course,NormsReferenceData,TestType,TestName,TestStartDate,TestStartTime,"
+    "TestDurationMinutes,TestRITScore,TestStandardError,TestPercentile,AchievementQuintile,"
+    "PercentCorrect,RapidGuessingPercentage,Goal1Name,Goal1RitScore,Goal1StdErr,Goal1Range,"
+    "Goal1Adjective,Goal2Name,Goal2RitScore,Goal2StdErr,Goal2Range,Goal2Adjective"
+)
+LAST_NAMES = ("Muñoz", "Nguyen", "O'Brien", "Okafor", "Patel", "García", "Kim", "Smith", "Lee")
+FIRST_NAMES = ("José", "Bao", "Aoife", "Sam", "Riya", "Lucía", "Min", "Ava", "Noah", "Zoë")
+ADMIN_EMAIL = "admin@bench.mypd"
+INSERT_COLUMNS = (
+    "assessment_id",
+    "student_id",
+    "school_year",
+    "term",
+    "administered_on",
+    "scale_score",
+    "achievement_level",
+    "percentile",
+)
+
+
+# -------------------------------------------------------------------------
+# The file
+# -------------------------------------------------------------------------
+
+
+def generate(path: Path, rows: int) -> int:
+    """Write ``rows`` results (streamed, never held in memory); return the number of students."""
+    students = -(-rows // RESULTS_PER_STUDENT)
+    written = 0
+    with path.open("w", encoding="utf-8", newline="") as out:
+        out.write(HEADER + "\r\n")
+        writer = csv.writer(out, lineterminator="\r\n")
+        for term_index, (term_name, start) in enumerate(TERMS):
+            for course_index, (subject, course, test_name) in enumerate(COURSES):
+                for student in range(students):
+                    if written == rows:
+                        return students
+                    rit = 180 + (student * 7 + term_index * 4 + course_index * 3) % 90
+                    writer.writerow(
+                        (
+                            term_name,
+                            "Lakeview Unified",
+                            f"School {student % 40:02d}",
+                            LAST_NAMES[student % len(LAST_NAMES)],
+                            FIRST_NAMES[student % len(FIRST_NAMES)],
+                            f"S{student:07d}",
+                            f"40{student:08d}",
+                            str(3 + student % 6),
+                            subject,
+                            course,
+                            "2020",
+                            "Survey With Goals",
+                            test_name,
+                            (start + timedelta(days=student % 10)).strftime("%-m/%-d/%Y"),
+                            "9:05:12",
+                            str(35 + student % 30),
+                            f"{rit}.0" if student % 5 == 0 else str(rit),
+                            "3.1",
+                            str(1 + (rit - 180) % 99),
+                            "Avg",
+                            str(40 + student % 50),
+                            "0.0",
+                            "Operations and Algebraic Thinking",
+                            str(rit - 2),
+                            "3.3",
+                            f"{rit - 5}-{rit + 1}",
+                            "Avg",
+                            "Number and Operations, Fractions",
+                            str(rit + 1),
+                            "3.4",
+                            f"{rit - 2}-{rit + 4}",
+                            "HiAvg",
+                        )
+                    )
+                    written += 1
+    return students
+
+
+class FileSource:
+    """An ImportSource over a file on disk, decoded as the core decodes it."""
+
+    def __init__(self, path: Path) -> None:
+        self.name = path.name
+        self.path = path
+
+    def binary(self) -> io.BufferedReader:
+        return self.path.open("rb")
+
+    def text(self) -> io.TextIOWrapper:
+        return self.path.open("r", encoding="utf-8-sig", newline="")
+
+
+def parsed_records(path: Path) -> Iterator[Any]:
+    from mypd_graph_csv_scores import parse
+
+    return iter(parse(FileSource(path), {"layout": "nwea-map"}))
+
+
+# -------------------------------------------------------------------------
+# The database: schema, one district, its students (a roster loaded beforehand)
+# -------------------------------------------------------------------------
+
+
+async def prepare(url: str, students: int) -> None:
+    engine = create_engine(url)
+    try:
+        await migrate.upgrade(engine)
+        async with engine.begin() as connection:
+            for table in reversed(models.Base.metadata.sorted_tables):
+                if table.name != "alembic_version":
+                    await connection.execute(table.delete())
+            district_id = (
+                await connection.execute(
+                    insert(models.District)
+                    .values(key="lakeview", name="Lakeview Unified")
+                    .returning(models.District.id)
+                )
+            ).scalar_one()
+            await connection.execute(
+                insert(models.User).values(
+                    district_id=district_id,
+                    email=ADMIN_EMAIL,
+                    name="Bench Admin",
+                    role=models.Role.DISTRICT_ADMIN.value,
+                )
+            )
+            batch = []
+            for student in range(students):
+                batch.append(
+                    {
+                        "district_id": district_id,
+                        "local_id": f"S{student:07d}",
+                        "state_id": f"40{student:08d}",
+                        "first_name": FIRST_NAMES[student % len(FIRST_NAMES)],
+                        "last_name": LAST_NAMES[student % len(LAST_NAMES)],
+                        "grade_level": str(3 + student % 6),
+                    }
+                )
+                if len(batch) == 10_000:
+                    await connection.execute(insert(models.Student), batch)
+                    batch = []
+            if batch:
+                await connection.execute(insert(models.Student), batch)
+    finally:
+        await engine.dispose()
+
+
+async def assessment_ids(url: str) -> tuple[int, dict[str, int], dict[str, int]]:
+    """Create the MAP assessments; the district id, {key: id} and {local id: student id}."""
+    engine = create_engine(url)
+    try:
+        async with engine.begin() as connection:
+            district_id = (await connection.execute(select(models.District.id))).scalar_one()
+            keys = {}
+            for key, name, subject in (
+                ("nwea-map-math", "NWEA MAP Growth Math", "Math"),
+                ("nwea-map-reading", "NWEA MAP Growth Reading", "ELA"),
+            ):
+                existing = (
+                    await connection.execute(
+                        select(models.Assessment.id).where(models.Assessment.key == key)
+                    )
+                ).scalar()
+                if existing is None:
+                    existing = (
+                        await connection.execute(
+                            insert(models.Assessment)
+                            .values(
+                                district_id=district_id,
+                                key=key,
+                                name=name,
+                                subject=subject,
+                                vendor="NWEA",
+                            )
+                            .returning(models.Assessment.id)
+                        )
+                    ).scalar_one()
+                keys[key] = existing
+            students = dict(
+                (await connection.execute(select(models.Student.local_id, models.Student.id))).all()
+            )
+        return district_id, keys, students
+    finally:
+        await engine.dispose()
+
+
+# -------------------------------------------------------------------------
+# Phases (each runs in a child process)
+# -------------------------------------------------------------------------
+
+
+def phase_parse(path: Path, url: str) -> int:
+    count = 0
+    for item in parsed_records(path):
+        if type(item).__name__ == "AssessmentResultRecord":
+            count += 1
+    return count
+
+
+def preparsed(path: Path, url: str) -> list[tuple[Any, ...]]:
+    _, keys, students = asyncio.run(assessment_ids(url))
+    rows = []
+    for item in parsed_records(path):
+        if type(item).__name__ != "AssessmentResultRecord":
+            continue
+        rows.append(
+            (
+                keys[item.assessment_key],
+                students[item.student_local_id],
+                item.school_year,
+                item.term,
+                item.administered_on,
+                item.scale_score,
+                item.achievement_level,
+                item.percentile,
+            )
+        )
+    return rows
+
+
+def floor_sqlite(rows: list[tuple[Any, ...]], url: str) -> None:
+    database = make_url(url).database
+    connection = sqlite3.connect(database, isolation_level=None)
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("PRAGMA synchronous=NORMAL")
+    connection.execute("BEGIN")
+    connection.executemany(
+        f"INSERT INTO assessment_result ({', '.join(INSERT_COLUMNS)}) "
+        f"VALUES ({', '.join('?' for _ in INSERT_COLUMNS)})",
+        ((*row[:4], row[4].isoformat() if row[4] else None, *row[5:]) for row in rows),
+    )
+    connection.execute("COMMIT")
+    connection.close()
+
+
+async def floor_postgres(rows: list[tuple[Any, ...]], url: str) -> None:
+    import asyncpg
+
+    dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    connection = await asyncpg.connect(dsn)
+    try:
+        async with connection.transaction():
+            await connection.copy_records_to_table(
+                "assessment_result", records=rows, columns=INSERT_COLUMNS
+            )
+    finally:
+        await connection.close()
+
+
+def find_pipeline() -> Callable[..., Any] | None:
+    """The core's import entry point (``mypd_graph.importers.pipeline.run_import``)."""
+    try:
+        module = importlib.import_module("mypd_graph.importers.pipeline")
+    except ImportError:
+        return None
+    return getattr(module, "run_import", None)
+
+
+async def pipeline_import(path: Path, url: str, preparsed: bool = False) -> int:
+    """Import the file through the core as the district admin, the roster already loaded.
+
+    With ``preparsed`` the importer hands the core records parsed beforehand (untimed, held in
+    memory): what is left is the core's own cost (staging, checks, upserts, the Import record).
+    """
+    run_import = find_pipeline()
+    assert run_import is not None
+    from mypd_graph.db import create_sessionmaker
+    from mypd_graph.plugins.manager import load_plugins
+    from mypd_graph.services.access import Actor
+
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as connection:
+            admin_id, district_id = (
+                await connection.execute(
+                    select(models.User.id, models.User.district_id).where(
+                        models.User.email == ADMIN_EMAIL
+                    )
+                )
+            ).one()
+        actor = Actor(admin_id, district_id, None, models.Role.DISTRICT_ADMIN, ADMIN_EMAIL)
+        plugins = load_plugins(allow=("csv_scores",))
+        importer: Any = "csv-scores"
+        if preparsed:
+            from mypd_graph.plugins.types import ImporterDefinition
+
+            records = list(parsed_records(path))
+            importer = ImporterDefinition(
+                name="preparsed",
+                title="records parsed beforehand",
+                layouts=("nwea-map",),
+                record_kinds=("assessment_results",),
+                parse=lambda source, options: iter(records),
+            )
+        started = time.perf_counter()
+        run = await run_import(
+            create_sessionmaker(engine),
+            actor,
+            importer,
+            path,
+            {"format": "nwea-map"},
+            plugins=plugins,
+        )
+        TIMINGS["seconds"] = time.perf_counter() - started
+        if run.status != "completed":
+            raise SystemExit(f"import {run.status}: {run.message}")
+        return int(run.rows_read)
+    finally:
+        await engine.dispose()
+
+
+TIMINGS: dict[str, float] = {}
+
+
+def child(phase: str, path: Path, url: str) -> dict[str, Any]:
+    """Run one phase; the time counts only the work the phase measures."""
+    if phase == "parse":
+        started = time.perf_counter()
+        rows = phase_parse(path, url)
+        seconds = time.perf_counter() - started
+    elif phase == "floor":
+        records = preparsed(path, url)
+        rows = len(records)
+        started = time.perf_counter()
+        if url.startswith("sqlite"):
+            floor_sqlite(records, url)
+        else:
+            asyncio.run(floor_postgres(records, url))
+        seconds = time.perf_counter() - started
+    elif phase in ("import", "core"):
+        rows = asyncio.run(pipeline_import(path, url, preparsed=phase == "core"))
+        seconds = TIMINGS["seconds"]  # run_import alone
+    else:
+        raise SystemExit(f"unknown phase {phase}")
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"rows": rows, "seconds": seconds, "peak_mb": peak_mb}
+
+
+def run_child(phase: str, path: Path, url: str) -> dict[str, Any]:
+    completed = subprocess.run(
+        [sys.executable, __file__, "--phase", phase, "--file", str(path), "--db", url],
+        capture_output=True,
+        text=True,
+    )
+    if completed.returncode != 0:
+        return {"error": completed.stderr.strip().splitlines()[-1] if completed.stderr else "?"}
+    return json.loads(completed.stdout.strip().splitlines()[-1])
+
+
+async def clear_results(url: str) -> None:
+    engine = create_engine(url)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(text("DELETE FROM assessment_result"))
+            await connection.execute(text("DELETE FROM assessment"))
+    finally:
+        await engine.dispose()
+
+
+def report(label: str, database: str, outcome: dict[str, Any], floor: dict[str, Any] | None) -> str:
+    if "error" in outcome:
+        return f"| {database} | {label} | failed: {outcome['error'][:80]} | | | |"
+    rate = outcome["rows"] / outcome["seconds"] if outcome["seconds"] else 0.0
+    peak = "-" if outcome["peak_mb"] != outcome["peak_mb"] else f"{outcome['peak_mb']:.0f}"
+    ratio = ""
+    if floor and "error" not in floor and floor["seconds"]:
+        ratio = f"{rate / (floor['rows'] / floor['seconds']):.2f}x"
+    return (
+        f"| {database} | {label} | {outcome['rows']:,} | {outcome['seconds']:.1f} | "
+        f"{rate:,.0f} | {ratio} | {peak} |"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--phase", help=argparse.SUPPRESS)
+    parser.add_argument("--file", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--db", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.phase:
+        print(json.dumps(child(args.phase, args.file, args.db)))
+        return
+
+    work = Path(tempfile.mkdtemp(prefix="mypd-bench-import-"))
+    try:
+        path = work / "AssessmentResults.csv"
+        started = time.perf_counter()
+        students = generate(path, args.rows)
+        size_mb = path.stat().st_size / 2**20
+        print(
+            f"generated {args.rows:,} rows for {students:,} students "
+            f"({size_mb:.0f} MB) in {time.perf_counter() - started:.1f}s"
+        )
+        databases = [("SQLite", f"sqlite+aiosqlite:///{work / 'template.db'}")]
+        if os.environ.get("MYPD_BENCH_POSTGRES_URL"):
+            databases.append(("PostgreSQL", os.environ["MYPD_BENCH_POSTGRES_URL"]))
+        pipeline = find_pipeline() is not None
+        lines = [
+            "| database | phase | rows | seconds | rows/s | vs floor | peak MB |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        parse_outcome = run_child("parse", path, databases[0][1])
+        lines.append(report("parse only (csv-scores)", "-", parse_outcome, None))
+        for label, url in databases:
+            asyncio.run(prepare(url, students))
+            if label == "SQLite":
+                template = work / "template.db"
+                for phase in ("floor", "import", "core"):
+                    shutil.copy(template, work / f"{phase}.db")
+                urls = {
+                    phase: f"sqlite+aiosqlite:///{work / phase}.db"
+                    for phase in ("floor", "import", "core")
+                }
+            else:
+                urls = {"floor": url, "import": url, "core": url}
+            floor = run_child("floor", path, urls["floor"])
+            floor_name = "floor: executemany" if label == "SQLite" else "floor: COPY"
+            lines.append(report(floor_name, label, floor, None))
+            lines.append(report("parse vs floor", label, parse_outcome, floor))
+            if pipeline:
+                if label != "SQLite":
+                    asyncio.run(clear_results(url))
+                lines.append(
+                    report(
+                        "import (core pipeline)",
+                        label,
+                        run_child("import", path, urls["import"]),
+                        floor,
+                    )
+                )
+                if label != "SQLite":
+                    asyncio.run(clear_results(url))
+                core = run_child("core", path, urls["core"])
+                core["peak_mb"] = float("nan")  # the pre-parsed records are held in memory
+                lines.append(report("core alone (records pre-parsed)", label, core, floor))
+            else:
+                lines.append(
+                    f"| {label} | import (core pipeline) | not available: no mypd_graph.importers.pipeline.run_import | | | | |"
+                )
+        print("\n".join(lines))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,239 @@
+"""The import commands' work, apart from their click wiring in :mod:`mypd_graph.cli`: who the
+command runs as, the progress bar, and the summary printed at the end."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import time
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import click
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from mypd_graph.importers.pipeline import ImportProgress, run_import
+from mypd_graph.models import ImportRowError, ImportRun, User
+from mypd_graph.models.data import ImportStatus
+from mypd_graph.plugins.manager import PluginSet
+from mypd_graph.services.access import Actor, actor_for
+from mypd_graph.services.errors import PermissionDenied, UserInputError
+from mypd_graph.services.imports import IMPORT_ROLES
+from mypd_graph.settings import Settings
+
+EXIT_REJECTED = 3
+EXIT_FAILED = 4
+SUMMARY_ERRORS = 10
+
+
+def parse_options(pairs: tuple[str, ...], mapping: Path | None) -> dict[str, Any]:
+    """``-o key=value`` pairs (``true``/``false`` and numbers are converted) and a mapping file
+    (JSON or TOML: an object of field → header)."""
+    options: dict[str, Any] = {}
+    for pair in pairs:
+        key, equals, value = pair.partition("=")
+        if not equals or not key.strip():
+            raise click.BadParameter(f"{pair!r} is not KEY=VALUE", param_hint="--option")
+        options[key.strip()] = _value(value.strip())
+    if mapping is not None:
+        text = mapping.read_text(encoding="utf-8-sig")
+        try:
+            loaded = tomllib.loads(text) if mapping.suffix.lower() == ".toml" else json.loads(text)
+        except (ValueError, tomllib.TOMLDecodeError) as error:
+            raise click.BadParameter(f"{mapping}: {error}", param_hint="--mapping") from error
+        loaded = loaded.get("mapping", loaded) if isinstance(loaded, dict) else loaded
+        if not isinstance(loaded, dict):
+            raise click.BadParameter(f"{mapping}: expected an object", param_hint="--mapping")
+        options["mapping"] = loaded
+    return options
+
+
+def _value(text: str) -> Any:
+    if text.lower() in ("true", "false"):
+        return text.lower() == "true"
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            continue
+    return text
+
+
+async def importing_actor(session: AsyncSession, email: str | None) -> Actor:
+    """The user the command runs as: ``--as EMAIL``, else the one importer service account."""
+    if email:
+        user = await session.scalar(select(User).where(User.email == email.strip().lower()))
+        if user is None or not user.active:
+            raise click.ClickException(f"no active user with email {email!r}")
+        if user.role not in IMPORT_ROLES:
+            raise click.ClickException(
+                f"{user.email} is a {user.role}; only a district admin or the importer service "
+                "may import"
+            )
+        return actor_for(user)
+    users = list(
+        await session.scalars(
+            select(User).where(User.role == "importer", User.active.is_(True)).limit(2)
+        )
+    )
+    if len(users) != 1:
+        which = "no importer service user" if not users else "several importer service users"
+        raise click.ClickException(f"{which}: pass --as EMAIL (a district admin or importer)")
+    return actor_for(users[0])
+
+
+class ProgressBar:
+    """Bytes of the file as the bar, rows and rows/s as its label; on standard error."""
+
+    def __init__(self) -> None:
+        self.bar: Any = None
+        self.done = 0
+        self.text = ""
+
+    def __call__(self, progress: ImportProgress) -> None:
+        if self.bar is None:
+            self.bar = click.progressbar(
+                length=max(progress.bytes_total, 1),
+                label="importing",
+                file=sys.stderr,
+                show_eta=True,
+                item_show_func=lambda _: self.text,
+            )
+            self.bar.__enter__()
+        self.text = (
+            f"{progress.rows_read:,} rows, {progress.rows_per_second:,.0f} rows/s, "
+            f"{progress.rows_rejected:,} rejected"
+        )
+        step = max(progress.bytes_read - self.done, 0)
+        self.done += step
+        self.bar.update(step, self.text)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+
+
+async def _run(
+    settings: Settings,
+    plugins: PluginSet,
+    importer: str,
+    path: Path,
+    options: Mapping[str, Any],
+    email: str | None,
+    bar: ProgressBar,
+) -> tuple[ImportRun, list[ImportRowError], int]:
+    from mypd_graph import migrate
+    from mypd_graph.db import create_engine, create_sessionmaker
+
+    engine = create_engine(settings.database_url)
+    try:
+        if not await migrate.is_at_head(engine):
+            raise click.ClickException(
+                "the database is not migrated to the current schema: run `mypd-graph db upgrade`"
+            )
+        sessionmaker = create_sessionmaker(engine)
+        async with sessionmaker() as session:
+            actor = await importing_actor(session, email)
+        try:
+            run = await run_import(
+                sessionmaker, actor, importer, path, options, plugins=plugins, progress=bar
+            )
+        except (UserInputError, PermissionDenied) as error:
+            raise click.ClickException(str(error)) from error
+        async with sessionmaker() as session:
+            errors = list(
+                await session.scalars(
+                    select(ImportRowError)
+                    .where(ImportRowError.import_id == run.id)
+                    .order_by(ImportRowError.id)
+                    .limit(SUMMARY_ERRORS)
+                )
+            )
+            total = await session.scalar(
+                select(func.count()).where(ImportRowError.import_id == run.id)
+            )
+        return run, errors, int(total or 0)
+    finally:
+        await engine.dispose()
+
+
+def run_command(
+    settings: Settings,
+    plugins: PluginSet,
+    importer: str,
+    path: Path,
+    options: Mapping[str, Any],
+    email: str | None,
+) -> int:
+    """Import, print the summary, and return the exit status (0, or 3 rejected, 4 failed)."""
+    if importer not in plugins.importers and importer.replace("_", "-") in plugins.importers:
+        importer = importer.replace("_", "-")  # the plugin is csv_scores, its importer csv-scores
+    bar = ProgressBar()
+    started = time.monotonic()
+    try:
+        run, errors, total = asyncio.run(
+            _run(settings, plugins, importer, path, options, email, bar)
+        )
+    finally:
+        bar.close()
+    click.echo(summary(run, errors, total, time.monotonic() - started))
+    if run.status == ImportStatus.REJECTED.value:
+        return EXIT_REJECTED
+    if run.status != ImportStatus.COMPLETED.value:
+        return EXIT_FAILED
+    return 0
+
+
+def summary(run: ImportRun, errors: list[ImportRowError], total: int, seconds: float) -> str:
+    layout = f", {run.layout}" if run.layout else ""
+    rate = run.rows_read / seconds if seconds > 0 else 0
+    lines = [
+        f"import {run.id} {run.status}: {run.file_name} ({run.importer}{layout}) "
+        f"in {seconds:.1f}s, {rate:,.0f} rows/s",
+        f"  read {run.rows_read:,} rows: {run.rows_inserted:,} inserted, "
+        f"{run.rows_updated:,} updated, {run.rows_unchanged:,} unchanged, "
+        f"{run.rows_rejected:,} rejected",
+    ]
+    if run.message:
+        lines.append(f"  {run.message}")
+    for error in errors:
+        where = f"{error.file} row {error.row}" if error.file else f"row {error.row}"
+        column = f", {error.column}" if error.column else ""
+        value = f" {error.value!r}" if error.value not in (None, "") else ""
+        lines.append(f"  {where}{column}{value}: {error.reason}")
+    if total > len(errors):
+        lines.append(
+            f"  ... {total - len(errors):,} more row errors: mypd-graph import errors {run.id}"
+        )
+    return "\n".join(lines)
+
+
+async def write_errors(settings: Settings, run_id: int, out: Any) -> bool:
+    """Every row error of a run as CSV (row, file, column, value, reason), streamed; False when
+    there is no such run."""
+    import csv
+
+    from mypd_graph.db import create_engine, create_sessionmaker
+
+    engine = create_engine(settings.database_url)
+    try:
+        async with create_sessionmaker(engine)() as session:
+            if await session.get(ImportRun, run_id) is None:
+                return False
+            writer = csv.writer(out)
+            writer.writerow(["row", "file", "column", "value", "reason"])
+            rows = await session.stream_scalars(
+                select(ImportRowError)
+                .where(ImportRowError.import_id == run_id)
+                .order_by(ImportRowError.id)
+                .execution_options(yield_per=1000)
+            )
+            async for error in rows:
+                writer.writerow([error.row, error.file, error.column, error.value, error.reason])
+            return True
+    finally:
+        await engine.dispose()

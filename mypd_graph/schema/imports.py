@@ -1,0 +1,198 @@
+"""Imports: upload a file to an importer (GraphQL multipart request), list runs and their errors.
+
+District admins and the importer service role import and read runs; everyone else gets an empty
+list and a FORBIDDEN userError. Resolvers stay thin over :mod:`mypd_graph.services.imports`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import strawberry
+from strawberry.file_uploads import Upload
+from strawberry.scalars import JSON
+
+from mypd_graph.models import data as data_models
+from mypd_graph.schema.context import Info
+from mypd_graph.schema.errors import UserError
+from mypd_graph.schema.people import User, user_by_id
+from mypd_graph.schema.relay import Connection, Node, connection, node_loader, to_global_id
+from mypd_graph.services import imports as service
+from mypd_graph.services.errors import PermissionDenied, UserInputError, invalid
+
+ImportStatus = strawberry.enum(data_models.ImportStatus, name="ImportStatus")
+
+
+@strawberry.type(description="A row an import rejected, and why (rows count the header as 1).")
+class ImportRowError:
+    row: int
+    file: str = strawberry.field(description="The member of a multi-file import; empty otherwise.")
+    column: str | None
+    value: str | None
+    reason: str
+
+    @classmethod
+    def from_row(cls, row: data_models.ImportRowError) -> ImportRowError:
+        return cls(
+            row=row.row, file=row.file, column=row.column, value=row.value, reason=row.reason
+        )
+
+
+@strawberry.type(description="One run of an importer: who, when, which file, what happened.")
+class ImportRun(Node):
+    importer: str
+    format: str | None = strawberry.field(description="The layout the importer read.")
+    file_name: str
+    checksum: str = strawberry.field(description="SHA-256 of the file.")
+    status: ImportStatus
+    message: str = strawberry.field(
+        description="Why a run was rejected or failed; notes about a completed one."
+    )
+    rows_read: int
+    rows_inserted: int
+    rows_updated: int
+    rows_unchanged: int
+    rows_rejected: int
+    started_at: datetime
+    finished_at: datetime | None
+    db_id: strawberry.Private[int]
+    user_id: strawberry.Private[int | None]
+
+    @strawberry.field(description="Seconds from start to finish; null while running.")
+    def duration_seconds(self) -> float | None:
+        if self.finished_at is None:
+            return None
+        return round((self.finished_at - self.started_at).total_seconds(), 3)
+
+    @strawberry.field(description="Who ran the import.")
+    async def user(self, info: Info) -> User | None:
+        return await user_by_id(info, self.user_id)
+
+    @strawberry.field(description="The rows it rejected, in file order (all of them, by page).")
+    async def errors(
+        self, info: Info, first: int = 25, after: str | None = None
+    ) -> Connection[ImportRowError]:
+        key = service.error_page_key(self.db_id, first, after)
+        page = await info.context.loader(service.row_error_pages).load(key)
+        return connection(page, ImportRowError.from_row)
+
+    @classmethod
+    def from_row(cls, row: data_models.ImportRun) -> ImportRun:
+        return cls(
+            id=to_global_id("ImportRun", row.id),
+            importer=row.importer,
+            format=row.layout or None,
+            file_name=row.file_name,
+            checksum=row.checksum,
+            status=ImportStatus(row.status),
+            message=row.message,
+            rows_read=row.rows_read,
+            rows_inserted=row.rows_inserted,
+            rows_updated=row.rows_updated,
+            rows_unchanged=row.rows_unchanged,
+            rows_rejected=row.rows_rejected,
+            started_at=row.started_at,
+            finished_at=row.finished_at,
+            db_id=row.id,
+            user_id=row.user_id,
+        )
+
+
+@node_loader("ImportRun")
+async def import_run_by_id(info: Info, run_id: int) -> ImportRun | None:
+    row = await info.context.loader(service.imports_by_ids).load(run_id)
+    return ImportRun.from_row(row) if row else None
+
+
+@strawberry.input(description="Narrow the list of imports; all given filters must match.")
+class ImportFilterInput:
+    status: ImportStatus | None = None
+    importer: str | None = None
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(
+        description="The district's import runs, newest first (district admins and the importer "
+        "service; empty for everyone else)."
+    )
+    async def imports(
+        self,
+        info: Info,
+        first: int = 25,
+        after: str | None = None,
+        where: ImportFilterInput | None = None,
+    ) -> Connection[ImportRun]:
+        where = where or ImportFilterInput()
+        status = where.status.value if where.status is not None else None
+        filters = service.ImportFilter(status=status, importer=where.importer or None)
+        page = await info.context.read(service.imports_page, filters, first, after)
+        return connection(page, ImportRun.from_row)
+
+
+@strawberry.input(description="A file to import, sent as a GraphQL multipart request.")
+class ImportFileInput:
+    importer: str = strawberry.field(description="A registered importer, e.g. csv-scores.")
+    file: Upload
+    format: str | None = strawberry.field(
+        default=None, description="One of the importer's layouts, e.g. nwea-map."
+    )
+    options: JSON | None = strawberry.field(
+        default=None,
+        description="An object of importer options (mapping, max_error_share, create_students...).",
+    )
+
+
+@strawberry.type
+class ImportFilePayload:
+    import_run: ImportRun | None = strawberry.field(
+        description="The run: finished for small files; status RUNNING for large ones, which "
+        "import in the background (watch it with node or imports)."
+    )
+    user_errors: list[UserError]
+
+
+def _options(input: ImportFileInput) -> dict[str, Any]:
+    if input.options is not None and not isinstance(input.options, dict):
+        raise invalid(("input", "options"), "options must be an object", "BAD_OPTIONS")
+    options = dict(input.options or {})
+    if input.format:
+        options["format"] = input.format
+    return options
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(
+        description="Upload a file to an importer (district admins and the importer service). "
+        "Send it as a GraphQL multipart request; rejected files and rows are reported in the run."
+    )
+    async def import_file(self, info: Info, input: ImportFileInput) -> ImportFilePayload:
+        context = info.context
+        upload: Any = input.file
+        try:
+            run = await service.import_upload(
+                context.sessionmaker,
+                context.actor,
+                context.plugins,
+                input.importer,
+                upload.file,
+                upload.filename or "upload",
+                _options(input),
+            )
+        except UserInputError as error:
+            problems = error.problems
+            return ImportFilePayload(
+                import_run=None,
+                user_errors=[
+                    UserError(field=list(p.field), message=p.message, code=p.code) for p in problems
+                ],
+            )
+        except PermissionDenied as error:
+            return ImportFilePayload(
+                import_run=None,
+                user_errors=[UserError(field=["input"], message=str(error), code=error.code)],
+            )
+        context.clear_loaders()
+        return ImportFilePayload(import_run=ImportRun.from_row(run), user_errors=[])
