@@ -27,10 +27,11 @@ Every other user is ``first.last@demo.mypd.test`` (ASCII, lowercase).
 What is in it: three schools (Dolores Huerta Elementary K-5, Sally Ride Middle 6-8, Sierra Vista
 High 9-12), 40 teachers, 3 coaches, 3 principals, about 800 students with sections and enrollments
 for 2024-25 and 2025-26, NWEA MAP Growth (Fall/Winter/Spring) and CAASPP Smarter Balanced results
-for both years, 32 PD resources aligned to CSTP elements, three district initiatives, and for most
-teachers: focus elements, self-assessments for both years, observations, past training, a 2025-26
-learning plan (draft, submitted, approved or completed, with its history), goals, action steps,
-evidence and comments.
+for both years, the PD resources of the CSTP catalog shipped with the built-in ``catalog`` provider
+(``mypd_graph/providers/cstp_catalog.json``, synced through ``sync_resources`` like any provider's,
+so recommendations work), three district initiatives, and for most teachers: focus elements,
+self-assessments for both years, observations, past training, a 2025-26 learning plan (draft,
+submitted, approved or completed, with its history), goals, action steps, evidence and comments.
 
 Conventions other code can rely on:
 
@@ -59,11 +60,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, NamedTuple
 
+import pluggy
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mypd_graph import models
 from mypd_graph.models import ActionStepStatus, PlanStatus, Role
+from mypd_graph.plugins import PROJECT_NAME
+from mypd_graph.plugins.manager import Contribution, PluginSet
+from mypd_graph.providers.catalog import shipped_catalog
+from mypd_graph.services.resources import sync_resources
 
 __all__ = [
     "DEMO_ADMIN_EMAIL",
@@ -90,7 +96,6 @@ DEMO_PRINCIPAL_EMAIL = f"robert.nakamura@{EMAIL_DOMAIN}"
 DISTRICT_KEY = "demo"
 DISTRICT_NAME = "Demo Unified School District"
 FRAMEWORK_KEY = "cstp-2009"
-RESOURCE_PROVIDER = "demo-catalog"
 
 PRIOR_YEAR = "2024-25"
 CURRENT_YEAR = "2025-26"
@@ -459,11 +464,14 @@ SBAC_CUTS: dict[str, dict[int, tuple[int, int, int]]] = {
 }  # fmt: skip
 
 # --------------------------------------------------------------------------------------------
-# PD resources (the demo catalog) and the district's initiatives
+# PD resources (the shipped CSTP catalog) and the district's initiatives
 # --------------------------------------------------------------------------------------------
 
 
-class ResourceSeed(NamedTuple):
+class CatalogResource(NamedTuple):
+    """A resource of the shipped catalog as the demo reads it back after syncing it."""
+
+    id: int
     external_id: str
     title: str
     format: str  # course | video | workshop | article | coaching-cycle
@@ -471,107 +479,6 @@ class ResourceSeed(NamedTuple):
     grade_band: str
     minutes: int
     elements: tuple[str, ...]
-    description: str
-
-
-RESOURCES = (
-    ResourceSeed("dc-001", "Number Talks: Building Mental Math Fluency", "workshop", ("Math",),
-                 "K-5", 180, ("1.5", "3.4"),
-                 "Short daily routines where students share and compare strategies."),
-    ResourceSeed("dc-002", "Productive Struggle in the Math Classroom", "video", ("Math",),
-                 "6-12", 25, ("1.5", "2.4"),
-                 "How to hold back the answer and keep every student thinking."),
-    ResourceSeed("dc-003", "Implementing the 2023 California Mathematics Framework", "course",
-                 ("Math",), "K-12", 600, ("3.1", "3.3", "4.3"),
-                 "Big ideas, content connections and drivers of investigation, unit by unit."),
-    ResourceSeed("dc-004", "Exit Tickets That Inform Tomorrow's Math Lesson", "article",
-                 ("Math",), "6-8", 15, ("1.6", "5.2"),
-                 "Design two-question exit tickets and sort them in five minutes."),
-    ResourceSeed("dc-005", "Three-Act Math Tasks: Modeling with Real-World Contexts", "workshop",
-                 ("Math",), "6-12", 240, ("1.3", "1.5"),
-                 "Launch units with a real situation and let students ask the questions."),
-    ResourceSeed("dc-006", "Using MAP Growth Data to Form Flexible Groups", "video",
-                 ("Math", "ELA"), "K-8", 35, ("5.2", "5.4", "4.5"),
-                 "Read the class report, find instructional areas and plan small groups."),
-    ResourceSeed("dc-007", "Looking at Student Work Together: A Data Team Protocol", "article",
-                 (), "K-12", 20, ("5.3", "6.3"),
-                 "A 45-minute protocol for PLCs to calibrate and plan from student work."),
-    ResourceSeed("dc-008", "Structured Literacy Foundations: Phonemic Awareness and Phonics",
-                 "course", ("ELA",), "K-2", 720, ("3.1", "3.4"),
-                 "The science of reading applied to daily foundational skills lessons."),
-    ResourceSeed("dc-009", "Close Reading of Complex Text", "workshop", ("ELA",), "6-12", 180,
-                 ("1.5", "3.4"),
-                 "Text-dependent questions and annotation routines for grade-level text."),
-    ResourceSeed("dc-010", "Academic Discourse: Accountable Talk Stems", "video", (), "K-12", 20,
-                 ("1.1", "2.2"),
-                 "Sentence frames and partner routines that get every student talking."),
-    ResourceSeed("dc-011", "Integrated and Designated ELD with the CA ELA/ELD Framework",
-                 "course", ("ELA", "English Language Development"), "K-12", 480,
-                 ("3.6", "4.1", "4.4"),
-                 "Plan language goals alongside content goals for English learners."),
-    ResourceSeed("dc-012", "Scaffolding Academic Language for English Learners", "workshop", (),
-                 "K-12", 180, ("3.6", "4.4"),
-                 "Visuals, frames and structured talk that make content accessible."),
-    ResourceSeed("dc-013", "Writing Conferences That Move Students Forward", "coaching-cycle",
-                 ("ELA",), "3-8", 360, ("5.5", "5.7"),
-                 "A six-week cycle with a coach: conference, record, teach the next step."),
-    ResourceSeed("dc-014", "NGSS Phenomena-Based Instruction", "course", ("Science",), "6-12",
-                 540, ("1.3", "3.3", "3.5"),
-                 "Anchor units in phenomena students can observe and explain."),
-    ResourceSeed("dc-015", "Claim-Evidence-Reasoning in Science Writing", "article",
-                 ("Science",), "6-12", 15, ("1.5", "3.4"),
-                 "A simple structure for scientific explanations, with rubrics."),
-    ResourceSeed("dc-016", "Safe and Efficient Labs: Routines for Hands-On Science", "video",
-                 ("Science",), "6-12", 30, ("2.3", "2.6"),
-                 "Materials management and safety routines that save instructional time."),
-    ResourceSeed("dc-017", "Inquiry Design Model for History-Social Science", "workshop",
-                 ("History-Social Science",), "6-12", 240, ("1.5", "4.3"),
-                 "Build inquiries around compelling questions and sources."),
-    ResourceSeed("dc-018", "Teaching Ethnic Studies: Culturally Sustaining Practice", "course",
-                 ("History-Social Science",), "9-12", 600, ("1.2", "2.2"),
-                 "Center students' identities and communities in the curriculum."),
-    ResourceSeed("dc-019", "Restorative Circles for Classroom Community", "workshop", (), "K-12",
-                 180, ("2.1", "2.5"),
-                 "Community-building and repair circles, practiced and debriefed."),
-    ResourceSeed("dc-020", "Classroom Routines and Procedures That Stick", "video", (), "K-8",
-                 20, ("2.6", "2.7"),
-                 "Teach, practice and reinforce routines in the first weeks and after breaks."),
-    ResourceSeed("dc-021", "Positive Behavioral Interventions and Supports in the Classroom",
-                 "course", (), "K-12", 360, ("2.5", "2.6"),
-                 "Tier 1 PBIS: expectations, acknowledgment and responses to behavior."),
-    ResourceSeed("dc-022", "Trauma-Informed Practices for Safe Learning Environments", "article",
-                 (), "K-12", 20, ("2.3", "2.1"),
-                 "Predictability, choice and connection for students who have faced adversity."),
-    ResourceSeed("dc-023", "Universal Design for Learning: Planning for Variability", "course",
-                 (), "K-12", 480, ("1.4", "4.4"),
-                 "Multiple means of engagement, representation and expression in every lesson."),
-    ResourceSeed("dc-024", "Differentiating for Mixed-Readiness Classrooms", "coaching-cycle",
-                 (), "K-12", 360, ("4.5", "1.4"),
-                 "Plan tiered tasks with a coach and study their effect on student work."),
-    ResourceSeed("dc-025", "Backward Design: Writing Clear Learning Targets", "video", (),
-                 "K-12", 25, ("4.2", "4.3"),
-                 "Start from the standard, write student-friendly targets, plan the evidence."),
-    ResourceSeed("dc-026", "Student Goal Setting and Data Folders", "article", (), "K-12", 12,
-                 ("5.5",), "Students track their own MAP goals and reflect after each window."),
-    ResourceSeed("dc-027", "Checking for Understanding: Real-Time Formative Assessment",
-                 "coaching-cycle", (), "K-12", 360, ("1.6", "5.2"),
-                 "Whiteboards, hinge questions and cold calls, planned and debriefed together."),
-    ResourceSeed("dc-028", "Engaging Families as Partners in Learning", "workshop", (), "K-12",
-                 120, ("6.4", "5.7"),
-                 "Share progress with families in their language and invite them in."),
-    ResourceSeed("dc-029", "Reflective Practice: Video Self-Study of Your Teaching",
-                 "coaching-cycle", (), "K-12", 300, ("6.1", "6.2"),
-                 "Record, watch and annotate your own lessons against one focus."),
-    ResourceSeed("dc-030", "Professional Learning Communities That Improve Learning", "course",
-                 (), "K-12", 420, ("6.3", "5.3"),
-                 "Norms, common assessments and data cycles for grade-level and course teams."),
-    ResourceSeed("dc-031", "Technology for Formative Assessment: Forms, Desmos and Pear Deck",
-                 "video", (), "6-12", 40, ("5.6", "1.4"),
-                 "Collect and display student thinking live, then act on it."),
-    ResourceSeed("dc-032", "Co-Teaching for the Inclusion of Students with IEPs", "workshop", (),
-                 "K-12", 240, ("3.6", "4.4"),
-                 "Six co-teaching models and how general and special educators plan together."),
-)  # fmt: skip
 
 
 class DistrictGoalSeed(NamedTuple):
@@ -993,6 +900,7 @@ class _DemoBuilder:
         # (student index, year, subject) -> the teacher who taught that subject that year
         self.taught_by: dict[tuple[int, str, str], str] = {}
         self.resource_ids: dict[str, int] = {}
+        self.catalog: list[CatalogResource] = []
         self.district_goal_ids: list[int] = []
         # teacher name -> (observation id, day) of each visit, for the teacher's replies
         self.observations_of: dict[str, list[tuple[int, date]]] = defaultdict(list)
@@ -1331,35 +1239,43 @@ class _DemoBuilder:
     # ---- PD resources and district goals ----------------------------------------------------
 
     async def _resources(self) -> None:
-        rows = [
-            {
-                "provider": RESOURCE_PROVIDER,
-                "external_id": seed.external_id,
-                "framework_id": self.framework_id,
-                "title": seed.title,
-                "url": f"https://catalog.demo.mypd.test/resources/{seed.external_id}",
-                "format": seed.format,
-                "description": seed.description,
-                "subjects": list(seed.subjects),
-                "grade_band": seed.grade_band,
-                "duration_minutes": seed.minutes,
-            }
-            for seed in RESOURCES
+        """The CSTP catalog shipped with the built-in ``catalog`` provider, synced through
+        ``sync_resources`` like any provider's (a no-op when start-up synced it already), then
+        read back in external-id order so the draws below are the same on every load."""
+        provider = shipped_catalog()
+        plugins = PluginSet(
+            manager=pluggy.PluginManager(PROJECT_NAME),
+            resource_providers={provider.name: Contribution("catalog", provider)},
+        )
+        await sync_resources(self.session, plugins)
+        rows = await self.session.execute(
+            select(models.Resource, models.Standard.code)
+            .join(models.ResourceElement, models.ResourceElement.resource_id == models.Resource.id)
+            .join(models.Standard, models.Standard.id == models.ResourceElement.element_id)
+            .where(
+                models.Resource.provider == provider.name,
+                models.Resource.framework_id == self.framework_id,
+            )
+            .order_by(models.Resource.external_id, models.Standard.code)
+        )
+        found: dict[str, tuple[models.Resource, list[str]]] = {}
+        for resource, code in rows:
+            found.setdefault(resource.external_id, (resource, []))[1].append(code)
+        self.catalog = [
+            CatalogResource(
+                resource.id,
+                resource.external_id,
+                resource.title,
+                resource.format,
+                tuple(resource.subjects),
+                resource.grade_band,
+                resource.duration_minutes or 0,
+                tuple(codes),
+            )
+            for resource, codes in found.values()
         ]
-        ids = await _insert(self.session, models.Resource, rows)
-        self.resource_ids = {
-            seed.external_id: id_ for seed, id_ in zip(RESOURCES, ids, strict=True)
-        }
-        links = [
-            {
-                "resource_id": self.resource_ids[seed.external_id],
-                "element_id": self.element_ids[code],
-            }
-            for seed in RESOURCES
-            for code in seed.elements
-        ]
-        await _insert_all(self.session, models.ResourceElement, links)
-        self.counts["resources"] = len(ids)
+        self.resource_ids = {item.external_id: item.id for item in self.catalog}
+        self.counts["resources"] = len(self.catalog)
 
     async def _district_goals(self) -> None:
         rows = [
@@ -1375,11 +1291,11 @@ class _DemoBuilder:
         self.district_goal_ids = await _insert(self.session, models.DistrictGoal, rows)
         self.counts["district goals"] = len(rows)
 
-    def _resource_for(self, teacher: _Teacher, code: str) -> ResourceSeed | None:
+    def _resource_for(self, teacher: _Teacher, code: str) -> CatalogResource | None:
         """A catalog resource aligned to ``code`` that fits the teacher's subjects and grades."""
         fits = [
             seed
-            for seed in RESOURCES
+            for seed in self.catalog
             if code in seed.elements
             and (not seed.subjects or set(seed.subjects) & set(teacher.seed.subjects))
             and set(_grade_span(seed.grade_band)) & set(teacher.grades)

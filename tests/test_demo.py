@@ -29,6 +29,7 @@ from mypd_graph.demo import (
 )
 from mypd_graph.models import Base, PlanStatus, Role
 from mypd_graph.plugins.manager import PluginSet
+from mypd_graph.providers.catalog import shipped_catalog
 from mypd_graph.services.frameworks import sync_frameworks
 from mypd_graph.services.plans import PlanAction
 
@@ -176,9 +177,10 @@ async def test_assessments_resources_and_goals(db):
         assert windows["caaspp-sb-ela"] == {("2024-25", "Spring"), ("2025-26", "Spring")}
         assert all(found == {1, 2, 3, 4} for found in levels.values())
 
+        # The demo syncs the CSTP catalog the built-in catalog provider ships (no other provider).
         resources = list(await session.scalars(select(models.Resource)))
-        assert 25 <= len(resources) <= 35
-        assert {r.provider for r in resources} == {"demo-catalog"}
+        assert 45 <= len(resources) <= 60
+        assert {r.provider for r in resources} == {shipped_catalog().name}
         assert {r.format for r in resources} == {
             "course",
             "video",
@@ -192,6 +194,13 @@ async def test_assessments_resources_and_goals(db):
         assert {r.framework_id for r in resources} == {cstp}
         aligned = Counter(await session.scalars(select(models.ResourceElement.resource_id)))
         assert all(1 <= aligned[r.id] <= 3 for r in resources)
+        covered = set(await session.scalars(select(models.ResourceElement.element_id)))
+        elements = await session.scalars(
+            select(models.Standard.id).where(
+                models.Standard.framework_id == cstp, models.Standard.is_element.is_(True)
+            )
+        )
+        assert set(elements) <= covered, "the shipped catalog covers every CSTP element"
 
         district_goals = await session.scalar(select(func.count()).select_from(models.DistrictGoal))
         assert 2 <= district_goals <= 3

@@ -117,6 +117,7 @@ def plugin_set(*providers: Provider, extra: Iterable[tuple[str, object]] = ()) -
     plugins = load_plugins(
         extra=[("cstp", mypd_graph_cstp), ("test_provider", CatalogPlugin(*providers)), *extra],
         entry_points=False,
+        builtins=False,
     )
     assert not plugins.failures, plugins.failures
     return plugins

@@ -45,6 +45,7 @@ from mypd_graph.models.org import (
     TeacherProfile,
     User,
 )
+from mypd_graph.models.settings import DistrictSettings
 
 __all__ = [
     "ActionStep",
@@ -57,6 +58,7 @@ __all__ = [
     "Comment",
     "District",
     "DistrictGoal",
+    "DistrictSettings",
     "Enrollment",
     "Evidence",
     "EvidenceElement",

@@ -15,7 +15,17 @@ from strawberry.extensions import (
 )
 from strawberry.tools import merge_types
 
-from mypd_graph.schema import feedback, frameworks, people, plans, resources, students
+from mypd_graph.schema import (
+    feedback,
+    frameworks,
+    imports,
+    insights,
+    people,
+    personalization,
+    plans,
+    resources,
+    students,
+)
 from mypd_graph.schema.context import Info
 from mypd_graph.schema.limits import query_cost_rule
 from mypd_graph.schema.relay import NODE_LOADERS, Node, from_global_id
@@ -38,7 +48,17 @@ class NodeQuery:
 
 
 # Each domain module may define a ``Query`` and a ``Mutation`` class; their fields are merged here.
-DOMAINS = (people, frameworks, plans, feedback, students, resources)
+DOMAINS = (
+    people,
+    frameworks,
+    plans,
+    feedback,
+    students,
+    resources,
+    personalization,
+    insights,
+    imports,
+)
 
 
 def _parts(kind: str) -> tuple[type, ...]:

@@ -26,6 +26,13 @@ from mypd_graph.services.people import TeacherFilter
 
 if TYPE_CHECKING:
     from mypd_graph.schema.feedback import Evidence, Observation, SelfAssessment, TrainingRecord
+    from mypd_graph.schema.insights import DistrictInsights, TeacherGrowth
+    from mypd_graph.schema.personalization import (
+        GoalSuggestion,
+        Need,
+        PersonalizationSettings,
+        RecommendationConnection,
+    )
     from mypd_graph.schema.plans import LearningPlan
     from mypd_graph.schema.students import Section, Student, StudentFilterInput
 
@@ -40,6 +47,14 @@ LazyTrainingRecord = Annotated["TrainingRecord", _FEEDBACK]
 LazySection = Annotated["Section", _STUDENTS]
 LazyStudent = Annotated["Student", _STUDENTS]
 LazyStudentFilter = Annotated["StudentFilterInput", _STUDENTS]
+_PERSONALIZATION = strawberry.lazy("mypd_graph.schema.personalization")
+_INSIGHTS = strawberry.lazy("mypd_graph.schema.insights")
+LazyNeed = Annotated["Need", _PERSONALIZATION]
+LazyGoalSuggestion = Annotated["GoalSuggestion", _PERSONALIZATION]
+LazyRecommendations = Annotated["RecommendationConnection", _PERSONALIZATION]
+LazySettings = Annotated["PersonalizationSettings", _PERSONALIZATION]
+LazyGrowth = Annotated["TeacherGrowth", _INSIGHTS]
+LazyDistrictInsights = Annotated["DistrictInsights", _INSIGHTS]
 
 Role = strawberry.enum(models.Role, name="Role")
 
@@ -186,6 +201,49 @@ class Teacher(Node):
 
         return await students.students_of_teacher(info, self.db_id, where, first, after)
 
+    @strawberry.field(
+        description="Needs per element of the active framework, highest first, each with the "
+        "signals behind it. Unscored elements (no student, self or observer data) only with "
+        "includeUnscored."
+    )
+    async def needs(
+        self,
+        info: Info,
+        first: int = 10,
+        include_unscored: bool = False,
+        element_code: str | None = None,
+    ) -> list[LazyNeed]:
+        from mypd_graph.schema import personalization
+
+        return await personalization.needs_of_teacher(
+            info, self.db_id, first, include_unscored, element_code
+        )
+
+    @strawberry.field(description="Goals drafted from top needs and focus elements.")
+    async def goal_suggestions(self, info: Info, first: int = 3) -> list[LazyGoalSuggestion]:
+        from mypd_graph.schema import personalization
+
+        return await personalization.goal_suggestions_of_teacher(info, self.db_id, first)
+
+    @strawberry.field(
+        description="PD resources ranked for the teacher's needs and focus, with reasons; "
+        "completed resources and other subjects and grades left out."
+    )
+    async def recommendations(
+        self, info: Info, first: int = 10, after: str | None = None
+    ) -> LazyRecommendations:
+        from mypd_graph.schema import personalization
+
+        return await personalization.recommendations_of_teacher(info, self.db_id, first, after)
+
+    @strawberry.field(
+        description="Growth over time: ratings, goals, training, students, PD impact."
+    )
+    def growth(self) -> LazyGrowth:
+        from mypd_graph.schema import insights
+
+        return insights.growth_of_teacher(self.db_id)
+
     @classmethod
     def from_row(cls, row: models.TeacherProfile) -> Teacher:
         return cls(
@@ -260,6 +318,22 @@ class District(Node):
     @strawberry.field
     async def active_framework(self, info: Info) -> Framework | None:
         return await framework_by_id(info, self.active_framework_id)
+
+    @strawberry.field(description="How needs are weighed and small groups protected.")
+    async def personalization_settings(self, info: Info) -> LazySettings:
+        from mypd_graph.schema import personalization
+
+        return await personalization.settings_of_district(info)
+
+    @strawberry.field(
+        description="District views over the teachers the viewer serves (coaches, principals, "
+        "district admins; FORBIDDEN for teachers), optionally one school."
+    )
+    def insights(self, info: Info, school_id: strawberry.ID | None = None) -> LazyDistrictInsights:
+        from mypd_graph.schema import insights
+
+        school = decode_id(school_id, "School", "schoolId") if school_id is not None else None
+        return insights.insights_of_district(info, school)
 
     @classmethod
     def from_row(cls, row: models.District) -> District:

@@ -1,0 +1,58 @@
+"""District settings for personalization: how needs are weighed and how small groups are protected."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey
+from sqlalchemy.orm import Mapped, mapped_column
+
+from mypd_graph.models.base import Base, utcnow
+
+DEFAULT_WEIGHTS = {
+    "student_performance": 0.35,
+    "training": 0.15,
+    "self_assessment": 0.20,
+    "observation": 0.30,
+}
+DEFAULT_MINIMUM_GROUP_SIZE = 10
+DEFAULT_TRAINING_WINDOW_MONTHS = 36
+DEFAULT_TRAINING_FULL_HOURS = 15.0
+
+
+class DistrictSettings(Base):
+    """One row per district that changed a default; a district without a row uses the defaults.
+
+    ``subject_elements`` overrides the active framework's subject → element mapping subject by
+    subject (a subject listed here replaces the framework's list; an empty list unmaps it).
+    """
+
+    __tablename__ = "district_settings"
+    __table_args__ = (
+        CheckConstraint("minimum_group_size >= 1", name="minimum_group_size_positive"),
+        CheckConstraint(
+            "weight_student_performance >= 0 AND weight_training >= 0 "
+            "AND weight_self_assessment >= 0 AND weight_observation >= 0",
+            name="weights_not_negative",
+        ),
+    )
+
+    district_id: Mapped[int] = mapped_column(
+        ForeignKey("district.id", ondelete="CASCADE"), primary_key=True
+    )
+    weight_student_performance: Mapped[float] = mapped_column(
+        default=DEFAULT_WEIGHTS["student_performance"]
+    )
+    weight_training: Mapped[float] = mapped_column(default=DEFAULT_WEIGHTS["training"])
+    weight_self_assessment: Mapped[float] = mapped_column(
+        default=DEFAULT_WEIGHTS["self_assessment"]
+    )
+    weight_observation: Mapped[float] = mapped_column(default=DEFAULT_WEIGHTS["observation"])
+    minimum_group_size: Mapped[int] = mapped_column(default=DEFAULT_MINIMUM_GROUP_SIZE)
+    training_window_months: Mapped[int] = mapped_column(default=DEFAULT_TRAINING_WINDOW_MONTHS)
+    training_full_hours: Mapped[float] = mapped_column(default=DEFAULT_TRAINING_FULL_HOURS)
+    subject_elements: Mapped[dict[str, object]] = mapped_column(default=dict)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("app_user.id", ondelete="SET NULL")
+    )

@@ -1,0 +1,238 @@
+"""What a need is made of: the facts behind each signal, and how a need explains itself in words.
+
+:mod:`mypd_graph.services.needs` reads the signals and builds these; the GraphQL layer, goal
+suggestions, recommendations and the district views read them. Explanations are composed only when
+asked for (:attr:`Need.signals`), so assessing a whole district builds no sentences.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from mypd_graph.services.insights_settings import PersonalizationSettings, Signal
+from mypd_graph.services.insights_students import Norm
+
+SIGNALS = tuple(Signal)
+UNMAPPED = "no assessed subject is mapped to the element"  # compared by identity; see _describe
+
+
+# --- facts: the data behind each signal ----------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ElementInfo:
+    id: int
+    code: str
+    text: str
+    order: int  # sorts elements in framework order
+    framework_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class LevelInfo:
+    id: int
+    key: str
+    label: str
+    position: int
+
+
+@dataclass(frozen=True, slots=True)
+class SelfRatingFact:
+    level: LevelInfo
+    cycle: str
+
+
+@dataclass(frozen=True, slots=True)
+class ObservedRatingFact:
+    level: LevelInfo
+    observed_on: date
+    kind: str
+    observation_id: int
+    observer_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class SubjectFact:
+    subject: str
+    school_year: str
+    students: int
+    below: int
+    norm: Norm | None
+
+    @property
+    def share_below(self) -> float:
+        return self.below / self.students if self.students else 0.0
+
+    def value(self) -> float:
+        share = self.share_below
+        if self.norm is None:
+            return share
+        return min(1.0, max(0.0, share + (share - self.norm.share_below) / 2))
+
+
+@dataclass(frozen=True, slots=True)
+class TrainingFact:
+    hours: float  # aligned to the element, in the window
+    records: int  # aligned to the element, in the window
+    other_hours: float  # every record of the teacher in the window
+    since: date
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """What every need of one assessment shares: the settings, the scale, who is reading."""
+
+    settings: PersonalizationSettings
+    scale: tuple[LevelInfo, ...]  # the framework's current levels, lowest first
+    viewer_id: int
+    as_of: date
+
+    @property
+    def scale_size(self) -> int:
+        return len(self.scale)
+
+
+# --- the need and its signals --------------------------------------------------------------------
+
+
+def _percent(share: float) -> str:
+    return f"{round(share * 100)}%"
+
+
+def _article(word: str) -> str:
+    return "an" if word[:1].lower() in "aeiou" else "a"
+
+
+def _level_words(level: LevelInfo, scale_size: int) -> str:
+    return f"{level.label} ({level.position} of {scale_size})"
+
+
+@dataclass(frozen=True, slots=True)
+class SignalReading:
+    """One signal of one need: its value (``None`` when missing), weights and the data in words."""
+
+    signal: Signal
+    value: float | None
+    weight: float  # the configured weight as a share of all four
+    effective_weight: float | None  # renormalized over the present signals; None when missing
+    evidence: tuple[str, ...]
+    missing_reason: str | None
+
+    @property
+    def present(self) -> bool:
+        return self.value is not None
+
+    @property
+    def contribution(self) -> float | None:
+        if self.value is None or self.effective_weight is None:
+            return None
+        return self.value * self.effective_weight
+
+
+@dataclass(slots=True)
+class Need:
+    """A teacher's need in one element. Signals are described lazily (only when read)."""
+
+    teacher_id: int
+    element: ElementInfo
+    is_focus: bool
+    values: tuple[float | None, float | None, float | None, float | None]  # in SIGNALS order
+    subjects: tuple[SubjectFact, ...]
+    student_missing: str | None
+    training: TrainingFact | None
+    self_rating: SelfRatingFact | None
+    observed_rating: ObservedRatingFact | None
+    context: Context
+    score: float | None = None
+    rank: int | None = None
+    _signals: tuple[SignalReading, ...] | None = field(default=None, repr=False)
+
+    def effective_weights(self) -> dict[Signal, float]:
+        weights = self.context.settings.weights
+        present = {
+            s: weights[s] for s, v in zip(SIGNALS, self.values, strict=True) if v is not None
+        }
+        total = sum(present.values())
+        return {s: w / total for s, w in present.items()} if total else {}
+
+    @property
+    def signals(self) -> tuple[SignalReading, ...]:
+        if self._signals is None:
+            self._signals = tuple(self._reading(signal) for signal in SIGNALS)
+        return self._signals
+
+    @property
+    def top_signal(self) -> SignalReading | None:
+        """The present signal that adds the most to the score."""
+        present = [r for r in self.signals if r.contribution is not None]
+        return max(present, key=lambda r: r.contribution or 0.0, default=None)
+
+    @property
+    def summary(self) -> str:
+        readings = sorted(
+            (r for r in self.signals if r.present), key=lambda r: -(r.contribution or 0.0)
+        )
+        if self.score is None:
+            return f"{self.element.code}: not enough data for a need score"
+        parts = [r.evidence[0] for r in readings if r.evidence]
+        return f"{self.element.code} need {self.score:.2f}: " + "; ".join(parts)
+
+    def _whose(self) -> str:
+        return "your" if self.context.viewer_id == self.teacher_id else "the teacher's"
+
+    def _reading(self, signal: Signal) -> SignalReading:
+        value = self.values[SIGNALS.index(signal)]
+        weight = self.context.settings.normalized_weight(signal)
+        effective = self.effective_weights().get(signal)
+        evidence, missing = self._describe(signal)
+        return SignalReading(signal, value, weight, effective, evidence, missing)
+
+    def _describe(self, signal: Signal) -> tuple[tuple[str, ...], str | None]:
+        code, scale = self.element.code, self.context.scale_size
+        if signal is Signal.STUDENT_PERFORMANCE:
+            if self.student_missing is UNMAPPED:
+                return (), f"no assessed subject is mapped to {code}"
+            if self.student_missing is not None:
+                return (), self.student_missing
+            return tuple(self._subject_words(fact) for fact in self.subjects), None
+        if signal is Signal.TRAINING:
+            fact = self.training
+            if fact is None:
+                return (), "no training records on file"
+            since = fact.since.isoformat()
+            if fact.records:
+                plural = "record" if fact.records == 1 else "records"
+                return (
+                    f"{fact.hours:g} hours of training aligned to {code} since {since} "
+                    f"({fact.records} {plural})",
+                ), None
+            return (
+                f"no training aligned to {code} since {since} "
+                f"({fact.other_hours:g} hours on other elements)",
+            ), None
+        if signal is Signal.SELF_ASSESSMENT:
+            if self.self_rating is None:
+                return (), f"{code} is not rated in any self-assessment"
+            rating = self.self_rating
+            return (
+                f"self-rated {_level_words(rating.level, scale)} in the {rating.cycle} "
+                "self-assessment",
+            ), None
+        if self.observed_rating is None:
+            return (), f"{code} is not rated in any observation"
+        observed = self.observed_rating
+        return (
+            f"rated {_level_words(observed.level, scale)} in {_article(observed.kind)} "
+            f"{observed.kind} observation on "
+            f"{observed.observed_on.isoformat()}",
+        ), None
+
+    def _subject_words(self, fact: SubjectFact) -> str:
+        words = (
+            f"{_percent(fact.share_below)} of {self._whose()} {fact.students} students below "
+            f"standard in {fact.subject}, {fact.school_year}"
+        )
+        if fact.norm is not None:
+            words += f" (district: {_percent(fact.norm.share_below)} of {fact.norm.students:,})"
+        return words

@@ -1,0 +1,377 @@
+"""Students' results as aggregates for personalization: per teacher, per district, per school.
+
+Everything here is a GROUP BY in the database; no student row reaches Python. The rules:
+
+- **Whose students.** A teacher's students in a subject and school year are the students enrolled
+  in the teacher's sections of that year whose subject is the assessment's subject, or a generalist
+  section (``Multiple Subjects``, empty subject) that covers every subject: an elementary homeroom
+  teacher answers for Math and ELA, a secondary math teacher for Math only.
+- **Below standard.** A result is below standard when its ``achievement_level`` is below the
+  assessment's ``proficient_level``. A *student* is below standard in a subject and year when more
+  than half of their scored results there are (MAP in fall, winter and spring plus CAASPP in spring
+  count together), so one bad testing day does not decide it.
+- **Small groups.** Callers compare student counts with the district's minimum group size and
+  suppress smaller groups; the counts used for that comparison never leave the service.
+- **Audit.** Aggregates do not disclose any one student, but they are read from student records:
+  :func:`record_aggregate_read` writes one audit event per call that read them (per loader batch,
+  so about one per request), naming the teachers or schools whose students were aggregated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    Subquery,
+    and_,
+    case,
+    distinct,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+    union_all,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from mypd_graph.models import (
+    Assessment,
+    AssessmentResult,
+    Enrollment,
+    Section,
+    Student,
+    TeacherProfile,
+    User,
+)
+from mypd_graph.services.access import Actor, visible_student_ids
+from mypd_graph.services.students import record_read
+
+# Section subjects that mean "this teacher teaches every subject to these students".
+GENERALIST_SUBJECTS = ("multiple subjects", "self-contained", "")
+STUDENT_AGGREGATE = "student_aggregate"
+
+
+def record_aggregate_read(
+    session: AsyncSession, actor: Actor, owners: Iterable[int], detail: str
+) -> None:
+    """One audit event for one aggregate read; ``owners`` are the teacher or school ids."""
+    record_read(session, actor, STUDENT_AGGREGATE, owners, detail)
+
+
+def _below() -> ColumnElement[int]:
+    return case((AssessmentResult.achievement_level < Assessment.proficient_level, 1), else_=0)
+
+
+def per_student_status(
+    district_id: int, students: Select[tuple[int]] | None = None, years: Iterable[str] = ()
+) -> Select[tuple[int, str, str, int]]:
+    """``(student_id, subject, school_year, below)`` with ``below`` 1 when most results were."""
+    below = func.sum(_below())
+    scored = func.count(AssessmentResult.achievement_level)
+    statement = (
+        select(
+            AssessmentResult.student_id.label("student_id"),
+            Assessment.subject.label("subject"),
+            AssessmentResult.school_year.label("school_year"),
+            case((2 * below > scored, 1), else_=0).label("below"),
+        )
+        .join(Assessment, Assessment.id == AssessmentResult.assessment_id)
+        .where(
+            Assessment.district_id == district_id, AssessmentResult.achievement_level.is_not(None)
+        )
+        .group_by(AssessmentResult.student_id, Assessment.subject, AssessmentResult.school_year)
+    )
+    if students is not None:
+        statement = statement.where(AssessmentResult.student_id.in_(students))
+    years = sorted(set(years))
+    if years:
+        statement = statement.where(AssessmentResult.school_year.in_(years))
+    return statement
+
+
+def _subject_matches(section_subject: ColumnElement[str], subject: ColumnElement[str]):
+    lowered = func.lower(section_subject)
+    return or_(lowered == func.lower(subject), lowered.in_(GENERALIST_SUBJECTS))
+
+
+def _student_condition(actor: Actor) -> ColumnElement[bool]:
+    """Students the actor may read. A district admin reads every student of the district, and
+    results are already limited to the district's assessments, so the condition is left out for
+    them (it costs a semi-join over every enrollment on large districts)."""
+    if actor.is_district_admin:
+        return true()
+    return Enrollment.student_id.in_(visible_student_ids(actor))
+
+
+def _attribution(actor: Actor, teachers: Select[tuple[int]], years: Iterable[str] = ()) -> Subquery:
+    """Distinct ``(teacher, student, school year, subject key)`` of the teachers' sections; the key
+    is the lowercased subject, or ``*`` for a generalist section that covers every subject."""
+    lowered = func.lower(Section.subject)
+    key = case((lowered.in_(GENERALIST_SUBJECTS), "*"), else_=lowered)
+    statement = (
+        select(
+            Section.teacher_id.label("teacher_id"),
+            Enrollment.student_id.label("student_id"),
+            Section.school_year.label("school_year"),
+            key.label("subject_key"),
+        )
+        .join(Section, Section.id == Enrollment.section_id)
+        .where(Section.teacher_id.in_(teachers), _student_condition(actor))
+        .distinct()
+    )
+    years = sorted(set(years))
+    if years:
+        statement = statement.where(Section.school_year.in_(years))
+    return statement.subquery("taught")
+
+
+@dataclass(frozen=True)
+class SubjectResults:
+    """One teacher's students in one subject and year: how many, and how many below standard."""
+
+    teacher_id: int
+    subject: str
+    school_year: str
+    students: int
+    below: int
+
+    @property
+    def share_below(self) -> float:
+        return self.below / self.students if self.students else 0.0
+
+
+@dataclass(frozen=True)
+class Norm:
+    """All of the district's students with results in a subject and year."""
+
+    students: int
+    below: int
+
+    @property
+    def share_below(self) -> float:
+        return self.below / self.students if self.students else 0.0
+
+
+# A batch of this many teachers, or of half the district's teachers, reads the whole district's
+# results once (one pass that also yields the district norms) instead of looking up each teacher's
+# students first: cheaper for a district view or a small district, dearer for a page of teachers
+# of a large one.
+DISTRICT_WIDE_TEACHERS = 500
+
+
+async def _district_wide(session: AsyncSession, actor: Actor, teacher_count: int) -> bool:
+    if teacher_count >= DISTRICT_WIDE_TEACHERS:
+        return True
+    if teacher_count < 2:
+        return False
+    everyone = await session.scalar(
+        select(func.count())
+        .select_from(TeacherProfile)
+        .join(User, User.id == TeacherProfile.user_id)
+        .where(User.district_id == actor.district_id)
+    )
+    return 2 * teacher_count >= int(everyone or 0)
+
+
+def _per_teacher(taught: Subquery, status: Any) -> Select[Any]:
+    return (
+        select(
+            taught.c.teacher_id,
+            status.c.subject,
+            status.c.school_year,
+            func.count().label("students"),
+            func.sum(status.c.below).label("below"),
+        )
+        .select_from(taught)
+        .join(
+            status,
+            and_(
+                status.c.student_id == taught.c.student_id,
+                status.c.school_year == taught.c.school_year,
+                or_(
+                    taught.c.subject_key == func.lower(status.c.subject),
+                    taught.c.subject_key == "*",
+                ),
+            ),
+        )
+        .group_by(taught.c.teacher_id, status.c.subject, status.c.school_year)
+    )
+
+
+async def latest_years(session: AsyncSession, district_id: int) -> dict[str, str]:
+    """The newest school year with results, per subject: one index lookup per assessment (the
+    ``(assessment_id, school_year)`` index), not a scan of the results."""
+    newest = (
+        select(func.max(AssessmentResult.school_year))
+        .where(AssessmentResult.assessment_id == Assessment.id)
+        .correlate(Assessment)
+        .scalar_subquery()
+    )
+    latest: dict[str, str] = {}
+    for subject, year in await session.execute(
+        select(Assessment.subject, newest).where(Assessment.district_id == district_id)
+    ):
+        if year is not None and year > latest.get(subject, ""):
+            latest[subject] = year
+    return latest
+
+
+async def subject_results(
+    session: AsyncSession, actor: Actor, teachers: Select[tuple[int]], teacher_count: int
+) -> tuple[list[SubjectResults], dict[tuple[str, str], Norm]]:
+    """Per teacher and subject, in the district's newest school year with results for that
+    subject: students with results and students below standard; and the district norms of those
+    subjects and years. Older years are history (growth shows them), not current need, and leaving
+    them out keeps the pass to one year's rows."""
+    latest = await latest_years(session, actor.district_id)
+    if not latest:
+        return [], {}
+    years = set(latest.values())
+    taught = _attribution(actor, teachers, years)
+    if await _district_wide(session, actor, teacher_count):
+        status = per_student_status(actor.district_id, years=years).cte("student_status")
+        norms = select(
+            literal(None, Integer).label("teacher_id"),
+            status.c.subject,
+            status.c.school_year,
+            func.count(),
+            func.sum(status.c.below),
+        ).group_by(status.c.subject, status.c.school_year)
+        rows = (await session.execute(union_all(_per_teacher(taught, status), norms))).all()
+        found = {
+            (subject, year): Norm(int(n), int(below or 0))
+            for teacher, subject, year, n, below in rows
+            if teacher is None
+        }
+    else:
+        students = select(taught.c.student_id)
+        status = per_student_status(actor.district_id, students, years).subquery("student_status")
+        rows = (await session.execute(_per_teacher(taught, status))).all()
+        found = await district_norms(session, actor.district_id, years)
+    results = [
+        SubjectResults(teacher, subject, year, int(n), int(below or 0))
+        for teacher, subject, year, n, below in rows
+        if teacher is not None and latest.get(subject) == year
+    ]
+    return results, found
+
+
+async def district_norms(
+    session: AsyncSession, district_id: int, years: Iterable[str]
+) -> dict[tuple[str, str], Norm]:
+    """``{(subject, school_year): Norm}`` for the given years (every year when none given)."""
+    status = per_student_status(district_id, years=years).subquery()
+    rows = await session.execute(
+        select(
+            status.c.subject, status.c.school_year, func.count(), func.sum(status.c.below)
+        ).group_by(status.c.subject, status.c.school_year)
+    )
+    return {(subject, year): Norm(int(n), int(below or 0)) for subject, year, n, below in rows}
+
+
+@dataclass(frozen=True)
+class TermResults:
+    """A teacher's students on one assessment in one testing window (suppressed when small)."""
+
+    teacher_id: int
+    assessment_id: int
+    assessment_name: str
+    subject: str
+    school_year: str
+    term: str
+    students: int
+    at_or_above: int
+    mean_scale_score: float | None
+
+
+async def teacher_results_by_term(
+    session: AsyncSession, actor: Actor, teacher_ids: list[int]
+) -> list[TermResults]:
+    """Per teacher, assessment, year and term: students, how many met standard, mean score."""
+    met = case((AssessmentResult.achievement_level >= Assessment.proficient_level, 1), else_=0)
+    rows = await session.execute(
+        select(
+            Section.teacher_id,
+            Assessment.id,
+            Assessment.name,
+            Assessment.subject,
+            AssessmentResult.school_year,
+            AssessmentResult.term,
+            func.count(distinct(AssessmentResult.student_id)),
+            func.count(distinct(case((met == 1, AssessmentResult.student_id)))),
+            func.avg(AssessmentResult.scale_score),
+        )
+        .select_from(Enrollment)
+        .join(Section, Section.id == Enrollment.section_id)
+        .join(
+            AssessmentResult,
+            and_(
+                AssessmentResult.student_id == Enrollment.student_id,
+                AssessmentResult.school_year == Section.school_year,
+            ),
+        )
+        .join(Assessment, Assessment.id == AssessmentResult.assessment_id)
+        .where(
+            Section.teacher_id.in_(teacher_ids),
+            Assessment.district_id == actor.district_id,
+            _subject_matches(Section.subject, Assessment.subject),
+            _student_condition(actor),
+        )
+        .group_by(
+            Section.teacher_id,
+            Assessment.id,
+            Assessment.name,
+            Assessment.subject,
+            AssessmentResult.school_year,
+            AssessmentResult.term,
+        )
+    )
+    return [TermResults(*row[:8], float(row[8]) if row[8] is not None else None) for row in rows]
+
+
+@dataclass(frozen=True)
+class SchoolResults:
+    school_id: int | None
+    subject: str
+    school_year: str
+    students: int
+    below: int
+
+
+async def school_results(
+    session: AsyncSession, actor: Actor, school_id: int | None, school_year: str | None
+) -> list[SchoolResults]:
+    """Per school (the student's school of record) and subject, in ``school_year`` or else each
+    subject's newest school year, over the students the viewer may read."""
+    latest = None if school_year else await latest_years(session, actor.district_id)
+    years = [school_year] if school_year else sorted(set((latest or {}).values()))
+    if not years:
+        return []
+    # A district admin reads every student of the district; the assessments are the district's.
+    students = None if actor.is_district_admin else visible_student_ids(actor)
+    status = per_student_status(actor.district_id, students, years).subquery()
+    statement = (
+        select(
+            Student.school_id,
+            status.c.subject,
+            status.c.school_year,
+            func.count(),
+            func.sum(status.c.below),
+        )
+        .join(Student, Student.id == status.c.student_id)
+        .group_by(Student.school_id, status.c.subject, status.c.school_year)
+    )
+    if school_id is not None:
+        statement = statement.where(Student.school_id == school_id)
+    rows = await session.execute(statement)
+    return [
+        SchoolResults(school, subject, year, int(n), int(below or 0))
+        for school, subject, year, n, below in rows
+        if latest is None or latest.get(subject) == year
+    ]
