@@ -30,7 +30,7 @@ from mypd_graph.plugins.types import (
 log = logging.getLogger(__name__)
 
 ENTRY_POINT_GROUP = hookspecs.PROJECT_NAME
-BUILT_IN = "(built in)"
+BUILT_IN = "built in"
 T = TypeVar("T")
 
 
@@ -154,7 +154,7 @@ def load_plugins(
     in_process = [
         (name, plugin, BUILT_IN) for name, plugin in (builtin_plugins() if builtins else [])
     ]
-    in_process += [(name, plugin, "(registered in process)") for name, plugin in extra]
+    in_process += [(name, plugin, "registered in process") for name, plugin in extra]
     for name, plugin, origin in in_process:
         if name in deny:
             continue
