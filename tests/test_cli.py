@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
-import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
@@ -21,6 +18,7 @@ from mypd_graph.models import Base
 from mypd_graph.schema import create_schema
 from tests.conftest import SECRET
 from tests.factories import ADMIN, TEACHER_A
+from tests.helpers import free_port, served
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -77,50 +75,22 @@ def test_token_for_unknown_email_fails_clearly(tmp_path: Path) -> None:
     assert result.returncode != 0 and "no user with email" in result.stderr
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @contextmanager
 def running_server(database_url: str) -> Iterator[str]:
-    """A real uvicorn process serving the app, stopped afterwards."""
+    """A real uvicorn process serving the app through the CLI, stopped afterwards."""
     port = free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "mypd_graph",
-            "serve",
-            "--port",
-            str(port),
-            "--database-url",
-            database_url,
-        ],
-        cwd=ROOT,
-        env={**os.environ, "MYPD_SECRET_KEY": SECRET},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                output = process.stdout.read() if process.stdout else ""
-                pytest.fail(f"server did not become ready:\n{output}")
-            time.sleep(0.2)
+    command = [
+        sys.executable,
+        "-m",
+        "mypd_graph",
+        "serve",
+        "--port",
+        str(port),
+        "--database-url",
+        database_url,
+    ]
+    with served(command, port, {"MYPD_SECRET_KEY": SECRET}) as base:
         yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 async def test_end_to_end_over_http(db, world) -> None:

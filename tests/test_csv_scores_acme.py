@@ -3,8 +3,6 @@ own distribution and found through the ``mypd_graph`` entry points: no change to
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +15,7 @@ from mypd_graph.importers.pipeline import run_import
 from mypd_graph.plugins.manager import load_plugins
 from mypd_graph.plugins.types import AssessmentResultRecord, FileRejected, RowError, StudentRecord
 from tests.conftest import TestDatabase
+from tests.helpers import installed_distribution
 from tests.test_csv_scores import FIXTURES, FixtureSource
 from tests.test_csv_scores_pipeline import lakeview
 
@@ -26,35 +25,9 @@ ACME = ROOT / "tests" / "plugin_packages" / "acme_importer"
 
 @pytest.fixture(scope="module")
 def acme_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """pip-install the ACME distribution into a fresh directory on sys.path (a copy of the
-    sources is built, so the build leaves nothing behind in the repository)."""
-    work = tmp_path_factory.mktemp("acme")
-    sources = shutil.copytree(
-        ACME, work / "src", ignore=shutil.ignore_patterns("build", "*.egg-info")
-    )
-    target = work / "site"
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--no-deps",
-            "--no-build-isolation",
-            "--target",
-            str(target),
-            str(sources),
-        ],
-        check=True,
-    )
-    sys.path.insert(0, str(target))
-    try:
-        yield target
-    finally:
-        sys.path.remove(str(target))
-        for name in [m for m in sys.modules if m.startswith("mypd_graph_acme")]:
-            del sys.modules[name]
+    """pip-install the ACME distribution into a fresh directory on sys.path."""
+    with installed_distribution(ACME, tmp_path_factory.mktemp("acme"), "mypd_graph_acme") as site:
+        yield site
 
 
 def test_the_vendor_importer_is_discovered_beside_csv_scores(acme_site: Path) -> None:

@@ -14,7 +14,6 @@ import os
 import secrets
 import subprocess
 import sys
-import time
 import zipfile
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
@@ -32,6 +31,7 @@ from mypd_graph.services import imports as import_service
 from mypd_graph.settings import Settings
 from tests.conftest import SECRET
 from tests.factories import ADMIN, IMPORTER, OUTSIDER, TEACHER_A, World
+from tests.helpers import free_port, served
 
 if TYPE_CHECKING:
     from tests.conftest import TestDatabase
@@ -269,51 +269,22 @@ async def test_large_uploads_import_in_the_background(
 # -------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @contextmanager
 def upload_server(database_url: str) -> Iterator[str]:
     """A real uvicorn process serving the app (with uploads on), stopped afterwards."""
     port = free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "tests.test_imports_api:upload_app",
-            "--factory",
-            "--port",
-            str(port),
-        ],
-        cwd=ROOT,
-        env={**os.environ, "MYPD_SECRET_KEY": SECRET, "MYPD_DATABASE_URL": database_url},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                output = process.stdout.read() if process.stdout else ""
-                pytest.fail(f"server did not become ready:\n{output}")
-            time.sleep(0.2)
+    command = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "tests.test_imports_api:upload_app",
+        "--factory",
+        "--port",
+        str(port),
+    ]
+    env = {"MYPD_SECRET_KEY": SECRET, "MYPD_DATABASE_URL": database_url}
+    with served(command, port, env) as base:
         yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 async def test_upload_end_to_end_over_http(db: TestDatabase, world: World) -> None:

@@ -20,6 +20,7 @@ from mypd_graph.plugins.builtins import BUILTIN_PLUGINS
 from mypd_graph.plugins.manager import BUILT_IN, load_plugins
 from mypd_graph.plugins.types import Element, FrameworkDefinition, RatingLevel, Standard
 from mypd_graph.services.frameworks import sync_framework, sync_frameworks
+from tests.helpers import installed_distribution
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "tests" / "plugin_packages" / "example"
@@ -28,29 +29,10 @@ EXAMPLE = ROOT / "tests" / "plugin_packages" / "example"
 @pytest.fixture(scope="module")
 def example_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """Install the out-of-tree example plugin as its own distribution, visible to this process."""
-    target = tmp_path_factory.mktemp("site")
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--no-deps",
-            "--no-build-isolation",
-            "--target",
-            str(target),
-            str(EXAMPLE),
-        ],
-        check=True,
-    )
-    sys.path.insert(0, str(target))
-    try:
-        yield target
-    finally:
-        sys.path.remove(str(target))
-        for name in [m for m in sys.modules if m.startswith("mypd_graph_example")]:
-            del sys.modules[name]
+    with installed_distribution(
+        EXAMPLE, tmp_path_factory.mktemp("example"), "mypd_graph_example"
+    ) as site:
+        yield site
 
 
 def framework(
