@@ -14,10 +14,11 @@ import click
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from mypd_graph.settings import Settings
+from mypd_graph.settings import DEVELOPMENT_SECRET, Settings
 
 T = TypeVar("T")
 DEFAULT_SCHEMA_FILE = Path("schema.graphql")
+LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
 
 
 def _settings(ctx: click.Context) -> Settings:
@@ -79,6 +80,11 @@ def serve(
     settings = _settings(ctx)
     if database_url:
         settings = Settings.from_env(database_url=database_url)
+    if settings.secret_key == DEVELOPMENT_SECRET and host not in LOOPBACK_HOSTS:
+        raise click.ClickException(
+            f"refusing to listen on {host} with the development secret: anyone could mint tokens. "
+            "Set MYPD_SECRET_KEY (or listen on 127.0.0.1)."
+        )
     if auto_migrate:
         migrate.upgrade_sync(settings.database_url)
 

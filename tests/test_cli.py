@@ -124,3 +124,20 @@ async def test_end_to_end_over_http(db, world) -> None:
             ]["nodes"]
 
     await asyncio.to_thread(exercise)
+
+
+def test_serve_refuses_a_public_address_with_the_development_secret(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'fresh.db'}"
+    result = cli(
+        "serve",
+        "--host",
+        "0.0.0.0",
+        "--port",
+        "1",
+        "--database-url",
+        url,
+        env={"MYPD_SECRET_KEY": ""},
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "refusing to listen on 0.0.0.0 with the development secret" in result.stderr
