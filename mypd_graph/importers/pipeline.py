@@ -8,9 +8,9 @@ What happens to a file, in order:
 2. The file is opened as a :class:`~mypd_graph.importers.source.FileSource` (checksum and encoding
    in one pass) and an :class:`~mypd_graph.models.data.ImportRun` is committed with status
    ``running``, so the run is visible while it works.
-3. In one transaction: the importer's ``parse`` runs in a worker thread, a batch at a time, while
-   the previous batch is written (the event loop stays free, and SQLite writes in C in parallel);
-   a large file on disk is parsed in a process of its own (:mod:`~mypd_graph.importers.worker`).
+3. In one transaction: the importer's ``parse`` runs in a worker thread, a batch at a time, between
+   the writes of the batches (the event loop stays free); a large file on disk is parsed in a
+   process of its own (:mod:`~mypd_graph.importers.worker`), one batch ahead of the writer.
    Each record is checked and staged (:mod:`~mypd_graph.importers.kinds`), duplicates of a natural
    key within the file are rejected (the first row wins), and each batch is upserted by natural key
    (:mod:`~mypd_graph.importers.writers`). Memory stays flat: a batch at a time, and row errors
@@ -44,7 +44,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from mypd_graph.db import SessionMaker
 from mypd_graph.importers.bulk import Counts, Db
-from mypd_graph.importers.reader import Chunk
 from mypd_graph.importers.source import WINDOWS_1252, FileSource, open_source
 from mypd_graph.importers.worker import open_reader
 from mypd_graph.importers.writers import Writers
@@ -234,18 +233,18 @@ async def _load(
     # Writing first takes SQLite's write lock now, so a concurrent writer waits instead of failing.
     await db.execute(update(ImportRun).where(ImportRun.id == run_id).values(status="running"))
     writers = Writers(db, job)
+    await writers.start()
     reader = open_reader(job, source, batch_size)
     started = time.monotonic()
-    pending: asyncio.Future[Chunk] | None = asyncio.ensure_future(asyncio.to_thread(reader.take))
     try:
-        while pending is not None:
+        while True:
+            # One batch at a time: read (in a worker thread, so the event loop stays free), then
+            # write. Reading beside the writing would only share one interpreter lock with it; a
+            # large file's parser runs ahead in a process of its own instead (worker.py).
             try:
-                chunk = await pending
+                chunk = await asyncio.to_thread(reader.take)
             except FileRejected as error:
                 raise Rejected(_rejection(error)) from error
-            pending = None
-            if not chunk.exhausted:  # read the next batch while this one is written
-                pending = asyncio.ensure_future(asyncio.to_thread(reader.take))
             result = await writers.write(chunk)
             outcome.rows_read += chunk.rows_read
             outcome.counts.add(result.counts)
@@ -260,12 +259,10 @@ async def _load(
                         time.monotonic() - started,
                     )
                 )
+            if chunk.exhausted:
+                break
         await writers.close()
     finally:
-        if pending is not None:  # an error while writing: let the reader thread finish first
-            await asyncio.wait([pending])
-            if not pending.cancelled():
-                pending.exception()
         reader.close()
     outcome.notes.extend(writers.notes())
     if getattr(source, "encoding", "") == WINDOWS_1252:

@@ -1,70 +1,85 @@
 """Assessment results: the high-volume kind, with the assessments they bring along and, for files
-without a roster, the students they create and the teachers they are attributed to."""
+without a roster, the students they create and the teachers they are attributed to.
+
+A score file has a million rows, so results skip the staging joins the other kinds use: the
+district's roster is read once (local id to student id, in memory: the size of the roster, not of
+the file), and each batch is resolved, checked for duplicates and written straight into
+``assessment_result``:
+
+- an *administration* (assessment, school year, term) that has no results yet when the import
+  first meets it is *fresh*: its rows are plain inserts (``COPY`` on PostgreSQL, one
+  ``executemany`` on SQLite), counted as inserted, with nothing to compare;
+- the rows of other administrations are upserts by natural key, written only when something
+  differs (PostgreSQL: ``COPY`` into a staging table, then ``INSERT ... SELECT ... ON CONFLICT``;
+  SQLite: one ``executemany`` of the upsert), so a re-import changes nothing and counts so.
+
+Duplicates inside the file are found in memory without keeping the file's keys: per
+administration, an array holds the first row number of each roster student (4 bytes a student).
+Fresh is decided once per administration and stays true because nobody else writes the district's
+results meanwhile: SQLite has one writer, and on PostgreSQL result imports of one district take an
+advisory lock for their transaction (a second import of the same file waits, then finds every row
+unchanged).
+"""
 
 from __future__ import annotations
 
 import re
+from array import array
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from sqlalchemy import or_, select
 
 from mypd_graph.importers.bulk import (
     BatchResult,
+    Counts,
     Db,
-    Lookup,
-    StagedKind,
-    StagedWriter,
     chunks,
     dialect_insert,
     school_ids,
 )
 from mypd_graph.importers.reader import ResultExtras
 from mypd_graph.models import Assessment, Enrollment, Section, Student, TeacherProfile, User
+from mypd_graph.plugins.types import RowError
+
+RESULTS_LOCK = 0x4D595044  # the advisory lock class of result imports (with the district id)
+UNKNOWN_STUDENT = "unknown student: not in the district's roster (import the roster first)"
+KEY_LABEL = "student, assessment, school year and term"
+COLUMNS = (
+    "assessment_id",
+    "student_id",
+    "school_year",
+    "term",
+    "administered_on",
+    "scale_score",
+    "achievement_level",
+    "percentile",
+    "import_id",
+)
+COMPARED = ("administered_on", "scale_score", "achievement_level", "percentile")
+STAGE = "import_stage_results"
 
 
-def results_kind(db: Db) -> StagedKind:
-    return StagedKind(
-        kind="assessment_results",
-        table="assessment_result",
-        columns=(
-            ("student_local_id", "text"),
-            ("assessment_key", "text"),
-            ("school_year", "text"),
-            ("term", "text"),
-            ("administered_on", "date"),
-            ("scale_score", "float"),
-            ("achievement_level", "int"),
-            ("percentile", "int"),
-        ),
-        key_size=4,
-        key_label="student, assessment, school year and term",
-        lookups=(
-            Lookup(
-                "LEFT JOIN student st ON st.district_id = :district_id "
-                "AND st.local_id = s.student_local_id",
-                "st.id IS NULL",
-                "student_local_id",
-                "unknown student: not in the district's roster (import the roster first)",
-            ),
-            Lookup(
-                "JOIN assessment a ON a.district_id = :district_id AND a.key = s.assessment_key"
-            ),
-        ),
-        values=(
-            ("assessment_id", "a.id"),
-            ("student_id", "st.id"),
-            ("school_year", "s.school_year"),
-            ("term", "s.term"),
-            ("administered_on", db.date("s.administered_on")),
-            ("scale_score", "s.scale_score"),
-            ("achievement_level", "s.achievement_level"),
-            ("percentile", "s.percentile"),
-            ("import_id", ":run_id"),
-        ),
-        conflict=("student_id", "assessment_id", "school_year", "term"),
-        updates=("administered_on", "scale_score", "achievement_level", "percentile"),
-        touch=("import_id",),
+def upsert_sql(postgres: bool, source: str) -> str:
+    """``INSERT ... ON CONFLICT (natural key) DO UPDATE ... WHERE something differs``."""
+    distinct = "IS DISTINCT FROM" if postgres else "IS NOT"
+    assignments = ", ".join(f"{c} = excluded.{c}" for c in (*COMPARED, "import_id"))
+    differs = " OR ".join(f"assessment_result.{c} {distinct} excluded.{c}" for c in COMPARED)
+    return (
+        f"INSERT INTO assessment_result ({', '.join(COLUMNS)}) {source} "
+        "ON CONFLICT (student_id, assessment_id, school_year, term) "
+        f"DO UPDATE SET {assignments} WHERE {differs}"
     )
+
+
+@dataclass
+class Administration:
+    """One assessment in one school year and term, as this import meets it."""
+
+    assessment_id: int
+    fresh: bool  # no results before this import: rows are plain inserts
+    first_rows: array  # type: ignore[type-arg]  # per roster position: the row that had it, or 0
 
 
 _HONORIFIC = re.compile(r"^(mr|mrs|ms|miss|dr|mx)\.?\s+", re.IGNORECASE)
@@ -80,34 +95,193 @@ def normalize_name(name: str) -> str:
 
 
 class ResultsWriter:
-    """Assessment results: set-based upsert, after their assessments (upserted by district and key)
-    and, with ``create_students``, the students they name; with ``attribute_teachers``, each result's
+    """Assessment results, after their assessments (upserted by district and key) and, with
+    ``create_students``, the students they name; with ``attribute_teachers``, each result's
     student is enrolled in an attributed section of each teacher the file names."""
 
     def __init__(self, db: Db, create_students: bool, attribute_teachers: bool) -> None:
         self.db = db
-        self.staged = StagedWriter(db, results_kind(db))
         self.create_students = create_students
         self.attribute_teachers = attribute_teachers
-        self.known_assessments: set[str] = set()
+        self.assessment_ids: dict[str, int] = {}
+        self.positions: dict[str, int] | None = None  # local id -> position in student_ids
+        self.student_ids: list[int] = []
+        self.administrations: dict[tuple[str, str, str], Administration] = {}
+        self.dates: dict[str, date] = {}
+        self.staged = False
         self.students_created = 0
         self.unmatched_teachers: set[str] = set()
         self._teachers: dict[str, tuple[int, int | None]] | None = None
 
+    async def lock(self) -> None:
+        """PostgreSQL: wait for any other result import of the district to finish (see above)."""
+        if self.db.postgres:
+            await self.db.execute(
+                "SELECT pg_advisory_xact_lock(:lock, :district_id)", {"lock": RESULTS_LOCK}
+            )
+
+    async def _read_roster(self, local_ids: list[str] | None = None) -> None:
+        """The district's students (all of them, or those ``local_ids`` names)."""
+        if self.positions is None:
+            self.positions = {}
+        query = select(Student.local_id, Student.id).where(
+            Student.district_id == self.db.params["district_id"]
+        )
+        if local_ids is None:
+            self._add_students(await self.db.execute(query))
+            return
+        for part in chunks(sorted(local_ids)):
+            self._add_students(await self.db.execute(query.where(Student.local_id.in_(part))))
+
+    async def students_written(self, local_ids: list[str]) -> None:
+        """The same import wrote students (a file with student records): know the new ones."""
+        if self.positions is not None:
+            await self._read_roster([key for key in local_ids if key not in self.positions])
+
+    def _add_students(self, rows: Any) -> None:
+        positions, ids = self.positions, self.student_ids
+        assert positions is not None
+        for local_id, student_id in rows:
+            if local_id not in positions:
+                positions[local_id] = len(ids)
+                ids.append(student_id)
+        for administration in self.administrations.values():
+            grow = len(ids) - len(administration.first_rows)
+            if grow > 0:
+                administration.first_rows.extend(bytes(4 * grow))
+
     async def write(
         self, rows: list[tuple[Any, ...]], file: str = "", extras: ResultExtras | None = None
     ) -> BatchResult:
+        """Resolve, check and write one batch of prepared rows (``kinds.prepare_result``)."""
         extras = extras or ResultExtras()
+        if self.positions is None:
+            await self._read_roster()
         await self._assessments(extras.assessments)
         if self.create_students and extras.students:
             await self._create_students(extras.students)
-        result = await self.staged.write(rows, file)
+        result = BatchResult()
+        errors = result.errors
+        fresh: list[tuple[Any, ...]] = []
+        upserts: list[tuple[Any, ...]] = []
+        positions, ids = self.positions, self.student_ids
+        assert positions is not None
+        position_of, administrations = positions.get, self.administrations
+        run_id = self.db.params["run_id"]
+        # Once per row of the file: local names and plain operations only.
+        for src, local_id, key, year, term, on, score, level, percentile in rows:
+            position = position_of(local_id)
+            if position is None:
+                errors.append(RowError(src, UNKNOWN_STUDENT, "student_local_id", local_id, file))
+                continue
+            administration = administrations.get((key, year, term))
+            if administration is None:
+                administration = await self._administration(key, year, term)
+            first_rows = administration.first_rows
+            first = first_rows[position]
+            if first:
+                shown = f"{local_id} / {key} / {year} / {term}"
+                reason = f"duplicate of row {first}: the same {KEY_LABEL} appears twice"
+                errors.append(RowError(src, reason, None, shown, file))
+                continue
+            first_rows[position] = src
+            row = (administration.assessment_id, ids[position], year, term, on, score)
+            (fresh if administration.fresh else upserts).append((*row, level, percentile, run_id))
+        if fresh:
+            await self._insert(fresh)
+            result.counts.inserted += len(fresh)
+        if upserts:
+            result.counts.add(await self._upsert(upserts))
         if self.attribute_teachers and extras.attributions:
             await self._attribute(extras.attributions)
         return result
 
+    async def _administration(self, key: str, year: str, term: str) -> Administration:
+        """Meet an administration: fresh when no result of it is stored yet."""
+        assessment_id = self.assessment_ids[key]
+        stored = await self.db.scalar(
+            "SELECT 1 FROM assessment_result WHERE assessment_id = :assessment "
+            "AND school_year = :year AND term = :term LIMIT 1",
+            {"assessment": assessment_id, "year": year, "term": term},
+        )
+        administration = Administration(
+            assessment_id, stored is None, array("I", bytes(4 * len(self.student_ids)))
+        )
+        self.administrations[(key, year, term)] = administration
+        return administration
+
+    def _typed(self, rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+        """PostgreSQL's binary COPY wants dates, not the ISO text rows are staged with."""
+        dates = self.dates
+        typed = []
+        for row in rows:
+            on = row[4]
+            if on is not None:
+                day = dates.get(on)
+                if day is None:
+                    day = dates[on] = date.fromisoformat(on)
+                row = (*row[:4], day, *row[5:])
+            typed.append(row)
+        return typed
+
+    async def _driver(self) -> Any:
+        """The driver's own connection (same transaction): asyncpg for ``COPY``; aiosqlite for an
+        ``executemany`` without SQLAlchemy's per-statement work."""
+        raw = await self.db.connection.get_raw_connection()
+        assert raw.driver_connection is not None
+        return raw.driver_connection
+
+    async def _copy(self, table: str, rows: list[tuple[Any, ...]], columns: Any) -> None:
+        driver = await self._driver()
+        await driver.copy_records_to_table(table, records=rows, columns=list(columns))
+
+    async def _executemany(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
+        cursor = await (await self._driver()).executemany(sql, rows)
+        await cursor.close()
+
+    async def _insert(self, rows: list[tuple[Any, ...]]) -> None:
+        if self.db.postgres:
+            await self._copy("assessment_result", self._typed(rows), COLUMNS)
+        else:
+            marks = ", ".join("?" for _ in COLUMNS)
+            await self._executemany(
+                f"INSERT INTO assessment_result ({', '.join(COLUMNS)}) VALUES ({marks})", rows
+            )
+
+    async def _upsert(self, rows: list[tuple[Any, ...]]) -> Counts:
+        db = self.db
+        if db.postgres:
+            if not self.staged:
+                await db.execute(
+                    f"CREATE TEMPORARY TABLE {STAGE} (assessment_id BIGINT, student_id BIGINT, "
+                    "school_year TEXT, term TEXT, administered_on DATE, "
+                    "scale_score DOUBLE PRECISION, achievement_level INTEGER, percentile INTEGER, "
+                    "import_id BIGINT)"
+                )
+                self.staged = True
+            else:
+                await db.execute(f"TRUNCATE {STAGE}")
+            await self._copy(STAGE, self._typed(rows), COLUMNS)
+            written_sql = upsert_sql(True, f"SELECT {', '.join(COLUMNS)} FROM {STAGE}")
+            inserted, written = (
+                await db.execute(
+                    f"WITH written AS ({written_sql} RETURNING (xmax = 0) AS inserted) "
+                    "SELECT count(*) FILTER (WHERE inserted), count(*) FROM written"
+                )
+            ).one()
+            return Counts(inserted, written - inserted, len(rows) - written)
+        # One writer at a time on SQLite, and a new row's id is always the largest id plus one: the
+        # growth of max(id) counts the inserted rows, total_changes() the inserted and updated.
+        before_id = await db.scalar("SELECT max(id) FROM assessment_result") or 0
+        before_changes = await db.scalar("SELECT total_changes()")
+        marks = ", ".join("?" for _ in COLUMNS)
+        await self._executemany(upsert_sql(False, f"VALUES ({marks})"), rows)
+        written = await db.scalar("SELECT total_changes()") - before_changes
+        inserted = (await db.scalar("SELECT max(id) FROM assessment_result") or 0) - before_id
+        return Counts(inserted, written - inserted, len(rows) - written)
+
     async def _assessments(self, specs: dict[str, tuple[str, str, str, int, int]]) -> None:
-        todo = [key for key in specs if key not in self.known_assessments]
+        todo = [key for key in specs if key not in self.assessment_ids]
         if not todo:
             return
         columns = ("name", "subject", "vendor", "level_count", "proficient_level")
@@ -134,9 +308,18 @@ class ResultsWriter:
                 for key in todo
             ],
         )
-        self.known_assessments.update(todo)
+        found = await self.db.execute(
+            select(Assessment.key, Assessment.id).where(
+                Assessment.district_id == district_id, Assessment.key.in_(todo)
+            )
+        )
+        self.assessment_ids.update(dict(found.all()))
 
     async def _create_students(self, students: dict[str, tuple[str, str, str, str | None]]) -> None:
+        assert self.positions is not None
+        students = {key: info for key, info in students.items() if key not in self.positions}
+        if not students:
+            return
         schools = await school_ids(self.db, (info[3] for info in students.values() if info[3]))
         values = [
             {
@@ -154,8 +337,13 @@ class ResultsWriter:
         statement = dialect_insert(self.db, Student).on_conflict_do_nothing(
             index_elements=["district_id", "local_id"]
         )
-        created = await self.db.execute(statement.returning(Student.id), values)
-        self.students_created += len(list(created))
+        created = list(
+            await self.db.execute(statement.returning(Student.local_id, Student.id), values)
+        )
+        self.students_created += len(created)
+        self._add_students(created)
+        if len(created) < len(students):  # a roster import created some meanwhile
+            await self._read_roster(sorted(set(students) - {local for local, _ in created}))
 
     async def _teacher_names(self) -> dict[str, tuple[int, int | None]]:
         if self._teachers is None:
@@ -238,7 +426,8 @@ class ResultsWriter:
             )
 
     async def close(self) -> None:
-        await self.staged.close()
+        if self.staged:
+            await self.db.execute(f"DROP TABLE IF EXISTS {STAGE}")
 
     def notes(self) -> list[str]:
         notes = []

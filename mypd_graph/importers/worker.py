@@ -17,6 +17,7 @@ files, uploads, folders, importers that cannot be pickled) is read in a thread, 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import pickle
 import subprocess
@@ -61,12 +62,22 @@ def open_reader(job: ImportJob, source: ImportSource, batch_size: int) -> Reader
     return Reader(job, source, batch_size)
 
 
+PIPE_BYTES = 1 << 20  # about two batches: the parser keeps going while the writer writes
+
+
+def _widen(fd: int) -> None:
+    """A wider pipe (Linux; 64 KiB by default) lets the parser run more than one batch ahead."""
+    with contextlib.suppress(AttributeError, OSError):
+        fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, PIPE_BYTES)  # type: ignore[attr-defined]
+
+
 class ProcessReader:
     """The parent's side: :meth:`take` (run in a worker thread) returns the child's next batch."""
 
     def __init__(self, job: ImportJob, source: FileSource, batch_size: int) -> None:
         self.source = source
         read_end, write_end = os.pipe()
+        _widen(write_end)
         try:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "mypd_graph.importers.worker", str(write_end)],

@@ -507,6 +507,11 @@ class Writers:
             self.by_kind[kind] = writer
         return writer
 
+    async def start(self) -> None:
+        """Before the first batch: result imports take their district's lock (PostgreSQL)."""
+        if "assessment_results" in self.job.definition.record_kinds:
+            await self._writer("assessment_results").lock()
+
     async def write(self, chunk: Chunk) -> BatchResult:
         total = BatchResult()
         for kind in KIND_ORDER:
@@ -518,6 +523,9 @@ class Writers:
                 result = await writer.write(part.rows, part.file, chunk.extras)
             else:
                 result = await writer.write(part.rows, part.file)
+                results = self.by_kind.get("assessment_results")
+                if kind == "students" and results is not None:
+                    await results.students_written([row[1] for row in part.rows])
             total.counts.add(result.counts)
             total.errors.extend(result.errors)
         return total

@@ -45,7 +45,8 @@ class AssessmentResult(Base):
     scale_score: Mapped[float | None]
     achievement_level: Mapped[int | None]
     percentile: Mapped[int | None]
-    import_id: Mapped[int | None] = mapped_column(ForeignKey("import_run.id", ondelete="SET NULL"))
+    # The run that last wrote the row; no foreign key: checking it cost a lookup per imported row.
+    import_id: Mapped[int | None]
 
 
 class Resource(Base):

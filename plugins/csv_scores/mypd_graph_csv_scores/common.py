@@ -156,6 +156,29 @@ def _flag(value: Any) -> bool:
     return bool(value)
 
 
+class Memo:
+    """Parsed values by the raw text of their cell, for the few values a column repeats (dates,
+    grades); bounded, so a column of all-different values costs no more than parsing them."""
+
+    LIMIT = 4096
+
+    def __init__(self) -> None:
+        self.values: dict[str, Any] = {}
+
+    def get(self, text: str, parse: Callable[[str], Any]) -> Any:
+        """``parse(text)``, remembered; whatever ``parse`` raises is not."""
+        known = self.values.get(text, _MISSING)
+        if known is _MISSING:
+            known = parse(text)
+            if len(self.values) >= self.LIMIT:
+                self.values.clear()
+            self.values[text] = known
+        return known
+
+
+_MISSING = object()
+
+
 def cell(row: list[str], index: int | None) -> str:
     """The stripped text of an optional column (blank when the file does not have it)."""
     return row[index].strip() if index is not None else ""
@@ -194,3 +217,15 @@ def record_builder(cls: type) -> Callable[..., Any]:
 
 
 result_record = record_builder(AssessmentResultRecord)
+_RESULT_FIELDS = len(dataclasses.fields(AssessmentResultRecord))
+_PLAIN_RESULT = result_record is not AssessmentResultRecord
+
+
+def result_from(values: dict[str, Any]) -> AssessmentResultRecord:
+    """An AssessmentResultRecord from a dict literal naming every field, spelt as the class does
+    (the hot path's cheaper :func:`result_record`: the dict becomes the instance's own)."""
+    if _PLAIN_RESULT and len(values) == _RESULT_FIELDS:
+        record = object.__new__(AssessmentResultRecord)
+        object.__setattr__(record, "__dict__", values)
+        return record
+    return AssessmentResultRecord(**values)

@@ -21,10 +21,11 @@ from mypd_graph_csv_scores import values
 from mypd_graph_csv_scores.common import (
     BadValue,
     Context,
+    Memo,
     Students,
     day,
     percentile,
-    result_record,
+    result_from,
     row_error,
     score,
     unreadable,
@@ -75,6 +76,7 @@ _SCALES = {
     "science": ("nwea-map-science", "NWEA MAP Growth Science", "Science"),
 }
 _NOT_GROWTH_EVENT = frozenset({"false", "n", "no", "0"})
+_INFINITIES = (float("inf"), float("-inf"))
 
 
 @lru_cache(maxsize=256)
@@ -146,6 +148,12 @@ def records(
     roster: dict[tuple[str, str], tuple[str, ...]] = context.extra.get("students", {})
     students = Students(context)
     seen, want_students = students.seen, students.enabled
+    # A million-row file repeats a few terms, subjects, dates and grades: their parsed values are
+    # memoized by the cell's raw text (only values that parsed; bad ones go the slow path again).
+    terms: dict[str, tuple[str, str]] = {}
+    scales: dict[tuple[str, str], tuple[str, str, str]] = {}
+    dates = Memo()
+    grades = Memo()
 
     for row_number, row in table.rows():
         if row is None:
@@ -156,19 +164,32 @@ def records(
             if not student_id:
                 raise BadValue("student_id", "the student id is missing", "")
             term_text = row[i_term]
-            try:
-                term, year = values.term_name(term_text.strip())
-            except ValueError:
-                raise BadValue(
-                    "term_name", "unknown term (expected like 'Fall 2025-2026')", term_text
-                ) from None
-            course = row[i_course].strip() if i_course is not None else ""
-            subject_text = row[i_subject].strip() if i_subject is not None else ""
-            assessment = scale(course, subject_text)
+            known_term = terms.get(term_text)
+            if known_term is None:
+                try:
+                    known_term = terms[term_text] = values.term_name(term_text.strip())
+                except ValueError:
+                    raise BadValue(
+                        "term_name", "unknown term (expected like 'Fall 2025-2026')", term_text
+                    ) from None
+            term, year = known_term
+            course_text = row[i_course] if i_course is not None else ""
+            subject_raw = row[i_subject] if i_subject is not None else ""
+            assessment = scales.get((course_text, subject_raw))
             if assessment is None:
-                field_name = "course" if course else "subject"
-                raise BadValue(field_name, "unknown MAP subject", course or subject_text)
-            rit = score(row[i_score])
+                course, subject_text = course_text.strip(), subject_raw.strip()
+                assessment = scale(course, subject_text)
+                if assessment is None:
+                    field_name = "course" if course else "subject"
+                    raise BadValue(field_name, "unknown MAP subject", course or subject_text)
+                scales[(course_text, subject_raw)] = assessment
+            score_text = row[i_score]
+            try:
+                rit = float(score_text)
+                if rit != rit or rit in _INFINITIES:
+                    raise ValueError(score_text)
+            except ValueError:
+                rit = score(score_text)  # blank, "1,215", or the error saying why not
             if rit is None:
                 raise BadValue("score", "the RIT score is blank", "")
             if i_growth is not None and row[i_growth].strip().lower() in _NOT_GROWTH_EVENT:
@@ -178,8 +199,16 @@ def records(
                     "the growth event of the term is loaded instead",
                     row[i_growth],
                 )
-            norm = percentile(row[i_percentile]) if i_percentile is not None else None
-            administered = day(row[i_date]) if i_date is not None else None
+            norm = None
+            if i_percentile is not None:
+                percentile_text = row[i_percentile]
+                try:
+                    norm = int(percentile_text)
+                    if not 0 <= norm <= 100:
+                        raise ValueError(percentile_text)
+                except ValueError:
+                    norm = percentile(percentile_text)
+            administered = dates.get(row[i_date], day) if i_date is not None else None
         except BadValue as problem:
             yield row_error(table, row_number, problem)
             continue
@@ -192,7 +221,7 @@ def records(
             joined = roster.get((term_text.strip(), student_id)) or roster.get(("", student_id))
             if joined:
                 first, last, grade_text, state_id = joined[0], joined[1], joined[2], joined[3]
-        grade_level = values.grade(grade_text) if grade_text else ""
+        grade_level = grades.get(grade_text, values.grade) if grade_text else ""
         school_code = row[i_school].strip() or None if i_school is not None else None
         if want_students and student_id not in seen:
             student = students.first_time(
@@ -201,21 +230,27 @@ def records(
             if student is not None:
                 yield student
         key, name, subject = assessment
-        yield result_record(
-            row=row_number,
-            student_local_id=student_id,
-            assessment_key=key,
-            assessment_name=name,
-            subject=subject,
-            school_year=year,
-            term=term,
-            administered_on=administered,
-            scale_score=rit,
-            achievement_level=None,
-            percentile=norm,
-            vendor=VENDOR,
-            student_first_name=first,
-            student_last_name=last,
-            grade_level=grade_level,
-            school_code=school_code,
+        yield result_from(
+            {
+                "row": row_number,
+                "student_local_id": student_id,
+                "assessment_key": key,
+                "assessment_name": name,
+                "subject": subject,
+                "school_year": year,
+                "term": term,
+                "administered_on": administered,
+                "scale_score": rit,
+                "achievement_level": None,
+                "percentile": norm,
+                "vendor": VENDOR,
+                "level_count": 4,
+                "proficient_level": 3,
+                "student_first_name": first,
+                "student_last_name": last,
+                "grade_level": grade_level,
+                "school_code": school_code,
+                "teacher_names": (),
+                "file": "",
+            }
         )
