@@ -70,6 +70,7 @@ from mypd_graph.plugins import PROJECT_NAME
 from mypd_graph.plugins.manager import Contribution, PluginSet
 from mypd_graph.providers.catalog import shipped_catalog
 from mypd_graph.services.resources import sync_resources
+from mypd_graph.services.result_status import refresh_result_status
 
 __all__ = [
     "DEMO_ADMIN_EMAIL",
@@ -1190,6 +1191,7 @@ class _DemoBuilder:
         assessment_ids = {seed.key: id_ for seed, id_ in zip(ASSESSMENTS, ids, strict=True)}
         results = list(self._results(assessment_ids))
         await _insert_all(self.session, models.AssessmentResult, results)
+        await refresh_result_status(self.session, self.district_id)
         self.counts["assessment results"] = len(results)
 
     def _results(self, assessment_ids: dict[str, int]) -> Iterator[dict[str, Any]]:

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mypd_graph import models
+from mypd_graph.services.result_status import refresh_result_status
 
 CSTP = "cstp-2009"
 
@@ -175,4 +176,5 @@ async def build_world(session: AsyncSession) -> World:
     ):
         world.element_ids[element.code] = element.id
     await session.flush()
+    await refresh_result_status(session, world.district_id)
     return world

@@ -20,6 +20,7 @@ from mypd_graph.services import needs as needs_service
 from mypd_graph.services.access import Actor, actor_for, visible_teacher_ids
 from mypd_graph.services.insights_settings import Signal
 from mypd_graph.services.insights_students import STUDENT_AGGREGATE
+from mypd_graph.services.result_status import refresh_result_status
 from tests.factories import (
     ADMIN,
     COACH,
@@ -154,6 +155,7 @@ async def set_levels(db: TestDatabase, world: World, local_ids: list[str], level
             .where(models.AssessmentResult.student_id.in_(ids))
             .values(achievement_level=level)
         )
+        await refresh_result_status(session, world.district_id, students=ids)
 
 
 async def add_students(
@@ -210,6 +212,8 @@ async def add_students(
                 )
             )
             ids.append(student.id)
+        await session.flush()
+        await refresh_result_status(session, world.district_id, students=ids)
         return ids
 
 
@@ -613,12 +617,8 @@ async def test_needs_of_a_teacher_without_any_data(client: GraphQLClient, world:
     assert bad["errors"][0]["extensions"]["code"] == "BAD_PAGE"
 
 
-async def test_district_wide_reads_match_per_teacher_reads(
-    db: TestDatabase, world: World, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Large batches read the whole district's results once; the figures must not change."""
-    from mypd_graph.services import insights_students
-
+async def test_district_batch_reads_match_per_teacher_reads(db: TestDatabase, world: World) -> None:
+    """A batch of the whole district and one teacher at a time give the same figures."""
     await set_settings(db, world, minimum_group_size=2)
     await set_levels(db, world, ["s4"], 4)
     async with db.sessionmaker.begin() as session:
@@ -627,27 +627,58 @@ async def test_district_wide_reads_match_per_teacher_reads(
     for email in (TEACHER_A, TEACHER_B, TEACHER_C):
         await self_rate(db, world, email, {"1.6": "applying"})
 
-    async def student_readings() -> dict[str, tuple[Any, ...]]:
-        found = {}
-        for email in (TEACHER_A, TEACHER_B, TEACHER_C):
-            need = (await needs_of(db, world, email))["1.6"]
-            student = reading(need, Signal.STUDENT_PERFORMANCE)
-            found[email] = (student.value, student.evidence, student.missing_reason)
-        return found
-
-    per_teacher = await student_readings()
-    monkeypatch.setattr(insights_students, "DISTRICT_WIDE_TEACHERS", 1)
-    assert await student_readings() == per_teacher
-    async with db.sessionmaker.begin() as session:  # a batch of the whole district reads it all
+    per_teacher = {}
+    for email in (TEACHER_A, TEACHER_B, TEACHER_C):
+        student = reading((await needs_of(db, world, email))["1.6"], Signal.STUDENT_PERFORMANCE)
+        per_teacher[email] = (student.value, student.evidence, student.missing_reason)
+    async with db.sessionmaker.begin() as session:
         who = await actor(db, world, ADMIN)
-        everyone = visible_teacher_ids(who)
-        monkeypatch.setattr(insights_students, "DISTRICT_WIDE_TEACHERS", 500)
-        found = await needs_service.assess(session, who, everyone)
-    wide = reading(
-        next(n for n in found[world.id(TEACHER_B)] if n.element.code == "1.6"),
-        Signal.STUDENT_PERFORMANCE,
-    )
-    assert (wide.value, wide.evidence, wide.missing_reason) == per_teacher[TEACHER_B]
+        found = await needs_service.assess(session, who, visible_teacher_ids(who))
+    for email in (TEACHER_A, TEACHER_B, TEACHER_C):
+        need = next(n for n in found[world.id(email)] if n.element.code == "1.6")
+        student = reading(need, Signal.STUDENT_PERFORMANCE)
+        assert (student.value, student.evidence, student.missing_reason) == per_teacher[email]
     assert per_teacher[TEACHER_B][1] == (
         "50% of the teacher's 2 students below standard in Math, 2025-26 (district: 86% of 7)",
     )
+
+
+async def test_top_needs_and_scores_agree_with_the_full_ranking(
+    db: TestDatabase, world: World
+) -> None:
+    """``RankedNeeds.top`` and ``scores`` skip building the full order; they must agree with it,
+    ties included (elements sharing a score order focus first, then framework order)."""
+    await set_settings(db, world, minimum_group_size=2)
+    await self_rate(db, world, TEACHER_A, {"1.6": "emerging", "2.1": "applying", "5.1": "emerging"})
+    async with db.sessionmaker.begin() as session:
+        session.add_all(
+            models.FocusElement(teacher_id=world.id(TEACHER_A), element_id=world.element_ids[code])
+            for code in ("4.2", "1.1")
+        )
+    await train(db, world, TEACHER_A, 6, ("1.6",))
+
+    async def assessed() -> dict[int, needs_service.RankedNeeds]:
+        async with db.sessionmaker.begin() as session:
+            who = await actor(db, world, ADMIN)
+            return await needs_service.assess(session, who, visible_teacher_ids(who))
+
+    def facts(needs: Any) -> list[tuple[Any, ...]]:
+        return [(n.element.code, n.score, n.rank, n.is_focus) for n in needs]
+
+    full = {teacher: facts(needs) for teacher, needs in (await assessed()).items()}
+    fresh = await assessed()
+    assert full.keys() == fresh.keys() and len(full) >= 3
+    for teacher, needs in fresh.items():
+        assert len(needs) == len(full[teacher]) == 38
+        for count in (1, 3, 5, 38):
+            assert facts(needs.top(count)) == full[teacher][:count]
+        assert sorted((e.code, score) for e, score in needs.scores()) == sorted(
+            (code, score) for code, score, _, _ in full[teacher] if score is not None
+        )
+        assert facts([needs[-1]]) == full[teacher][-1:]
+        assert facts(needs[2:4]) == full[teacher][2:4]
+    mine = full[world.id(TEACHER_A)]
+    ranks = [rank for _, score, rank, _ in mine if score is not None]
+    assert ranks == list(range(1, len(ranks) + 1))
+    tied = [(code, focus) for code, score, _, focus in mine if score == mine[-1][1]]
+    assert tied == sorted(tied, key=lambda item: not item[1]), "focus first among equals"

@@ -34,6 +34,7 @@ from mypd_graph.app import create_app
 from mypd_graph.auth import ISSUER
 from mypd_graph.models import Base
 from mypd_graph.schema.relay import from_global_id, to_global_id
+from mypd_graph.services.result_status import refresh_result_status
 from tests.conftest import SECRET
 from tests.factories import (
     ADMIN,
@@ -194,6 +195,8 @@ async def build_rich(db: TestDatabase, world: World) -> Rich:
                 percentile=70,
             )
         )
+        await session.flush()
+        await refresh_result_status(session, other)
         goal_here = models.DistrictGoal(district_id=world.district_id, title="Literacy for all")
         goal_there = models.DistrictGoal(district_id=other, title="Elsewhere initiative")
         session.add_all([goal_here, goal_there])

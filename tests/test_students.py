@@ -16,6 +16,7 @@ from mypd_graph import models
 from mypd_graph.schema.relay import to_global_id
 from mypd_graph.services import students as student_service
 from mypd_graph.services.access import actor_for
+from mypd_graph.services.result_status import refresh_result_status
 from mypd_graph.services.students import StudentFilter, StudentPageKey
 from tests.factories import (
     ADMIN,
@@ -124,6 +125,8 @@ async def add_student(
                 percentile=55,
             )
         )
+        await session.flush()
+        await refresh_result_status(session, world.district_id)
     world.student_ids[local_id] = student.id
     return student.id
 
@@ -321,6 +324,8 @@ async def more_results(db: TestDatabase, world: World) -> None:
                 ),
             ]
         )
+        await session.flush()
+        await refresh_result_status(session, world.district_id)
 
 
 RESULTS = """

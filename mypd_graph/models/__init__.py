@@ -46,6 +46,7 @@ from mypd_graph.models.org import (
     User,
 )
 from mypd_graph.models.settings import DistrictSettings
+from mypd_graph.models.summary import StudentSubjectStatus
 
 __all__ = [
     "ActionStep",
@@ -86,6 +87,7 @@ __all__ = [
     "SelfAssessmentRating",
     "Standard",
     "Student",
+    "StudentSubjectStatus",
     "TeacherProfile",
     "TrainingRecord",
     "TrainingRecordElement",

@@ -19,7 +19,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import Date, Select, and_, case, extract, func, select, type_coerce, union_all
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Select,
+    Subquery,
+    and_,
+    case,
+    extract,
+    func,
+    select,
+    type_coerce,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mypd_graph.models import (
@@ -315,66 +327,115 @@ def _completions(teachers: Select[tuple[int]]) -> Select[tuple[int, int, date]]:
 
 def pd_impact_pairs(teachers: Select[tuple[int]]) -> Select[tuple[object, ...]]:
     """``(teacher, resource, completed on, element, observed before, observed after, self before,
-    self after)`` with levels as scale positions (``None`` where there is no such rating)."""
-    done = _completions(teachers).subquery()
-    pairs = (
-        select(
+    self after)`` with levels as scale positions (``None`` where there is no such rating).
+
+    "Before" is the newest rating on or before the completion day, "after" the newest one after
+    it. Each (teacher, element, day) is joined to that teacher's ratings of that element once and
+    the newest on each side picked with ``row_number()``, rather than four correlated lookups per
+    pair."""
+
+    def completed() -> Select[tuple[int, int, date, int]]:
+        done = _completions(teachers).subquery()
+        return select(
             done.c.teacher_id, done.c.resource_id, done.c.completed_on, ResourceElement.element_id
+        ).join(ResourceElement, ResourceElement.resource_id == done.c.resource_id)
+
+    # Subqueries, not CTEs: PostgreSQL cannot estimate a materialized CTE's rows, and a guess of
+    # 200 for 30,000 pairs turns the rating joins into nested loops.
+    pairs = completed().subquery("impact_pairs")
+    again = completed().subquery()
+    days = (
+        select(again.c.teacher_id, again.c.element_id, again.c.completed_on)
+        .distinct()
+        .subquery("impact_days")
+    )
+    observed = (
+        select(
+            Observation.teacher_id,
+            ObservationRating.element_id,
+            Observation.observed_on.label("day"),
+            Observation.observed_on.label("at"),
+            Observation.id,
+            RatingLevel.position,
         )
-        .join(ResourceElement, ResourceElement.resource_id == done.c.resource_id)
-        .subquery()
+        .join(Observation, Observation.id == ObservationRating.observation_id)
+        .join(RatingLevel, RatingLevel.id == ObservationRating.level_id)
+        .subquery("observed_ratings")
+    )
+    self_rated = (
+        select(
+            SelfAssessment.teacher_id,
+            SelfAssessmentRating.element_id,
+            func.date(SelfAssessment.submitted_at).label("day"),
+            SelfAssessment.submitted_at.label("at"),
+            SelfAssessment.id,
+            RatingLevel.position,
+        )
+        .join(SelfAssessment, SelfAssessment.id == SelfAssessmentRating.self_assessment_id)
+        .join(RatingLevel, RatingLevel.id == SelfAssessmentRating.level_id)
+        .subquery("self_ratings")
     )
 
-    def observed(after: bool):  # type: ignore[no-untyped-def]
-        when = (
-            Observation.observed_on > pairs.c.completed_on
-            if after
-            else Observation.observed_on <= pairs.c.completed_on
-        )
-        return (
-            select(RatingLevel.position)
-            .select_from(ObservationRating)
-            .join(Observation, Observation.id == ObservationRating.observation_id)
-            .join(RatingLevel, RatingLevel.id == ObservationRating.level_id)
-            .where(
-                Observation.teacher_id == pairs.c.teacher_id,
-                ObservationRating.element_id == pairs.c.element_id,
-                when,
-            )
-            .order_by(Observation.observed_on.desc(), Observation.id.desc())
-            .limit(1)
-            .scalar_subquery()
-        )
-
-    def self_rated(after: bool):  # type: ignore[no-untyped-def]
-        day = func.date(SelfAssessment.submitted_at)
-        when = day > pairs.c.completed_on if after else day <= pairs.c.completed_on
-        return (
-            select(RatingLevel.position)
-            .select_from(SelfAssessmentRating)
-            .join(SelfAssessment, SelfAssessment.id == SelfAssessmentRating.self_assessment_id)
-            .join(RatingLevel, RatingLevel.id == SelfAssessmentRating.level_id)
-            .where(
-                and_(
-                    SelfAssessment.teacher_id == pairs.c.teacher_id,
-                    SelfAssessmentRating.element_id == pairs.c.element_id,
-                    when,
+    def before_and_after(ratings: Subquery, name: str) -> Subquery:
+        after = case((ratings.c.day > days.c.completed_on, 1), else_=0)
+        key = (days.c.teacher_id, days.c.element_id, days.c.completed_on)
+        ranked = (
+            select(
+                *key,
+                after.label("after"),
+                ratings.c.position,
+                func.row_number()
+                .over(
+                    partition_by=(*key, after), order_by=(ratings.c.at.desc(), ratings.c.id.desc())
                 )
+                .label("newest"),
             )
-            .order_by(SelfAssessment.submitted_at.desc(), SelfAssessment.id.desc())
-            .limit(1)
-            .scalar_subquery()
+            .join(
+                ratings,
+                and_(
+                    ratings.c.teacher_id == days.c.teacher_id,
+                    ratings.c.element_id == days.c.element_id,
+                ),
+            )
+            .subquery()
+        )
+        return (
+            select(
+                ranked.c.teacher_id,
+                ranked.c.element_id,
+                ranked.c.completed_on,
+                func.max(case((ranked.c.after == 0, ranked.c.position))).label("before"),
+                func.max(case((ranked.c.after == 1, ranked.c.position))).label("after"),
+            )
+            .where(ranked.c.newest == 1)
+            .group_by(ranked.c.teacher_id, ranked.c.element_id, ranked.c.completed_on)
+            .subquery(name)
         )
 
-    return select(
-        pairs.c.teacher_id,
-        pairs.c.resource_id,
-        pairs.c.completed_on,
-        pairs.c.element_id,
-        observed(False).label("observed_before"),
-        observed(True).label("observed_after"),
-        self_rated(False).label("self_before"),
-        self_rated(True).label("self_after"),
+    seen = before_and_after(observed, "observed_change")
+    own = before_and_after(self_rated, "self_change")
+
+    def same_day(side: Subquery) -> ColumnElement[bool]:
+        return and_(
+            side.c.teacher_id == pairs.c.teacher_id,
+            side.c.element_id == pairs.c.element_id,
+            side.c.completed_on == pairs.c.completed_on,
+        )
+
+    return (
+        select(
+            pairs.c.teacher_id,
+            pairs.c.resource_id,
+            pairs.c.completed_on,
+            pairs.c.element_id,
+            seen.c.before.label("observed_before"),
+            seen.c.after.label("observed_after"),
+            own.c.before.label("self_before"),
+            own.c.after.label("self_after"),
+        )
+        .select_from(pairs)
+        .outerjoin(seen, same_day(seen))
+        .outerjoin(own, same_day(own))
     )
 
 

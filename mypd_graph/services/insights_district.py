@@ -284,18 +284,18 @@ async def top_needs(
     leading: defaultdict[int, Counter[Signal]] = defaultdict(Counter)
     elements: dict[int, ElementInfo] = {}
     for needs in assessed.values():
-        for need in needs:
+        for element_info, score in needs.scores():
+            element = element_info.id
+            elements[element] = element_info
+            scored[element] += 1
+            total[element] += score
+        for need in needs.top(TOP_NEEDS_PER_TEACHER):
             if need.score is None:
                 continue
-            element = need.element.id
-            elements[element] = need.element
-            scored[element] += 1
-            total[element] += need.score
-            if need.rank is not None and need.rank <= TOP_NEEDS_PER_TEACHER:
-                top[element] += 1
-                signal = need.top_signal
-                if signal is not None:
-                    leading[element][signal.signal] += 1
+            top[need.element.id] += 1
+            signal = need.top_signal
+            if signal is not None:
+                leading[need.element.id][signal.signal] += 1
     ranked = sorted(
         elements,
         key=lambda e: (-top[e], -(total[e] / scored[e]), elements[e].order),

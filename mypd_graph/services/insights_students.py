@@ -1,6 +1,8 @@
 """Students' results as aggregates for personalization: per teacher, per district, per school.
 
-Everything here is a GROUP BY in the database; no student row reaches Python. The rules:
+Everything here is a GROUP BY in the database; no student row reaches Python. Each student's status
+per subject and year comes from the summary table the results' writers keep
+(:mod:`mypd_graph.services.result_status`), not from the results themselves. The rules:
 
 - **Whose students.** A teacher's students in a subject and school year are the students enrolled
   in the teacher's sections of that year whose subject is the assessment's subject, or a generalist
@@ -21,22 +23,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
-    Integer,
     Select,
-    Subquery,
     and_,
     case,
     distinct,
     func,
-    literal,
     or_,
     select,
     true,
-    union_all,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -46,8 +43,7 @@ from mypd_graph.models import (
     Enrollment,
     Section,
     Student,
-    TeacherProfile,
-    User,
+    StudentSubjectStatus,
 )
 from mypd_graph.services.access import Actor, visible_student_ids
 from mypd_graph.services.students import record_read
@@ -64,34 +60,23 @@ def record_aggregate_read(
     record_read(session, actor, STUDENT_AGGREGATE, owners, detail)
 
 
-def _below() -> ColumnElement[int]:
-    return case((AssessmentResult.achievement_level < Assessment.proficient_level, 1), else_=0)
-
-
 def per_student_status(
     district_id: int, students: Select[tuple[int]] | None = None, years: Iterable[str] = ()
 ) -> Select[tuple[int, str, str, int]]:
-    """``(student_id, subject, school_year, below)`` with ``below`` 1 when most results were."""
-    below = func.sum(_below())
-    scored = func.count(AssessmentResult.achievement_level)
-    statement = (
-        select(
-            AssessmentResult.student_id.label("student_id"),
-            Assessment.subject.label("subject"),
-            AssessmentResult.school_year.label("school_year"),
-            case((2 * below > scored, 1), else_=0).label("below"),
-        )
-        .join(Assessment, Assessment.id == AssessmentResult.assessment_id)
-        .where(
-            Assessment.district_id == district_id, AssessmentResult.achievement_level.is_not(None)
-        )
-        .group_by(AssessmentResult.student_id, Assessment.subject, AssessmentResult.school_year)
-    )
+    """``(student_id, subject, school_year, below)`` with ``below`` 1 when most results were,
+    read from the summary the results' writers keep (:mod:`mypd_graph.services.result_status`)."""
+    status = StudentSubjectStatus
+    statement = select(
+        status.student_id.label("student_id"),
+        status.subject.label("subject"),
+        status.school_year.label("school_year"),
+        case((2 * status.below > status.scored, 1), else_=0).label("below"),
+    ).where(status.district_id == district_id)
     if students is not None:
-        statement = statement.where(AssessmentResult.student_id.in_(students))
+        statement = statement.where(status.student_id.in_(students))
     years = sorted(set(years))
     if years:
-        statement = statement.where(AssessmentResult.school_year.in_(years))
+        statement = statement.where(status.school_year.in_(years))
     return statement
 
 
@@ -107,28 +92,6 @@ def _student_condition(actor: Actor) -> ColumnElement[bool]:
     if actor.is_district_admin:
         return true()
     return Enrollment.student_id.in_(visible_student_ids(actor))
-
-
-def _attribution(actor: Actor, teachers: Select[tuple[int]], years: Iterable[str] = ()) -> Subquery:
-    """Distinct ``(teacher, student, school year, subject key)`` of the teachers' sections; the key
-    is the lowercased subject, or ``*`` for a generalist section that covers every subject."""
-    lowered = func.lower(Section.subject)
-    key = case((lowered.in_(GENERALIST_SUBJECTS), "*"), else_=lowered)
-    statement = (
-        select(
-            Section.teacher_id.label("teacher_id"),
-            Enrollment.student_id.label("student_id"),
-            Section.school_year.label("school_year"),
-            key.label("subject_key"),
-        )
-        .join(Section, Section.id == Enrollment.section_id)
-        .where(Section.teacher_id.in_(teachers), _student_condition(actor))
-        .distinct()
-    )
-    years = sorted(set(years))
-    if years:
-        statement = statement.where(Section.school_year.in_(years))
-    return statement.subquery("taught")
 
 
 @dataclass(frozen=True)
@@ -158,49 +121,41 @@ class Norm:
         return self.below / self.students if self.students else 0.0
 
 
-# A batch of this many teachers, or of half the district's teachers, reads the whole district's
-# results once (one pass that also yields the district norms) instead of looking up each teacher's
-# students first: cheaper for a district view or a small district, dearer for a page of teachers
-# of a large one.
-DISTRICT_WIDE_TEACHERS = 500
-
-
-async def _district_wide(session: AsyncSession, actor: Actor, teacher_count: int) -> bool:
-    if teacher_count >= DISTRICT_WIDE_TEACHERS:
-        return True
-    if teacher_count < 2:
-        return False
-    everyone = await session.scalar(
-        select(func.count())
-        .select_from(TeacherProfile)
-        .join(User, User.id == TeacherProfile.user_id)
-        .where(User.district_id == actor.district_id)
-    )
-    return 2 * teacher_count >= int(everyone or 0)
-
-
-def _per_teacher(taught: Subquery, status: Any) -> Select[Any]:
+def _per_teacher(
+    actor: Actor, teachers: Select[tuple[int]], years: Iterable[str]
+) -> Select[tuple[int, str, str, int, int]]:
+    """Per teacher, subject and year: the teacher's students with results and how many of them are
+    below standard. A teacher's students in a subject are those of their sections in that subject
+    or of a generalist section; a student in two such sections counts once."""
+    status = per_student_status(actor.district_id, years=years).subquery("student_status")
+    section_subject = func.lower(Section.subject)
     return (
         select(
-            taught.c.teacher_id,
+            Section.teacher_id,
             status.c.subject,
             status.c.school_year,
-            func.count().label("students"),
-            func.sum(status.c.below).label("below"),
+            func.count(distinct(status.c.student_id)),
+            func.count(distinct(case((status.c.below == 1, status.c.student_id)))),
         )
-        .select_from(taught)
+        .select_from(Enrollment)
+        .join(Section, Section.id == Enrollment.section_id)
         .join(
             status,
             and_(
-                status.c.student_id == taught.c.student_id,
-                status.c.school_year == taught.c.school_year,
+                status.c.student_id == Enrollment.student_id,
+                status.c.school_year == Section.school_year,
                 or_(
-                    taught.c.subject_key == func.lower(status.c.subject),
-                    taught.c.subject_key == "*",
+                    section_subject == func.lower(status.c.subject),
+                    section_subject.in_(GENERALIST_SUBJECTS),
                 ),
             ),
         )
-        .group_by(taught.c.teacher_id, status.c.subject, status.c.school_year)
+        .where(
+            Section.teacher_id.in_(teachers),
+            Section.school_year.in_(sorted(set(years))),
+            _student_condition(actor),
+        )
+        .group_by(Section.teacher_id, status.c.subject, status.c.school_year)
     )
 
 
@@ -223,7 +178,7 @@ async def latest_years(session: AsyncSession, district_id: int) -> dict[str, str
 
 
 async def subject_results(
-    session: AsyncSession, actor: Actor, teachers: Select[tuple[int]], teacher_count: int
+    session: AsyncSession, actor: Actor, teachers: Select[tuple[int]]
 ) -> tuple[list[SubjectResults], dict[tuple[str, str], Norm]]:
     """Per teacher and subject, in the district's newest school year with results for that
     subject: students with results and students below standard; and the district norms of those
@@ -233,33 +188,13 @@ async def subject_results(
     if not latest:
         return [], {}
     years = set(latest.values())
-    taught = _attribution(actor, teachers, years)
-    if await _district_wide(session, actor, teacher_count):
-        status = per_student_status(actor.district_id, years=years).cte("student_status")
-        norms = select(
-            literal(None, Integer).label("teacher_id"),
-            status.c.subject,
-            status.c.school_year,
-            func.count(),
-            func.sum(status.c.below),
-        ).group_by(status.c.subject, status.c.school_year)
-        rows = (await session.execute(union_all(_per_teacher(taught, status), norms))).all()
-        found = {
-            (subject, year): Norm(int(n), int(below or 0))
-            for teacher, subject, year, n, below in rows
-            if teacher is None
-        }
-    else:
-        students = select(taught.c.student_id)
-        status = per_student_status(actor.district_id, students, years).subquery("student_status")
-        rows = (await session.execute(_per_teacher(taught, status))).all()
-        found = await district_norms(session, actor.district_id, years)
+    rows = (await session.execute(_per_teacher(actor, teachers, years))).all()
     results = [
         SubjectResults(teacher, subject, year, int(n), int(below or 0))
         for teacher, subject, year, n, below in rows
-        if teacher is not None and latest.get(subject) == year
+        if latest.get(subject) == year
     ]
-    return results, found
+    return results, await district_norms(session, actor.district_id, years)
 
 
 async def district_norms(

@@ -32,12 +32,16 @@ averages them into one rating.
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from datetime import UTC, date, datetime
+from itertools import islice
+from operator import itemgetter
+from typing import Any, overload
 
 from sqlalchemy import Select, and_, case, func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.orm import aliased
 
 from mypd_graph.models import (
@@ -81,6 +85,7 @@ __all__ = [
     "ElementInfo",
     "LevelInfo",
     "Need",
+    "RankedNeeds",
     "ObservedRatingFact",
     "SelfRatingFact",
     "SignalReading",
@@ -91,7 +96,6 @@ __all__ = [
     "latest_observed_ratings",
     "latest_self_ratings",
     "needs_by_teacher",
-    "rank_needs",
     "teachers_by_ids",
 ]
 
@@ -126,13 +130,17 @@ async def _levels(session: AsyncSession, framework_id: int) -> dict[int, LevelIn
     return {row[0]: LevelInfo(*row) for row in rows}
 
 
-async def _focus(session: AsyncSession, teachers: Select[tuple[int]]) -> set[tuple[int, int]]:
+async def _focus(session: AsyncSession, teachers: Select[tuple[int]]) -> dict[int, set[int]]:
+    """Each teacher's focus element ids."""
     rows = await session.execute(
         select(FocusElement.teacher_id, FocusElement.element_id).where(
             FocusElement.teacher_id.in_(teachers)
         )
     )
-    return {(teacher, element) for teacher, element in rows}
+    found: dict[int, set[int]] = defaultdict(set)
+    for teacher, element in rows:
+        found[teacher].add(element)
+    return found
 
 
 async def latest_self_ratings(
@@ -236,7 +244,6 @@ def _latest_by_subject(rows: Sequence[SubjectResults]) -> dict[int, list[Subject
 
 
 def _student_signal(
-    code: str,
     mapped_subjects: list[str],
     results: dict[str, SubjectResults],
     norms: dict[tuple[str, str], Norm],
@@ -279,25 +286,191 @@ def _rating_value(position: int, scale_size: int) -> float:
     return min(1.0, max(0.0, (scale_size - position) / (scale_size - 1)))
 
 
-def _rank_key(need: Need) -> tuple[float, bool, int]:
-    score = need.score
-    return (1.0 if score is None else -score, not need.is_focus, need.element.order)
+# A row of one need before it is a Need: sort key (-score, not focus, order), element, subject
+# group, the four signal values, the score, and the raw rating/training rows (None for a plain one).
+_Row = tuple[tuple[float, bool, int], ElementInfo, int, tuple, float | None, Any]
 
 
-def rank_needs(needs: list[Need]) -> list[Need]:
-    """Highest score first, unscored last; focus elements first among equals, then framework order."""
-    needs.sort(key=_rank_key)
-    rank = 0
-    for need in needs:
-        if need.score is not None:
-            rank += 1
-            need.rank = rank
-    return needs
+class _Shared:
+    """What every teacher's needs of one assessment share."""
+
+    __slots__ = ("context", "levels", "since", "group_members")
+
+    def __init__(
+        self,
+        context: Context,
+        levels: dict[int, LevelInfo],
+        since: date,
+        group_members: list[list[ElementInfo]],
+    ) -> None:
+        self.context = context
+        self.levels = levels
+        self.since = since
+        self.group_members = group_members  # per subject group, in framework order
+
+
+class RankedNeeds(Sequence[Need]):
+    """One teacher's needs, highest score first (unscored last; focus elements first among equals,
+    then framework order).
+
+    Every element's score is computed when the teacher is assessed, but most elements share it:
+    the elements mapped to the same subjects, with no rating and no aligned training of their own,
+    have the same four signal values. So a teacher is held as a few *groups* (one score each) and
+    the *special* elements (their own score); the full order and the :class:`Need` objects are
+    built only when read, and :meth:`top` finds the first few without ordering the rest. A district
+    of 3,500 teachers is then about 60,000 small tuples, not 133,000 objects."""
+
+    __slots__ = (
+        "teacher_id",
+        "_shared",
+        "_students",
+        "_groups",
+        "_specials",
+        "_special_ids",
+        "_focus",
+        "_training",
+        "_rows",
+        "_built",
+    )
+
+    def __init__(
+        self,
+        teacher_id: int,
+        shared: _Shared,
+        students: list[tuple[float | None, tuple[SubjectFact, ...], str | None]],
+        groups: list[tuple[tuple, float | None]],
+        specials: list[_Row],
+        special_ids: Container[int],
+        focus: Container[int],
+        training: tuple[TrainingFact | None, float | None],
+    ) -> None:
+        self.teacher_id = teacher_id
+        self._shared = shared
+        self._students = students
+        self._groups = groups  # per group: (values, score)
+        self._specials = specials
+        self._special_ids = special_ids  # every element with a row in ``specials`` (maybe more)
+        self._focus = focus
+        self._training = training  # (the fact without aligned training, the teacher's hours)
+        self._rows: list[_Row] | None = None
+        self._built: dict[int, Need] = {}
+
+    def __len__(self) -> int:
+        return sum(len(members) for members in self._shared.group_members)
+
+    @overload
+    def __getitem__(self, index: int) -> Need: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Need]: ...
+    def __getitem__(self, index: int | slice) -> Need | list[Need]:
+        rows = self._ordered()
+        if isinstance(index, slice):
+            return [self._need(rows, i) for i in range(*index.indices(len(rows)))]
+        return self._need(rows, index if index >= 0 else len(rows) + index)
+
+    def top(self, count: int) -> list[Need]:
+        """The first ``count`` needs, without ordering the rest: a group can only contribute its
+        first ``count`` members, focus elements first, to the overall first ``count``."""
+        if self._rows is not None:
+            return self[:count]
+        candidates = list(self._specials)
+        for group, members in enumerate(self._shared.group_members):
+            candidates += self._group_rows(group, members, count)
+        candidates.sort(key=_KEY)
+        return [self._make(row, position) for position, row in enumerate(candidates[:count])]
+
+    def scores(self) -> list[tuple[ElementInfo, float]]:
+        """``(element, score)`` of every scored need, in no particular order."""
+        found = [(row[1], row[4]) for row in self._specials if row[4] is not None]
+        for group, members in enumerate(self._shared.group_members):
+            score = self._groups[group][1]
+            if score is not None:
+                special = self._special_ids
+                found += [(element, score) for element in members if element.id not in special]
+        return found
+
+    # --- building -------------------------------------------------------------------------------
+
+    def _group_rows(
+        self, group: int, members: list[ElementInfo], limit: int | None = None
+    ) -> list[_Row]:
+        """The group's plain elements as rows, focus elements first, then framework order (their
+        order in the full list, since they share a score); only the first ``limit`` if given."""
+        values, score = self._groups[group]
+        first = 1.0 if score is None else -score
+        focus, special = self._focus, self._special_ids
+        chosen = [e for e in members if e.id in focus and e.id not in special]
+        plain = (e for e in members if e.id not in focus and e.id not in special)
+        chosen += plain if limit is None else islice(plain, limit)
+        if limit is not None:
+            del chosen[limit:]
+        return [
+            ((first, e.id not in focus, e.order), e, group, values, score, None) for e in chosen
+        ]
+
+    def _ordered(self) -> list[_Row]:
+        if self._rows is None:
+            rows = list(self._specials)
+            for group, members in enumerate(self._shared.group_members):
+                rows += self._group_rows(group, members)
+            rows.sort(key=_KEY)
+            self._rows = rows
+        return self._rows
+
+    def _need(self, rows: list[_Row], position: int) -> Need:
+        need = self._built.get(position)
+        if need is None:
+            need = self._built[position] = self._make(rows[position], position)
+        return need
+
+    def _make(self, row: _Row, position: int) -> Need:
+        (_, not_focus, _), element, group, values, score, found = row
+        shared = self._shared
+        student = self._students[group]
+        training, teacher_hours = self._training
+        self_rating = observed_rating = None
+        if found is not None:
+            own, observed, aligned = found
+            if own is not None:
+                self_rating = SelfRatingFact(shared.levels[own[0]], own[1])
+            if observed is not None:
+                observed_rating = ObservedRatingFact(shared.levels[observed[0]], *observed[1:])
+            if aligned is not None and teacher_hours is not None:
+                training = TrainingFact(*aligned, teacher_hours, shared.since)
+        return Need(
+            self.teacher_id,
+            element,
+            not not_focus,
+            values,
+            student[1],
+            student[2],
+            training,
+            self_rating,
+            observed_rating,
+            shared.context,
+            score,
+            position + 1 if score is not None else None,
+        )
+
+
+_KEY = itemgetter(0)
+
+
+async def _subject_results_apart(
+    session: AsyncSession, actor: Actor, teachers: Select[tuple[int]]
+) -> tuple[list[SubjectResults] | None, dict[tuple[str, str], Norm]]:
+    """:func:`subject_results` in a short read-only session of the same engine (committed data,
+    as every loader of a request reads); ``(None, {})`` when there is no engine to open one on."""
+    engine = session.bind
+    if not isinstance(engine, AsyncEngine):
+        return None, {}
+    async with AsyncSession(engine) as apart:
+        return await subject_results(apart, actor, teachers)
 
 
 async def assess(
     session: AsyncSession, actor: Actor, teachers: Select[tuple[int]], as_of: date | None = None
-) -> dict[int, list[Need]]:
+) -> dict[int, RankedNeeds]:
     """Every need of every teacher in ``teachers`` (a select of teacher ids within the actor's reach),
     ranked. About ten statements whatever the number of teachers."""
     today = as_of or datetime.now(UTC).date()
@@ -307,16 +480,26 @@ async def assess(
     teacher_ids = list(await session.scalars(teachers))
     if not teacher_ids:
         return {}
-    elements = await framework_elements(session, settings.framework_id)
-    levels = await _levels(session, settings.framework_id)
+    # The students' results are the dearest read; on a connection of their own the database
+    # aggregates them while this one reads the ratings and Python sorts them (two cores at work).
+    students = asyncio.create_task(_subject_results_apart(session, actor, teachers))
+    try:
+        elements = await framework_elements(session, settings.framework_id)
+        levels = await _levels(session, settings.framework_id)
+        focus = await _focus(session, teachers)
+        selfs = await latest_self_ratings(session, teachers)
+        observed = await latest_observed_ratings(session, teachers)
+        since = settings.training_since(today)
+        trained, training_totals = await _training(session, teachers, since, today)
+    except BaseException:
+        students.cancel()
+        await asyncio.gather(students, return_exceptions=True)
+        raise
+    subject_rows, norms = await students
+    if subject_rows is None:  # the session is not bound to an engine: read them here, in turn
+        subject_rows, norms = await subject_results(session, actor, teachers)
     scale = tuple(sorted(levels.values(), key=lambda level: level.position))
     scale_size = len(scale)
-    focus = await _focus(session, teachers)
-    selfs = await latest_self_ratings(session, teachers)
-    observed = await latest_observed_ratings(session, teachers)
-    since = settings.training_since(today)
-    trained, training_totals = await _training(session, teachers, since, today)
-    subject_rows, norms = await subject_results(session, actor, teachers, len(teacher_ids))
     latest = _latest_by_subject(subject_rows)
     if subject_rows:
         record_aggregate_read(
@@ -331,85 +514,106 @@ async def assess(
         for code in codes:
             mapping[code].append(subject)
     context = Context(settings, scale, actor.user_id, today)
-    w_student, w_training, w_self, w_observed = (settings.weights[signal] for signal in SIGNALS)
+    weights = tuple(settings.weights[signal] for signal in SIGNALS)
     full_hours = settings.training_full_hours
     value_of = {
         level_id: _rating_value(level.position, scale_size) for level_id, level in levels.items()
     }
-    self_facts = {
-        key: (SelfRatingFact(levels[level_id], cycle), value_of[level_id])
-        for key, (level_id, cycle) in selfs.items()
-    }
-    observed_facts = {
-        key: (ObservedRatingFact(levels[row[0]], *row[1:]), value_of[row[0]])
-        for key, row in observed.items()
-    }
-    element_subjects = [(element, tuple(mapping.get(element.code, ()))) for element in elements]
-    no_rating = (None, None)
-    answer: dict[int, list[Need]] = {}
+    # Per teacher, only the few elements with a rating or aligned training differ from the rest
+    # of their subject group: ``special[teacher][element]`` holds their raw rows.
+    special: dict[int, dict[int, list[Any]]] = defaultdict(dict)
+    for (teacher, element), own in selfs.items():
+        special[teacher].setdefault(element, [None, None, None])[0] = own
+    for (teacher, element), seen in observed.items():
+        special[teacher].setdefault(element, [None, None, None])[1] = seen
+    for (teacher, element), aligned in trained.items():
+        special[teacher].setdefault(element, [None, None, None])[2] = aligned
+    groups: dict[tuple[str, ...], int] = {}
+    where: dict[int, tuple[ElementInfo, int]] = {}
+    for element in elements:
+        subjects_key = tuple(mapping.get(element.code, ()))
+        where[element.id] = (element, groups.setdefault(subjects_key, len(groups)))
+    group_members: list[list[ElementInfo]] = [[] for _ in groups]
+    for element, group in where.values():
+        group_members[group].append(element)
+    group_subjects = [list(key) for key in groups]
+    shared = _Shared(context, levels, since, group_members)
+    no_special: dict[int, list[Any]] = {}
+    answer: dict[int, RankedNeeds] = {}
     for teacher_id in teacher_ids:
         whose = "your" if actor.user_id == teacher_id else "the teacher's"
         results = {row.subject.lower(): row for row in latest.get(teacher_id, [])}
         teacher_hours = training_totals.get(teacher_id)
-        untrained = TrainingFact(0.0, 0, teacher_hours or 0.0, since)
-        # elements mapped to the same subjects share one student signal
-        by_subjects: dict[tuple[str, ...], tuple[float | None, tuple[SubjectFact, ...], str | None]]
-        by_subjects = {}
-        needs = []
-        for element, subjects_key in element_subjects:
-            key = (teacher_id, element.id)
-            student = by_subjects.get(subjects_key)
-            if student is None:
-                student = _student_signal(
-                    element.code, list(subjects_key), results, norms, settings, whose
-                )
-                by_subjects[subjects_key] = student
-            student_value = student[0]
-            training = training_value = None
-            if teacher_hours is not None:
-                aligned = trained.get(key)
-                if aligned is None:
-                    training, training_value = untrained, 1.0
-                else:
-                    training = TrainingFact(*aligned, teacher_hours, since)
-                    training_value = round(max(0.0, 1 - training.hours / full_hours), 4)
-            self_rating, self_value = self_facts.get(key, no_rating)
-            observed_rating, observed_value = observed_facts.get(key, no_rating)
-            # the weighted mean of the present signals (see _score, kept inline: 100k+ needs)
-            score = None
-            if student_value is not None or self_value is not None or observed_value is not None:
-                total = weighted = 0.0
-                if student_value is not None:
-                    total += w_student
-                    weighted += w_student * student_value
-                if training_value is not None:
-                    total += w_training
-                    weighted += w_training * training_value
-                if self_value is not None:
-                    total += w_self
-                    weighted += w_self * self_value
-                if observed_value is not None:
-                    total += w_observed
-                    weighted += w_observed * observed_value
-                if total:
-                    score = round(min(1.0, max(0.0, weighted / total)), 4)
-            needs.append(
-                Need(
-                    teacher_id,
-                    element,
-                    key in focus,
-                    (student_value, training_value, self_value, observed_value),
-                    student[1],
-                    student[2],
-                    training,
-                    self_rating,
-                    observed_rating,
-                    context,
-                    score,
-                )
+        untrained = None if teacher_hours is None else TrainingFact(0.0, 0, teacher_hours, since)
+        untrained_value = None if teacher_hours is None else 1.0
+        students = [
+            _student_signal(subjects, results, norms, settings, whose)
+            for subjects in group_subjects
+        ]
+        plain = []
+        for student in students:
+            values = (student[0], untrained_value, None, None)
+            plain.append((values, _score(values, weights)))
+        teacher_focus = focus.get(teacher_id, ())
+        teacher_special = special.get(teacher_id, no_special)
+        specials: list[_Row] = []
+        for element_id, found in teacher_special.items():
+            placed = where.get(element_id)
+            if placed is None:  # a rating of a retired element, or of another framework
+                continue
+            element, group = placed
+            own, seen, aligned = found
+            training_value = untrained_value
+            if aligned is not None and teacher_hours is not None:
+                training_value = round(max(0.0, 1 - aligned[0] / full_hours), 4)
+            values = (
+                students[group][0],
+                training_value,
+                None if own is None else value_of[own[0]],
+                None if seen is None else value_of[seen[0]],
             )
-        answer[teacher_id] = rank_needs(needs)
+            score = _score(values, weights)
+            key = (1.0 if score is None else -score, element_id not in teacher_focus, element.order)
+            specials.append((key, element, group, values, score, found))
+        answer[teacher_id] = RankedNeeds(
+            teacher_id,
+            shared,
+            students,
+            plain,
+            specials,
+            teacher_special,
+            teacher_focus,
+            (untrained, teacher_hours),
+        )
     return answer
+
+
+def _score(
+    values: tuple[float | None, float | None, float | None, float | None],
+    weights: tuple[float, float, float, float],
+) -> float | None:
+    """The weighted mean of the present signals, or ``None`` when no signal but training is
+    present (training alone does not establish a need). Unrolled: it runs for 100k+ needs."""
+    student, training, own, seen = values
+    if student is None and own is None and seen is None:
+        return None
+    w_student, w_training, w_own, w_seen = weights
+    total = weighted = 0.0
+    if student is not None:
+        total += w_student
+        weighted += w_student * student
+    if training is not None:
+        total += w_training
+        weighted += w_training * training
+    if own is not None:
+        total += w_own
+        weighted += w_own * own
+    if seen is not None:
+        total += w_seen
+        weighted += w_seen * seen
+    if not total:
+        return None
+    return round(min(1.0, max(0.0, weighted / total)), 4)
 
 
 def teachers_by_ids(actor: Actor, teacher_ids: Sequence[int]) -> Select[tuple[int]]:
@@ -419,7 +623,7 @@ def teachers_by_ids(actor: Actor, teacher_ids: Sequence[int]) -> Select[tuple[in
 
 async def needs_by_teacher(
     session: AsyncSession, actor: Actor, teacher_ids: Sequence[int]
-) -> list[list[Need]]:
+) -> list[Sequence[Need]]:
     """DataLoader batch: each teacher's ranked needs; ``[]`` for a teacher the actor cannot read."""
     found = await assess(session, actor, teachers_by_ids(actor, teacher_ids))
     return [found.get(teacher_id, []) for teacher_id in teacher_ids]
