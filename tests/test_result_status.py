@@ -1,0 +1,155 @@
+"""The per-student status summary (``student_subject_status``) stays in step with the results.
+
+Needs and district views read the summary instead of grouping every result on every request, so
+every writer of results must refresh it. These tests hold each writer to that, and check that the
+summary is what the results say (:func:`stale_result_status` recomputes it from the results).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from mypd_graph import models
+from mypd_graph.demo import load_demo
+from mypd_graph.services import needs as needs_service
+from mypd_graph.services.access import visible_teacher_ids
+from mypd_graph.services.result_status import refresh_result_status, stale_result_status
+from tests.factories import ADMIN, World
+from tests.test_needs import actor, add_students, set_settings
+
+if TYPE_CHECKING:
+    from tests.conftest import TestDatabase
+
+
+async def _stored(session: AsyncSession, student_id: int) -> dict[tuple[str, str], tuple[int, int]]:
+    rows = await session.execute(
+        select(
+            models.StudentSubjectStatus.subject,
+            models.StudentSubjectStatus.school_year,
+            models.StudentSubjectStatus.scored,
+            models.StudentSubjectStatus.below,
+        ).where(models.StudentSubjectStatus.student_id == student_id)
+    )
+    return {(subject, year): (scored, below) for subject, year, scored, below in rows}
+
+
+async def test_the_demo_loads_its_summary_with_its_results(db: TestDatabase) -> None:
+    async with db.sessionmaker.begin() as session:
+        await load_demo(session)
+    async with db.sessionmaker() as session:
+        district = await session.scalar(select(models.District.id))
+        assert district is not None
+        assert await stale_result_status(session, district) == []
+        rows = await session.scalar(select(func.count()).select_from(models.StudentSubjectStatus))
+        students = await session.scalar(
+            select(func.count(func.distinct(models.AssessmentResult.student_id)))
+        )
+        assert rows and students and rows >= students  # at least one subject-year each
+
+
+async def test_the_summary_counts_scored_and_below_standard_results(
+    db: TestDatabase, world: World
+) -> None:
+    """Three results of one student: two below the proficient level (3), one unscored."""
+    [student] = await add_students(db, world, "A-MATH", [2], prefix="c")
+    async with db.sessionmaker.begin() as session:
+        math = await session.scalar(
+            select(models.AssessmentResult.assessment_id).where(
+                models.AssessmentResult.student_id == student
+            )
+        )
+        for term, level in (("Winter", 1), ("Spring", None), ("Summer", 4)):
+            session.add(
+                models.AssessmentResult(
+                    assessment_id=math,
+                    student_id=student,
+                    school_year="2025-26",
+                    term=term,
+                    achievement_level=level,
+                )
+            )
+        await session.flush()
+        await refresh_result_status(session, world.district_id, students=[student])
+    async with db.sessionmaker() as session:
+        assert await _stored(session, student) == {("Math", "2025-26"): (3, 2)}
+        assert await stale_result_status(session, world.district_id) == []
+
+
+async def test_a_refresh_touches_only_the_students_and_years_it_is_given(
+    db: TestDatabase, world: World
+) -> None:
+    first, second = await add_students(db, world, "A-MATH", [1, 1], prefix="r")
+    async with db.sessionmaker.begin() as session:
+        await session.execute(
+            update(models.AssessmentResult)
+            .where(models.AssessmentResult.student_id.in_([first, second]))
+            .values(achievement_level=4)
+        )
+    async with db.sessionmaker.begin() as session:
+        assert len(await stale_result_status(session, world.district_id)) == 4  # 2 missing, 2 extra
+        await refresh_result_status(session, world.district_id, school_years=["2024-25"])
+        assert len(await stale_result_status(session, world.district_id)) == 4
+        await refresh_result_status(session, world.district_id, students=[first])
+        assert await _stored(session, first) == {("Math", "2025-26"): (1, 0)}
+        assert await _stored(session, second) == {("Math", "2025-26"): (1, 1)}  # not asked
+        await refresh_result_status(session, world.district_id, school_years=["2025-26"])
+        assert await stale_result_status(session, world.district_id) == []
+
+
+async def test_a_refresh_leaves_other_districts_alone(db: TestDatabase, world: World) -> None:
+    async with db.sessionmaker.begin() as session:
+        far_test = models.Assessment(
+            district_id=world.other_district_id, key="far", name="Far Math", subject="Math"
+        )
+        session.add(far_test)
+        await session.flush()
+        session.add(
+            models.AssessmentResult(
+                assessment_id=far_test.id,
+                student_id=world.student_ids["x1"],
+                school_year="2025-26",
+                term="Fall",
+                achievement_level=1,
+            )
+        )
+        await session.flush()
+        await refresh_result_status(session, world.other_district_id)
+        await refresh_result_status(session, world.district_id)  # every year, every student
+        assert await _stored(session, world.student_ids["x1"]) == {("Math", "2025-26"): (1, 1)}
+        assert await stale_result_status(session, world.other_district_id) == []
+
+
+async def test_deleting_a_student_deletes_their_summary(db: TestDatabase, world: World) -> None:
+    [student] = await add_students(db, world, "A-MATH", [2], prefix="d")
+    async with db.sessionmaker.begin() as session:
+        assert await _stored(session, student)
+        await session.execute(delete(models.Student).where(models.Student.id == student))
+    async with db.sessionmaker() as session:
+        assert await _stored(session, student) == {}
+        assert await stale_result_status(session, world.district_id) == []
+
+
+async def test_needs_are_the_same_on_a_session_bound_to_a_connection(
+    db: TestDatabase, world: World
+) -> None:
+    """The students' results are read on a connection of their own when the session has an
+    engine to open one on; a session bound to one connection reads them in turn, the same."""
+    await set_settings(db, world, minimum_group_size=2)
+    await add_students(db, world, "A-MATH", [1, 2, 3, 4], prefix="b")
+    who = await actor(db, world, ADMIN)
+
+    def figures(found: dict[int, needs_service.RankedNeeds]) -> dict[int, list[tuple]]:
+        return {
+            teacher: [(n.element.code, n.score, n.rank, n.values, n.summary) for n in needs]
+            for teacher, needs in found.items()
+        }
+
+    async with db.sessionmaker() as session:
+        on_engine = figures(await needs_service.assess(session, who, visible_teacher_ids(who)))
+    async with db.engine.connect() as connection, AsyncSession(bind=connection) as session:
+        on_connection = figures(await needs_service.assess(session, who, visible_teacher_ids(who)))
+    assert on_engine == on_connection
+    assert any(n[1] is not None for needs in on_engine.values() for n in needs)
