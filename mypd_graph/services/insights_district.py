@@ -293,9 +293,9 @@ async def top_needs(
             if need.score is None:
                 continue
             top[need.element.id] += 1
-            signal = need.top_signal
+            signal = need.leading_signal
             if signal is not None:
-                leading[need.element.id][signal.signal] += 1
+                leading[need.element.id][signal] += 1
     ranked = sorted(
         elements,
         key=lambda e: (-top[e], -(total[e] / scored[e]), elements[e].order),

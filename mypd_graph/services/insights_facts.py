@@ -163,10 +163,22 @@ class Need:
         return self._signals
 
     @property
+    def leading_signal(self) -> Signal | None:
+        """The present signal that adds the most to the score (the first such in signal order on
+        a tie), found from the values alone: nothing is put into words."""
+        weights = self.context.settings.weights
+        present = [(s, v) for s, v in zip(SIGNALS, self.values, strict=True) if v is not None]
+        total = sum(weights[signal] for signal, _ in present)
+        if not total:
+            return None
+        # the same arithmetic as SignalReading.contribution, so ties break the same way
+        return max(present, key=lambda item: item[1] * (weights[item[0]] / total))[0]
+
+    @property
     def top_signal(self) -> SignalReading | None:
-        """The present signal that adds the most to the score."""
-        present = [r for r in self.signals if r.contribution is not None]
-        return max(present, key=lambda r: r.contribution or 0.0, default=None)
+        """The reading of :attr:`leading_signal`."""
+        signal = self.leading_signal
+        return None if signal is None else self.signals[SIGNALS.index(signal)]
 
     @property
     def summary(self) -> str:
