@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from sqlalchemy import Select, case, delete, func, insert, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from mypd_graph.models import Assessment, AssessmentResult, StudentSubjectStatus
 
@@ -56,14 +56,15 @@ def _aggregate(
 
 
 async def refresh_result_status(
-    session: AsyncSession,
+    session: AsyncSession | AsyncConnection,
     district_id: int,
     *,
     school_years: Iterable[str] | None = None,
     students: Students = None,
 ) -> None:
     """Recompute the district's summary rows for ``school_years`` and ``students`` (every year
-    and every student when left out) from the results as they are now in this transaction."""
+    and every student when left out) from the results as they are now in this transaction (of a
+    session, or of a connection as the import pipeline holds)."""
     years = None if school_years is None else sorted(set(school_years))
     if years is not None and not years:
         return
