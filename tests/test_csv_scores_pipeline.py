@@ -116,24 +116,25 @@ async def score_of(db: TestDatabase, local_id: str, key: str, year: str, term: s
 
 
 PRESET_FIXTURES = [
-    # file, options, results inserted, rows rejected, one result: (student, key, year, term, score)
-    ("nwea_map_assessment_results.csv", {"format": "nwea-map"}, 6, 0,
+    # file, options, results inserted, rows rejected, rows skipped,
+    # one result: (student, key, year, term, score)
+    ("nwea_map_assessment_results.csv", {"format": "nwea-map"}, 6, 0, 0,
      ("100234", "nwea-map-math", "2025-26", "Fall", 215.0)),
-    ("nwea_map_assessment_results_pre2015.csv", {"format": "nwea-map"}, 5, 1,
+    ("nwea_map_assessment_results_pre2015.csv", {"format": "nwea-map"}, 5, 0, 1,
      ("200102", "nwea-map-math", "2013-14", "Spring", 196.0)),
-    ("nwea_map_cdf.zip", {"format": "nwea-map"}, 3, 0,
+    ("nwea_map_cdf.zip", {"format": "nwea-map"}, 3, 0, 0,
      ("100235", "nwea-map-math", "2024-25", "Spring", 201.0)),
-    ("nwea_map_excel_unicode_text.txt", {}, 2, 0,
+    ("nwea_map_excel_unicode_text.txt", {}, 2, 0, 0,
      ("100234", "nwea-map-reading", "2025-26", "Fall", 208.0)),
-    ("caaspp_cers_export.csv", {"format": "caaspp-cers"}, 6, 1,
+    ("caaspp_cers_export.csv", {"format": "caaspp-cers"}, 6, 0, 1,
      ("4012345678", "caaspp-sb-ela", "2024-25", "Spring", 2478.0)),
-    ("caaspp_toms_extract.zip", {"format": "caaspp-toms"}, 4, 2,
+    ("caaspp_toms_extract.zip", {"format": "caaspp-toms"}, 4, 0, 2,
      ("4012345682", "caaspp-cast", "2024-25", "Spring", 195.0)),
-    ("iready_diagnostic_results_math.csv", {"format": "iready-diagnostic"}, 3, 1,
+    ("iready_diagnostic_results_math.csv", {"format": "iready-diagnostic"}, 3, 1, 0,
      ("100236", "iready-diagnostic-math", "2025-26", "Winter", 498.0)),
-    ("iready_diagnostic_results_ela.csv", {}, 2, 0,
+    ("iready_diagnostic_results_ela.csv", {}, 2, 0, 0,
      ("100238", "iready-diagnostic-reading", "2025-26", "Fall", 471.0)),
-    ("generic_district_benchmark.tsv", {"format": "generic", "mapping": MAPPING, "vendor": "Lakeview"}, 3, 0,
+    ("generic_district_benchmark.tsv", {"format": "generic", "mapping": MAPPING, "vendor": "Lakeview"}, 3, 0, 0,
      ("100235", "lakeview-math", "2025-26", "Fall", 1422.0)),
 ]  # fmt: skip
 
@@ -143,7 +144,7 @@ ROSTERS = {"nwea_map_assessment_results_pre2015.csv": ("200101", "200102", "2001
 
 
 @pytest.mark.parametrize(
-    ("name", "options", "inserted", "rejected", "sample"),
+    ("name", "options", "inserted", "rejected", "skipped", "sample"),
     PRESET_FIXTURES,
     ids=[case[0] for case in PRESET_FIXTURES],
 )
@@ -154,6 +155,7 @@ async def test_every_preset_imports_its_realistic_fixture(
     options: dict[str, Any],
     inserted: int,
     rejected: int,
+    skipped: int,
     sample: tuple[str, str, str, str, float],
 ) -> None:
     actor = await lakeview(db)
@@ -162,7 +164,11 @@ async def test_every_preset_imports_its_realistic_fixture(
         db, actor, plugins, name, create_students=True, max_error_share=SMALL_FILE_SHARE, **options
     )
     assert run.status == "completed", run.message
-    assert (run.rows_inserted, run.rows_rejected) == (inserted, rejected), run.message
+    assert (run.rows_inserted, run.rows_rejected, run.rows_skipped) == (
+        inserted,
+        rejected,
+        skipped,
+    ), run.message
     assert await count(db, models.AssessmentResult) == inserted
     assert len(await row_errors(db, run)) == rejected
     student, key, year, term, score = sample

@@ -40,6 +40,7 @@ ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "fixtures"
 ROSTER = FIXTURES / "rosters" / "test_unified"
 TRAINING_ERRORS = FIXTURES / "training" / "pd_transcripts_with_errors.csv"
+SCORES = FIXTURES / "scores"
 
 IMPORT_FILE = """
 mutation ($file: Upload!, $importer: String!, $format: String, $options: JSON) {
@@ -341,6 +342,21 @@ async def test_cli_imports_with_a_summary_and_exit_status(
         assert roster.returncode == 0, roster.stderr
         assert "completed: test_unified (oneroster, oneroster-1.1)" in roster.stdout
         assert "read 24 rows: 13 inserted, 4 updated, 7 unchanged, 0 rejected" in roster.stdout
+
+        cers = cli(
+            db.url,
+            "import",
+            "scores",
+            str(SCORES / "caaspp_cers_export.csv"),
+            "--format",
+            "caaspp-cers",
+            "-o",
+            "create_students=true",
+            "--as",
+            ADMIN,
+        )
+        assert cers.returncode == 0, cers.stdout + cers.stderr
+        assert "0 rejected, 1 skipped" in cers.stdout and "ELPAC results" in cers.stdout
 
         # the one importer service user is the default
         rejected = cli(db.url, "import", "training", str(TRAINING_ERRORS))

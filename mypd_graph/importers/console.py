@@ -196,7 +196,7 @@ def summary(run: ImportRun, errors: list[ImportRowError], total: int, seconds: f
         f"in {seconds:.1f}s, {rate:,.0f} rows/s",
         f"  read {run.rows_read:,} rows: {run.rows_inserted:,} inserted, "
         f"{run.rows_updated:,} updated, {run.rows_unchanged:,} unchanged, "
-        f"{run.rows_rejected:,} rejected",
+        f"{run.rows_rejected:,} rejected, {run.rows_skipped:,} skipped",
     ]
     if run.message:
         lines.append(f"  {run.message}")

@@ -185,11 +185,15 @@ def prepare_result(r: AssessmentResultRecord) -> Prepared:
     """The hot path of a score import: checks inlined, one tuple out."""
     values = r.__dict__  # one dict instead of an attribute lookup per field
     student = values["student_local_id"].strip()
+    state = values["student_state_id"]
+    state = state.strip() or None if state else None
     key = values["assessment_key"].strip()
     year = values["school_year"].strip()
     term = values["term"].strip()
-    if not 0 < len(student) <= LOCAL_ID:
+    if not 0 < len(student) <= LOCAL_ID and (state is None or student):  # one id is enough
         return _text(r, "student_local_id", student, LOCAL_ID, True)  # type: ignore[return-value]
+    if state is not None and len(state) > STATE_ID:
+        return _too_long(r, "student_state_id", state, STATE_ID)
     if not 0 < len(key) <= ASSESSMENT_KEY:
         return _text(r, "assessment_key", key, ASSESSMENT_KEY, True)  # type: ignore[return-value]
     if not 0 < len(year) <= YEAR:
@@ -224,6 +228,7 @@ def prepare_result(r: AssessmentResultRecord) -> Prepared:
         score,
         level,
         percentile,
+        state,
     )
 
 

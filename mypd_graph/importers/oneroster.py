@@ -15,6 +15,10 @@ Records come out in dependency order, so one import creates and updates everythi
   from the class's term in ``academicSessions.csv``, else the ``school_year`` option, else today;
 - enrollments of students from ``enrollments.csv``.
 
+``file.enrollments = bulk`` in the manifest (the default) makes ``enrollments.csv`` the complete
+list for the classes of ``classes.csv``: a student enrolled in one of them before and not listed
+now is unenrolled. ``delta`` only adds and updates (and removes what is marked tobedeleted).
+
 ``status = tobedeleted``: an enrollment marked so is removed (the teacher stops seeing that student);
 orgs, users and classes marked so are skipped, never deleted, because deleting a student or a
 section would delete assessment results and plans with them. Users, classes and orgs with other
@@ -144,8 +148,8 @@ def _member_opener(archive: zipfile.ZipFile, name: str) -> Callable[[], IO[bytes
     return lambda: archive.open(name)
 
 
-def _check_manifest(export: Export) -> set[str]:
-    """The files the manifest says are there (``bulk`` or ``delta``)."""
+def _check_manifest(export: Export) -> dict[str, str]:
+    """The files the manifest says are there, with their mode (``bulk`` or ``delta``)."""
     if not export.has("manifest.csv"):
         raise FileRejected("manifest.csv is missing: this is not a OneRoster CSV export")
     manifest = {
@@ -156,20 +160,20 @@ def _check_manifest(export: Export) -> set[str]:
         raise FileRejected(
             f"OneRoster version {version or '(none)'} is not supported; export OneRoster 1.1 CSV"
         )
-    present = set()
+    present = {}
     for name in COLUMNS:
         mode = manifest.get(
             f"file.{name.removesuffix('.csv')}", "absent" if name not in REQUIRED_FILES else "bulk"
-        )
-        if mode.lower() == "absent":
+        ).lower()
+        if mode == "absent":
             continue
         if not export.has(name):
             raise FileRejected(f"the manifest lists {name} but the export has no such file")
-        present.add(name)
+        present[name] = mode
     return present
 
 
-def _check_headers(export: Export, present: set[str]) -> None:
+def _check_headers(export: Export, present: Mapping[str, str]) -> None:
     """Every file's header, before anything is yielded (a bad header rejects the whole export)."""
     for name in sorted(present):
         required, optional = COLUMNS[name]
@@ -184,7 +188,7 @@ def _check_headers(export: Export, present: set[str]) -> None:
             raise FileRejected(message, missing=tuple(missing), unknown=tuple(unknown))
 
 
-def _school_years(export: Export, present: set[str]) -> dict[str, str]:
+def _school_years(export: Export, present: Mapping[str, str]) -> dict[str, str]:
     """Term sourcedId → school year written ``2025-26`` (OneRoster's schoolYear is the end year)."""
     years: dict[str, str] = {}
     if "academicSessions.csv" not in present:
@@ -215,6 +219,8 @@ def parse(source: ImportSource, options: Mapping[str, Any]) -> Iterator[Any]:
         present = _check_manifest(export)
         _check_headers(export, present)
         years = _school_years(export, present)
+        # A bulk enrollments file is the whole list: a class it covers loses the students it omits.
+        bulk_enrollments = present["enrollments.csv"] == "bulk"
         default_year = str(options.get("school_year") or school_year_of(date.today()))
 
         school_codes: dict[str, str] = {}
@@ -308,6 +314,7 @@ def parse(source: ImportSource, options: Mapping[str, Any]) -> Iterator[Any]:
                 subject=(_split(klass.get("subjects", "")) or [""])[0],
                 grade_level=_grade(klass.get("grades", "")),
                 file="classes.csv",
+                replace_enrollments=bulk_enrollments,
             )
 
         for row_number, enrollment in export.rows("enrollments.csv"):

@@ -45,6 +45,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from mypd_graph.db import SessionMaker
 from mypd_graph.importers.bulk import Counts, Db
 from mypd_graph.importers.source import WINDOWS_1252, FileSource, open_source
+from mypd_graph.importers.stale import hold_run
 from mypd_graph.importers.worker import open_reader
 from mypd_graph.importers.writers import Writers
 from mypd_graph.models import AuditEvent, ImportRowError, ImportRun, utcnow
@@ -203,6 +204,19 @@ class Outcome:
     rows_read: int = 0
     counts: Counts = field(default_factory=Counts)
     notes: list[str] = field(default_factory=list)
+    skipped: dict[str, int] = field(default_factory=dict)  # reason -> rows left out on purpose
+
+    @property
+    def rows_skipped(self) -> int:
+        return sum(self.skipped.values())
+
+    def skipped_note(self) -> str | None:
+        if not self.skipped:
+            return None
+        reasons = sorted(self.skipped.items(), key=lambda item: (-item[1], item[0]))
+        shown = "; ".join(f"{reason} ({rows:,})" for reason, rows in reasons[:10])
+        more = f"; and {len(reasons) - 10} more reasons" if len(reasons) > 10 else ""
+        return f"{self.rows_skipped:,} rows skipped on purpose: {shown}{more}"
 
 
 def _rejection(error: FileRejected) -> str:
@@ -232,6 +246,7 @@ async def _load(
     db = Db(connection, {"district_id": job.actor.district_id, "run_id": run_id, "now": utcnow()})
     # Writing first takes SQLite's write lock now, so a concurrent writer waits instead of failing.
     await db.execute(update(ImportRun).where(ImportRun.id == run_id).values(status="running"))
+    await hold_run(session, run_id)  # alive for as long as this transaction (stale.py)
     writers = Writers(db, job)
     await writers.start()
     reader = open_reader(job, source, batch_size)
@@ -247,6 +262,8 @@ async def _load(
                 raise Rejected(_rejection(error)) from error
             result = await writers.write(chunk)
             outcome.rows_read += chunk.rows_read
+            for reason, rows in chunk.skipped.items():
+                outcome.skipped[reason] = outcome.skipped.get(reason, 0) + rows
             outcome.counts.add(result.counts)
             errors.add(chunk.errors + result.errors)
             if progress is not None:
@@ -261,18 +278,24 @@ async def _load(
                 )
             if chunk.exhausted:
                 break
+        outcome.counts.add(await writers.finish())
         await writers.close()
     finally:
         reader.close()
     outcome.notes.extend(writers.notes())
+    skipped_note = outcome.skipped_note()
+    if skipped_note:
+        outcome.notes.append(skipped_note)
     if getattr(source, "encoding", "") == WINDOWS_1252:
         outcome.notes.insert(0, "the file is not UTF-8; it was read as Windows-1252")
     if outcome.rows_read == 0:
         raise Rejected("the file has no data rows")
-    share = errors.rows_rejected / outcome.rows_read
+    # Rows skipped on purpose are not candidates: the share is of the rows meant to be imported.
+    candidates = outcome.rows_read - outcome.rows_skipped
+    share = errors.rows_rejected / candidates if candidates > 0 else 0.0
     if share > job.max_error_share:
         raise Rejected(
-            f"{errors.rows_rejected} of {outcome.rows_read} rows ({share:.1%}) were rejected, more "
+            f"{errors.rows_rejected} of {candidates} rows ({share:.1%}) were rejected, more "
             f"than the {job.max_error_share:.0%} allowed (max_error_share); nothing was imported. "
             "Fix the rows listed in the errors and import the file again."
         )
@@ -300,6 +323,7 @@ async def _finish(
             rows_updated=counts.updated,
             rows_unchanged=counts.unchanged,
             rows_rejected=errors.rows_rejected,
+            rows_skipped=outcome.rows_skipped,
             finished_at=utcnow(),
         )
     )

@@ -12,7 +12,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from mypd_graph.importers.kinds import SPECS, assessment_problem
-from mypd_graph.plugins.types import AssessmentResultRecord, ImportSource, RowError
+from mypd_graph.plugins.types import (
+    AssessmentResultRecord,
+    ImportSource,
+    RowError,
+    RowSkipped,
+    SectionRecord,
+)
 
 if TYPE_CHECKING:
     from mypd_graph.importers.pipeline import ImportJob
@@ -24,8 +30,10 @@ class ResultExtras:
     students to create and teachers to attribute them to."""
 
     assessments: dict[str, tuple[str, str, str, int, int]] = field(default_factory=dict)
-    students: dict[str, tuple[str, str, str, str | None]] = field(default_factory=dict)
+    students: dict[str, tuple[str, str, str, str | None, str | None]] = field(default_factory=dict)
     attributions: set[tuple[str, str, str, str, str | None]] = field(default_factory=set)
+    # (school code, section id) of sections whose enrollments this import lists in full
+    complete_sections: set[tuple[str, str]] = field(default_factory=set)
 
 
 class ImporterBug(Exception):
@@ -47,6 +55,7 @@ class Chunk:
     errors: list[RowError] = field(default_factory=list)
     extras: ResultExtras = field(default_factory=ResultExtras)
     rows_read: int = 0
+    skipped: dict[str, int] = field(default_factory=dict)  # reason -> rows
     exhausted: bool = False
 
 
@@ -80,13 +89,17 @@ class Reader:
         part = None
         for taken, item in enumerate(self.iterator, start=1):
             spec = specs.get(type(item))
-            if spec is None and type(item) is not RowError:
+            if spec is None and type(item) is not RowError and type(item) is not RowSkipped:
                 raise self._bug(item)
             if item.row != last_row or item.file != last_file:
                 read += 1
                 last_file, last_row = item.file, item.row
             if spec is None:
-                errors.append(item)
+                if type(item) is RowSkipped:
+                    reason = str(item.reason)[:500]
+                    chunk.skipped[reason] = chunk.skipped.get(reason, 0) + 1
+                else:
+                    errors.append(item)
             else:
                 prepared = spec.prepare(item)
                 if type(prepared) is RowError:
@@ -99,6 +112,8 @@ class Reader:
                     problem = None
                     if spec is results and (watch_students or prepared[2] not in known_assessments):
                         problem = self._observe_result(item, chunk.extras)
+                    if spec.record_type is SectionRecord and item.replace_enrollments:
+                        chunk.extras.complete_sections.add((prepared[1], prepared[2]))
                     if problem is None:
                         part.rows.append(prepared)
                     else:
@@ -144,7 +159,8 @@ class Reader:
             )
         job = self.job
         if job.create_students or job.attribute_teachers:
-            local_id = record.student_local_id.strip()
+            state_id = (record.student_state_id or "").strip() or None
+            local_id = record.student_local_id.strip() or state_id or ""
             code = (record.school_code or "").strip() or None
             first, last = record.student_first_name.strip(), record.student_last_name.strip()
             grade = record.grade_level.strip()
@@ -156,7 +172,7 @@ class Reader:
                 and len(last) <= 100
                 and len(grade) <= 8
             ):
-                extras.students.setdefault(local_id, (first, last, grade, code))
+                extras.students.setdefault(local_id, (first, last, grade, code, state_id))
             if job.attribute_teachers:
                 for name in record.teacher_names:
                     if name.strip():

@@ -45,6 +45,8 @@ from mypd_graph.plugins.types import RowError
 
 RESULTS_LOCK = 0x4D595044  # the advisory lock class of result imports (with the district id)
 UNKNOWN_STUDENT = "unknown student: not in the district's roster (import the roster first)"
+SHARED_STATE_ID = "several students of the district have this state id: fix the roster first"
+AMBIGUOUS = -1  # a state id that more than one student has
 KEY_LABEL = "student, assessment, school year and term"
 COLUMNS = (
     "assessment_id",
@@ -105,6 +107,7 @@ class ResultsWriter:
         self.attribute_teachers = attribute_teachers
         self.assessment_ids: dict[str, int] = {}
         self.positions: dict[str, int] | None = None  # local id -> position in student_ids
+        self.state_positions: dict[str, int] = {}  # state id -> position (or AMBIGUOUS)
         self.student_ids: list[int] = []
         self.administrations: dict[tuple[str, str, str], Administration] = {}
         self.dates: dict[str, date] = {}
@@ -124,7 +127,7 @@ class ResultsWriter:
         """The district's students (all of them, or those ``local_ids`` names)."""
         if self.positions is None:
             self.positions = {}
-        query = select(Student.local_id, Student.id).where(
+        query = select(Student.local_id, Student.id, Student.state_id).where(
             Student.district_id == self.db.params["district_id"]
         )
         if local_ids is None:
@@ -139,12 +142,16 @@ class ResultsWriter:
             await self._read_roster([key for key in local_ids if key not in self.positions])
 
     def _add_students(self, rows: Any) -> None:
-        positions, ids = self.positions, self.student_ids
+        """``(local id, id, state id)`` rows of students to know."""
+        positions, ids, states = self.positions, self.student_ids, self.state_positions
         assert positions is not None
-        for local_id, student_id in rows:
-            if local_id not in positions:
-                positions[local_id] = len(ids)
-                ids.append(student_id)
+        for local_id, student_id, state_id in rows:
+            if local_id in positions:
+                continue
+            position = positions[local_id] = len(ids)
+            ids.append(student_id)
+            if state_id:
+                states[state_id] = AMBIGUOUS if state_id in states else position
         for administration in self.administrations.values():
             grow = len(ids) - len(administration.first_rows)
             if grow > 0:
@@ -167,12 +174,25 @@ class ResultsWriter:
         positions, ids = self.positions, self.student_ids
         assert positions is not None
         position_of, administrations = positions.get, self.administrations
+        state_of = self.state_positions.get
         run_id = self.db.params["run_id"]
         # Once per row of the file: local names and plain operations only.
-        for src, local_id, key, year, term, on, score, level, percentile in rows:
-            position = position_of(local_id)
+        for src, local_id, key, year, term, on, score, level, percentile, state_id in rows:
+            position = position_of(local_id) if local_id else None
+            if position is None and state_id is not None:
+                position = state_of(state_id)
+                if position == AMBIGUOUS:
+                    errors.append(
+                        RowError(src, SHARED_STATE_ID, "student_state_id", state_id, file)
+                    )
+                    continue
             if position is None:
-                errors.append(RowError(src, UNKNOWN_STUDENT, "student_local_id", local_id, file))
+                column, value = (
+                    ("student_local_id", local_id)
+                    if local_id or state_id is None
+                    else ("student_state_id", state_id)
+                )
+                errors.append(RowError(src, UNKNOWN_STUDENT, column, value, file))
                 continue
             administration = administrations.get((key, year, term))
             if administration is None:
@@ -180,7 +200,7 @@ class ResultsWriter:
             first_rows = administration.first_rows
             first = first_rows[position]
             if first:
-                shown = f"{local_id} / {key} / {year} / {term}"
+                shown = f"{local_id or state_id} / {key} / {year} / {term}"
                 reason = f"duplicate of row {first}: the same {KEY_LABEL} appears twice"
                 errors.append(RowError(src, reason, None, shown, file))
                 continue
@@ -315,9 +335,16 @@ class ResultsWriter:
         )
         self.assessment_ids.update(dict(found.all()))
 
-    async def _create_students(self, students: dict[str, tuple[str, str, str, str | None]]) -> None:
+    async def _create_students(
+        self, students: dict[str, tuple[str, str, str, str | None, str | None]]
+    ) -> None:
+        """Students the roster lacks (neither their local id nor their state id is known)."""
         assert self.positions is not None
-        students = {key: info for key, info in students.items() if key not in self.positions}
+        students = {
+            key: info
+            for key, info in students.items()
+            if key not in self.positions and not (info[4] and info[4] in self.state_positions)
+        }
         if not students:
             return
         schools = await school_ids(self.db, (info[3] for info in students.values() if info[3]))
@@ -326,24 +353,26 @@ class ResultsWriter:
                 "district_id": self.db.params["district_id"],
                 "school_id": schools.get(code) if code else None,
                 "local_id": local_id,
-                "state_id": None,
+                "state_id": state_id,
                 "first_name": first,
                 "last_name": last,
                 "grade_level": grade,
                 "created_at": self.db.params["now"],
             }
-            for local_id, (first, last, grade, code) in students.items()
+            for local_id, (first, last, grade, code, state_id) in students.items()
         ]
         statement = dialect_insert(self.db, Student).on_conflict_do_nothing(
             index_elements=["district_id", "local_id"]
         )
         created = list(
-            await self.db.execute(statement.returning(Student.local_id, Student.id), values)
+            await self.db.execute(
+                statement.returning(Student.local_id, Student.id, Student.state_id), values
+            )
         )
         self.students_created += len(created)
         self._add_students(created)
         if len(created) < len(students):  # a roster import created some meanwhile
-            await self._read_roster(sorted(set(students) - {local for local, _ in created}))
+            await self._read_roster(sorted(set(students) - {row[0] for row in created}))
 
     async def _teacher_names(self) -> dict[str, tuple[int, int | None]]:
         if self._teachers is None:

@@ -16,6 +16,7 @@ from sqlalchemy import delete, select, update
 
 from mypd_graph.importers.bulk import (
     BatchResult,
+    Counts,
     Db,
     Lookup,
     StagedKind,
@@ -490,6 +491,8 @@ class Writers:
         self.db = db
         self.job = job
         self.by_kind: dict[str, Any] = {}
+        self.complete_sections: set[tuple[str, str]] = set()
+        self.enrollments_removed = 0
 
     def _writer(self, kind: str) -> Any:
         writer = self.by_kind.get(kind)
@@ -514,6 +517,7 @@ class Writers:
 
     async def write(self, chunk: Chunk) -> BatchResult:
         total = BatchResult()
+        self.complete_sections |= chunk.extras.complete_sections
         for kind in KIND_ORDER:
             part = chunk.parts.get(kind)
             if part is None or not part.rows:
@@ -530,10 +534,47 @@ class Writers:
             total.errors.extend(result.errors)
         return total
 
+    async def finish(self) -> Counts:
+        """After the last batch: enrollments of complete sections the import did not list go
+        (counted as updated, like enrollments a file marks deleted)."""
+        if not self.complete_sections:
+            return Counts()
+        db = self.db
+        await db.create_temp(
+            "import_complete_sections", [("school_code", "text"), ("local_id", "text")]
+        )
+        await db.load(
+            "import_complete_sections", ["school_code", "local_id"], sorted(self.complete_sections)
+        )
+        listed = "1 = 0"
+        if "enrollments" in self.by_kind and self.by_kind["enrollments"].batches:
+            listed = (
+                "EXISTS (SELECT 1 FROM import_seen_enrollments seen WHERE "
+                "seen.school_code = sc.code AND seen.section_local_id = sec.local_id "
+                "AND seen.student_local_id = st.local_id)"
+            )
+        removed = await db.execute(
+            "DELETE FROM enrollment WHERE id IN (SELECT e.id FROM enrollment e "
+            "JOIN section sec ON sec.id = e.section_id "
+            "JOIN school sc ON sc.id = sec.school_id AND sc.district_id = :district_id "
+            "JOIN student st ON st.id = e.student_id "
+            "JOIN import_complete_sections c ON c.school_code = sc.code "
+            f"AND c.local_id = sec.local_id WHERE NOT {listed})"
+        )
+        await db.drop_temp("import_complete_sections")
+        self.enrollments_removed = removed.rowcount or 0
+        return Counts(updated=self.enrollments_removed)
+
     async def close(self) -> None:
         for writer in self.by_kind.values():
             await writer.close()
 
     def notes(self) -> list[str]:
         results = self.by_kind.get("assessment_results")
-        return results.notes() if results is not None else []
+        notes = results.notes() if results is not None else []
+        if self.enrollments_removed:
+            notes.append(
+                f"{self.enrollments_removed} enrollments removed: their sections' complete lists "
+                "(a bulk roster) no longer include them"
+            )
+        return notes

@@ -124,6 +124,20 @@ class RowError:
     file: str = ""
 
 
+@dataclass(frozen=True)
+class RowSkipped:
+    """A row left out on purpose, not an error: another test in a combined export (ELPAC rows of
+    a CAASPP file), a student who was not tested, a test event that is not the one to load.
+
+    The core counts skipped rows apart from rejected ones (``rows_skipped``), reports them by
+    reason, and never counts them against ``max_error_share``.
+    """
+
+    row: int
+    reason: str
+    file: str = ""
+
+
 class FileRejected(Exception):
     """The whole file is unusable (wrong header, missing required columns, wrong delimiter...).
 
@@ -195,7 +209,11 @@ class StudentRecord:
 
 @dataclass(frozen=True)
 class SectionRecord:
-    """Natural key: school and section id; ``teacher_email`` is the teacher of record."""
+    """Natural key: school and section id; ``teacher_email`` is the teacher of record.
+
+    ``replace_enrollments``: the import lists every student of this section (a OneRoster bulk
+    file), so the section's enrollments the import does not list are removed once it is written.
+    """
 
     row: int
     local_id: str
@@ -206,6 +224,7 @@ class SectionRecord:
     subject: str = ""
     grade_level: str = ""
     file: str = ""
+    replace_enrollments: bool = False
     kind: ClassVar[str] = "sections"
 
 
@@ -231,6 +250,10 @@ class AssessmentResultRecord:
     """Natural key: student, assessment, school year and term (a file without terms puts the
     administration date, ISO formatted, in ``term``).
 
+    The student is ``student_local_id`` (the district's SIS id) or, when that is empty or not in
+    the district's roster, ``student_state_id`` (the statewide id, California's SSID), matched to
+    the students' ``state_id``. Files that carry only the state id (CAASPP) set both to it.
+
     ``teacher_names`` carries a vendor's own attribution (i-Ready ``Class Teacher(s)``) for files
     whose students have no roster.
     """
@@ -255,6 +278,7 @@ class AssessmentResultRecord:
     school_code: str | None = None
     teacher_names: tuple[str, ...] = ()
     file: str = ""
+    student_state_id: str | None = None
     kind: ClassVar[str] = "assessment_results"
 
 

@@ -13,6 +13,7 @@ import strawberry
 from strawberry.file_uploads import Upload
 from strawberry.scalars import JSON
 
+from mypd_graph.importers.stale import fail_stale_runs
 from mypd_graph.models import data as data_models
 from mypd_graph.schema.context import Info
 from mypd_graph.schema.errors import UserError
@@ -54,6 +55,10 @@ class ImportRun(Node):
     rows_updated: int
     rows_unchanged: int
     rows_rejected: int
+    rows_skipped: int = strawberry.field(
+        description="Rows left out on purpose (another test in the file, an untested student); "
+        "not errors, and not counted against max_error_share."
+    )
     started_at: datetime
     finished_at: datetime | None
     db_id: strawberry.Private[int]
@@ -92,6 +97,7 @@ class ImportRun(Node):
             rows_updated=row.rows_updated,
             rows_unchanged=row.rows_unchanged,
             rows_rejected=row.rows_rejected,
+            rows_skipped=row.rows_skipped,
             started_at=row.started_at,
             finished_at=row.finished_at,
             db_id=row.id,
@@ -125,6 +131,11 @@ class Query:
         where: ImportFilterInput | None = None,
     ) -> Connection[ImportRun]:
         where = where or ImportFilterInput()
+        actor = info.context.actor
+        if (
+            actor.role in service.IMPORT_ROLES
+        ):  # runs whose process died are failed before they are listed
+            await fail_stale_runs(info.context.sessionmaker, actor.district_id)
         status = where.status.value if where.status is not None else None
         filters = service.ImportFilter(status=status, importer=where.importer or None)
         page = await info.context.read(service.imports_page, filters, first, after)

@@ -2,7 +2,8 @@
 Data Extract (a zip with a caret-delimited .csv and a fixed-width .dat).
 
 Both identify students by their SSID (the statewide id): it is what these files carry, so it is
-handed to the core as the student id (see the README on districts whose local ids differ).
+handed to the core as the student's state id (matched to the roster's state ids) and, for
+districts whose local ids are the SSIDs, as the local id too.
 Summative results of both files share assessment keys (``caaspp-sb-ela``, ``caaspp-sb-math``,
 ``caaspp-cast``) and the Spring term, so loading a district's CERS export and its TOMS extract
 of the same year does not count a student's summative score twice. Achievement levels are the
@@ -15,11 +16,18 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from mypd_graph.plugins.types import AssessmentResultRecord, FileRejected, RowError, StudentRecord
+from mypd_graph.plugins.types import (
+    AssessmentResultRecord,
+    FileRejected,
+    RowError,
+    RowSkipped,
+    StudentRecord,
+)
 from mypd_graph_csv_scores import values
 from mypd_graph_csv_scores.common import (
     BadValue,
     Context,
+    Skip,
     Students,
     cell,
     day,
@@ -43,6 +51,7 @@ SUMMATIVE = {
 # TOMS RecordType -> subject of the summative test it reports
 RECORD_TYPES = {"01": "ELA", "02": "Math", "06": "Science"}
 _THREE_LEVEL_SUBTYPES = frozenset({"IAB", "FIAB"})
+NOT_TESTED = "not tested: no scale score and no achievement level"
 _NOT_LOADED_SUBJECTS = {
     "ELPAC": "ELPAC results (English language proficiency) are not loaded by csv-scores",
 }
@@ -117,7 +126,7 @@ def cers_records(
                 raise BadValue("student_id", "the student id (SSID) is missing", "")
             subject_text = row[i_subject].strip()
             if subject_text.upper() in _NOT_LOADED_SUBJECTS:
-                raise BadValue("subject", _NOT_LOADED_SUBJECTS[subject_text.upper()], subject_text)
+                raise Skip(_NOT_LOADED_SUBJECTS[subject_text.upper()])
             subject = values.subject(subject_text)
             if subject is None:
                 raise BadValue(
@@ -136,7 +145,7 @@ def cers_records(
             achieved = level(row[i_level], level_count, "level")
             scale_score = score(row[i_score])
             if scale_score is None and achieved is None:
-                raise BadValue("score", "no scale score and no achievement level", "")
+                raise Skip(NOT_TESTED)
             if subtype == "SUM":
                 key, name, subject = SUMMATIVE[subject]
                 term = "Spring"
@@ -148,6 +157,9 @@ def cers_records(
                     raise BadValue("date", "an interim result needs its SubmitDateTime", "")
                 key = f"caaspp-{values.slug(subtype)}-{values.slug(name)}"[:100]
                 term = values.term_of(administered)
+        except Skip as skip:
+            yield RowSkipped(row_number, skip.reason)
+            continue
         except BadValue as problem:
             yield row_error(table, row_number, problem)
             continue
@@ -169,6 +181,7 @@ def cers_records(
             scale_score=scale_score,
             achievement_level=achieved,
             vendor=VENDOR,
+            student_state_id=student_id,
             level_count=level_count,
             proficient_level=3,
             student_first_name=first,
@@ -217,10 +230,9 @@ def toms_records(
         try:
             record_type = row[i_type].strip().zfill(2)
             if record_type not in RECORD_TYPES:
-                raise BadValue(
-                    "record_type",
-                    "record type not loaded by csv-scores (01 ELA, 02 Math, 06 CAST)",
-                    row[i_type],
+                raise Skip(
+                    f"record type {record_type} is not loaded by csv-scores (01 ELA, 02 Math, "
+                    "06 CAST)"
                 )
             student_id = row[i_student].strip()
             if not student_id:
@@ -228,9 +240,12 @@ def toms_records(
             achieved = level(row[i_level], 4, "level")
             scale_score = score(row[i_score])
             if scale_score is None and achieved is None:
-                raise BadValue("score", "no scale score and no achievement level (not tested)", "")
+                raise Skip(NOT_TESTED)
             year = fixed_year or school_year(row[i_year].strip())  # type: ignore[index]
             administered = day(row[i_date]) if i_date is not None else None
+        except Skip as skip:
+            yield RowSkipped(row_number, skip.reason)
+            continue
         except BadValue as problem:
             yield row_error(table, row_number, problem)
             continue
@@ -253,6 +268,7 @@ def toms_records(
             scale_score=scale_score,
             achievement_level=achieved,
             vendor=VENDOR,
+            student_state_id=student_id,
             level_count=4,
             proficient_level=3,
             student_first_name=first,

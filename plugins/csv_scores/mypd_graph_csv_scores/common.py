@@ -14,6 +14,14 @@ from mypd_graph_csv_scores import values
 from mypd_graph_csv_scores.reading import Table
 
 
+class Skip(Exception):
+    """The row is left out on purpose; becomes a :class:`RowSkipped` (not an error)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
 class BadValue(Exception):
     """One cell of one row cannot be used; becomes a :class:`RowError` for that row."""
 

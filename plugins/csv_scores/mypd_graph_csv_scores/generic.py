@@ -209,4 +209,5 @@ def records(
             grade_level=grade_level,
             school_code=school_code,
             teacher_names=teacher_names(cell(row, get("teacher_names"))),
+            student_state_id=state_id,
         )

@@ -221,4 +221,5 @@ def records(
             student_last_name=last,
             grade_level=grade_level,
             teacher_names=teacher_names(cell(row, i_teachers)),
+            student_state_id=cell(row, i_state) or None,
         )

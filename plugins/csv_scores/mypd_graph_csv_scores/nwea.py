@@ -6,7 +6,7 @@ MAP reports a RIT score and a norm percentile; it has no achievement levels, so
 ``achievement_level`` stays empty (AchievementQuintile and projected proficiency are not levels).
 The natural key is student, scale (Math, Reading, Language Usage, Science), school year and
 term; when the file says which test event is the term's growth measure (older files'
-``GrowthMeasureYN``) the other events of that term are reported instead of loaded.
+``GrowthMeasureYN``) the other events of that term are skipped (counted, not errors).
 """
 
 from __future__ import annotations
@@ -16,12 +16,13 @@ from collections.abc import Iterator
 from functools import lru_cache
 from typing import TextIO
 
-from mypd_graph.plugins.types import AssessmentResultRecord, RowError, StudentRecord
+from mypd_graph.plugins.types import AssessmentResultRecord, RowError, RowSkipped, StudentRecord
 from mypd_graph_csv_scores import values
 from mypd_graph_csv_scores.common import (
     BadValue,
     Context,
     Memo,
+    Skip,
     Students,
     day,
     percentile,
@@ -193,11 +194,9 @@ def records(
             if rit is None:
                 raise BadValue("score", "the RIT score is blank", "")
             if i_growth is not None and row[i_growth].strip().lower() in _NOT_GROWTH_EVENT:
-                raise BadValue(
-                    "growth_event",
+                raise Skip(
                     "not the term's growth test event (GrowthMeasureYN is false); "
-                    "the growth event of the term is loaded instead",
-                    row[i_growth],
+                    "the growth event of the term is loaded instead"
                 )
             norm = None
             if i_percentile is not None:
@@ -209,6 +208,9 @@ def records(
                 except ValueError:
                     norm = percentile(percentile_text)
             administered = dates.get(row[i_date], day) if i_date is not None else None
+        except Skip as skip:
+            yield RowSkipped(row_number, skip.reason)
+            continue
         except BadValue as problem:
             yield row_error(table, row_number, problem)
             continue
@@ -252,5 +254,6 @@ def records(
                 "school_code": school_code,
                 "teacher_names": (),
                 "file": "",
+                "student_state_id": state_id or None,
             }
         )
