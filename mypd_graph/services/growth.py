@@ -23,11 +23,11 @@ from sqlalchemy import (
     ColumnElement,
     Date,
     Select,
-    Subquery,
     and_,
     case,
     extract,
     func,
+    literal,
     select,
     type_coerce,
     union_all,
@@ -330,27 +330,27 @@ def pd_impact_pairs(teachers: Select[tuple[int]]) -> Select[tuple[object, ...]]:
     self after)`` with levels as scale positions (``None`` where there is no such rating).
 
     "Before" is the newest rating on or before the completion day, "after" the newest one after
-    it. Each (teacher, element, day) is joined to that teacher's ratings of that element once and
-    the newest on each side picked with ``row_number()``, rather than four correlated lookups per
-    pair."""
-
-    def completed() -> Select[tuple[int, int, date, int]]:
-        done = _completions(teachers).subquery()
-        return select(
-            done.c.teacher_id, done.c.resource_id, done.c.completed_on, ResourceElement.element_id
-        ).join(ResourceElement, ResourceElement.resource_id == done.c.resource_id)
-
-    # Subqueries, not CTEs: PostgreSQL cannot estimate a materialized CTE's rows, and a guess of
-    # 200 for 30,000 pairs turns the rating joins into nested loops.
-    pairs = completed().subquery("impact_pairs")
-    again = completed().subquery()
-    days = (
-        select(again.c.teacher_id, again.c.element_id, again.c.completed_on)
-        .distinct()
-        .subquery("impact_days")
-    )
-    observed = (
+    it. One pass: every pair (numbered, since a resource may be completed twice on one day) meets
+    its teacher's ratings of its element, ``row_number()`` marks the newest on each side of each
+    source, and one GROUP BY per pair picks them, instead of four correlated lookups per pair. (A
+    join back to grouped subqueries is what PostgreSQL misjudges: it expects one row from each.)"""
+    done = _completions(teachers).subquery()
+    pairs = (
         select(
+            func.row_number()
+            .over(order_by=(done.c.teacher_id, done.c.resource_id, done.c.completed_on))
+            .label("pair"),
+            done.c.teacher_id,
+            done.c.resource_id,
+            done.c.completed_on,
+            ResourceElement.element_id,
+        )
+        .join(ResourceElement, ResourceElement.resource_id == done.c.resource_id)
+        .subquery("impact_pairs")
+    )
+    ratings = union_all(
+        select(
+            literal(OBSERVED).label("source"),
             Observation.teacher_id,
             ObservationRating.element_id,
             Observation.observed_on.label("day"),
@@ -359,11 +359,9 @@ def pd_impact_pairs(teachers: Select[tuple[int]]) -> Select[tuple[object, ...]]:
             RatingLevel.position,
         )
         .join(Observation, Observation.id == ObservationRating.observation_id)
-        .join(RatingLevel, RatingLevel.id == ObservationRating.level_id)
-        .subquery("observed_ratings")
-    )
-    self_rated = (
+        .join(RatingLevel, RatingLevel.id == ObservationRating.level_id),
         select(
+            literal(SELF_RATED).label("source"),
             SelfAssessment.teacher_id,
             SelfAssessmentRating.element_id,
             func.date(SelfAssessment.submitted_at).label("day"),
@@ -372,71 +370,60 @@ def pd_impact_pairs(teachers: Select[tuple[int]]) -> Select[tuple[object, ...]]:
             RatingLevel.position,
         )
         .join(SelfAssessment, SelfAssessment.id == SelfAssessmentRating.self_assessment_id)
-        .join(RatingLevel, RatingLevel.id == SelfAssessmentRating.level_id)
-        .subquery("self_ratings")
-    )
-
-    def before_and_after(ratings: Subquery, name: str) -> Subquery:
-        after = case((ratings.c.day > days.c.completed_on, 1), else_=0)
-        key = (days.c.teacher_id, days.c.element_id, days.c.completed_on)
-        ranked = (
-            select(
-                *key,
-                after.label("after"),
-                ratings.c.position,
-                func.row_number()
-                .over(
-                    partition_by=(*key, after), order_by=(ratings.c.at.desc(), ratings.c.id.desc())
-                )
-                .label("newest"),
-            )
-            .join(
-                ratings,
-                and_(
-                    ratings.c.teacher_id == days.c.teacher_id,
-                    ratings.c.element_id == days.c.element_id,
-                ),
-            )
-            .subquery()
-        )
-        return (
-            select(
-                ranked.c.teacher_id,
-                ranked.c.element_id,
-                ranked.c.completed_on,
-                func.max(case((ranked.c.after == 0, ranked.c.position))).label("before"),
-                func.max(case((ranked.c.after == 1, ranked.c.position))).label("after"),
-            )
-            .where(ranked.c.newest == 1)
-            .group_by(ranked.c.teacher_id, ranked.c.element_id, ranked.c.completed_on)
-            .subquery(name)
-        )
-
-    seen = before_and_after(observed, "observed_change")
-    own = before_and_after(self_rated, "self_change")
-
-    def same_day(side: Subquery) -> ColumnElement[bool]:
-        return and_(
-            side.c.teacher_id == pairs.c.teacher_id,
-            side.c.element_id == pairs.c.element_id,
-            side.c.completed_on == pairs.c.completed_on,
-        )
-
-    return (
+        .join(RatingLevel, RatingLevel.id == SelfAssessmentRating.level_id),
+    ).subquery("impact_ratings")
+    after = case((ratings.c.day > pairs.c.completed_on, 1), else_=0)
+    met = (
         select(
+            pairs.c.pair,
             pairs.c.teacher_id,
             pairs.c.resource_id,
             pairs.c.completed_on,
             pairs.c.element_id,
-            seen.c.before.label("observed_before"),
-            seen.c.after.label("observed_after"),
-            own.c.before.label("self_before"),
-            own.c.after.label("self_after"),
+            ratings.c.source,
+            after.label("after"),
+            ratings.c.position,
+            func.row_number()
+            .over(
+                partition_by=(pairs.c.pair, pairs.c.element_id, ratings.c.source, after),
+                order_by=(ratings.c.at.desc(), ratings.c.id.desc()),
+            )
+            .label("newest"),
         )
         .select_from(pairs)
-        .outerjoin(seen, same_day(seen))
-        .outerjoin(own, same_day(own))
+        .outerjoin(
+            ratings,
+            and_(
+                ratings.c.teacher_id == pairs.c.teacher_id,
+                ratings.c.element_id == pairs.c.element_id,
+            ),
+        )
+        .subquery("impact_met")
     )
+
+    def newest(source: str, side: int) -> ColumnElement[int]:
+        chosen = and_(met.c.source == source, met.c.after == side)
+        return func.max(case((chosen, met.c.position)))
+
+    return (
+        select(
+            met.c.teacher_id,
+            met.c.resource_id,
+            met.c.completed_on,
+            met.c.element_id,
+            newest(OBSERVED, 0).label("observed_before"),
+            newest(OBSERVED, 1).label("observed_after"),
+            newest(SELF_RATED, 0).label("self_before"),
+            newest(SELF_RATED, 1).label("self_after"),
+        )
+        .where(met.c.newest == 1)
+        .group_by(
+            met.c.pair, met.c.teacher_id, met.c.resource_id, met.c.completed_on, met.c.element_id
+        )
+    )
+
+
+OBSERVED, SELF_RATED = "observed", "self"
 
 
 @dataclass(frozen=True, slots=True)
