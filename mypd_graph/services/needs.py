@@ -40,7 +40,7 @@ from itertools import islice
 from operator import itemgetter
 from typing import Any, overload
 
-from sqlalchemy import Select, and_, case, func, select
+from sqlalchemy import Executable, Result, Select, and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -103,9 +103,17 @@ __all__ = [
 # --- reading the signals (one statement each, for every teacher of the batch) -------------------
 
 
+async def _core(session: AsyncSession, statement: Executable) -> Result[Any]:
+    """Run a plain column select on the session's connection: the rows are tuples of values, and
+    skipping the ORM's result machinery saves a few microseconds per row (tens of thousands of
+    ratings for a district)."""
+    return await (await session.connection()).execute(statement)
+
+
 async def framework_elements(session: AsyncSession, framework_id: int) -> list[ElementInfo]:
     standard = aliased(Standard)
-    rows = await session.execute(
+    rows = await _core(
+        session,
         select(Standard.id, Standard.code, Standard.text)
         .join(standard, standard.id == Standard.parent_id)
         .where(
@@ -113,7 +121,7 @@ async def framework_elements(session: AsyncSession, framework_id: int) -> list[E
             Standard.is_element.is_(True),
             Standard.retired.is_(False),
         )
-        .order_by(standard.position, Standard.position)
+        .order_by(standard.position, Standard.position),
     )
     return [
         ElementInfo(id_, code, text, order, framework_id)
@@ -122,20 +130,22 @@ async def framework_elements(session: AsyncSession, framework_id: int) -> list[E
 
 
 async def _levels(session: AsyncSession, framework_id: int) -> dict[int, LevelInfo]:
-    rows = await session.execute(
+    rows = await _core(
+        session,
         select(RatingLevel.id, RatingLevel.key, RatingLevel.label, RatingLevel.position).where(
             RatingLevel.framework_id == framework_id
-        )
+        ),
     )
     return {row[0]: LevelInfo(*row) for row in rows}
 
 
 async def _focus(session: AsyncSession, teachers: Select[tuple[int]]) -> dict[int, set[int]]:
     """Each teacher's focus element ids."""
-    rows = await session.execute(
+    rows = await _core(
+        session,
         select(FocusElement.teacher_id, FocusElement.element_id).where(
             FocusElement.teacher_id.in_(teachers)
-        )
+        ),
     )
     found: dict[int, set[int]] = defaultdict(set)
     for teacher, element in rows:
@@ -163,10 +173,11 @@ async def latest_self_ratings(
         .where(SelfAssessment.teacher_id.in_(teachers))
         .subquery()
     )
-    rows = await session.execute(
+    rows = await _core(
+        session,
         select(ranked.c.teacher_id, ranked.c.element_id, ranked.c.level_id, ranked.c.cycle).where(
             ranked.c.newest == 1
-        )
+        ),
     )
     return {(t, e): (level, cycle) for t, e, level, cycle in rows}
 
@@ -194,7 +205,7 @@ async def latest_observed_ratings(
         .where(Observation.teacher_id.in_(teachers))
         .subquery()
     )
-    rows = await session.execute(select(*list(ranked.c)[:-1]).where(ranked.c.newest == 1))
+    rows = await _core(session, select(*list(ranked.c)[:-1]).where(ranked.c.newest == 1))
     return {(row[0], row[1]): tuple(row[2:]) for row in rows}  # type: ignore[misc]
 
 
@@ -204,7 +215,8 @@ async def _training(
     """Aligned hours per (teacher, element) in the window, and each teacher's hours in the window
     (a teacher with records but none recent is in the second dict with 0 hours)."""
     recent = and_(TrainingRecord.completed_on >= since, TrainingRecord.completed_on <= today)
-    aligned = await session.execute(
+    aligned = await _core(
+        session,
         select(
             TrainingRecord.teacher_id,
             TrainingRecordElement.element_id,
@@ -213,16 +225,17 @@ async def _training(
         )
         .join(TrainingRecord, TrainingRecord.id == TrainingRecordElement.training_record_id)
         .where(TrainingRecord.teacher_id.in_(teachers), recent)
-        .group_by(TrainingRecord.teacher_id, TrainingRecordElement.element_id)
+        .group_by(TrainingRecord.teacher_id, TrainingRecordElement.element_id),
     )
     hours = {(t, e): (float(h or 0), int(n)) for t, e, h, n in aligned}
-    totals = await session.execute(
+    totals = await _core(
+        session,
         select(
             TrainingRecord.teacher_id,
             func.sum(case((recent, TrainingRecord.hours), else_=0.0)),
         )
         .where(TrainingRecord.teacher_id.in_(teachers))
-        .group_by(TrainingRecord.teacher_id)
+        .group_by(TrainingRecord.teacher_id),
     )
     return hours, {t: float(h or 0) for t, h in totals}
 
@@ -477,6 +490,7 @@ async def assess(
     settings = await load_settings(session, actor.district_id)
     if settings.framework_id is None:
         return {}
+    await session.flush()  # the signals are read on the session's connection, past the ORM
     teacher_ids = list(await session.scalars(teachers))
     if not teacher_ids:
         return {}
