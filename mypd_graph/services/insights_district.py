@@ -283,12 +283,12 @@ async def top_needs(
     total: defaultdict[int, float] = defaultdict(float)
     leading: defaultdict[int, Counter[Signal]] = defaultdict(Counter)
     elements: dict[int, ElementInfo] = {}
+    for element_info, count, summed in needs_service.RankedNeeds.score_totals(assessed.values()):
+        if count:
+            elements[element_info.id] = element_info
+            scored[element_info.id] = count
+            total[element_info.id] = summed
     for needs in assessed.values():
-        for element_info, score in needs.scores():
-            element = element_info.id
-            elements[element] = element_info
-            scored[element] += 1
-            total[element] += score
         for need in needs.top(TOP_NEEDS_PER_TEACHER):
             if need.score is None:
                 continue
@@ -298,7 +298,8 @@ async def top_needs(
                 leading[need.element.id][signal] += 1
     ranked = sorted(
         elements,
-        key=lambda e: (-top[e], -(total[e] / scored[e]), elements[e].order),
+        # the mean as shown (sums made in another order may differ in the last bits)
+        key=lambda e: (-top[e], -round(total[e] / scored[e], 4), elements[e].order),
     )[:limit]
     return TopNeeds(
         teachers=len(assessed),

@@ -33,11 +33,10 @@ averages them into one rating.
 from __future__ import annotations
 
 import asyncio
-from collections import defaultdict
-from collections.abc import Container, Sequence
+from collections import Counter, defaultdict
+from collections.abc import Collection, Container, Iterable, Sequence
 from datetime import UTC, date, datetime
-from itertools import islice
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from typing import Any, overload
 
 from sqlalchemy import Executable, Result, Select, and_, case, func, select
@@ -307,7 +306,7 @@ _Row = tuple[tuple[float, bool, int], ElementInfo, int, tuple, float | None, Any
 class _Shared:
     """What every teacher's needs of one assessment share."""
 
-    __slots__ = ("context", "levels", "since", "group_members")
+    __slots__ = ("context", "levels", "since", "group_members", "where")
 
     def __init__(
         self,
@@ -315,11 +314,22 @@ class _Shared:
         levels: dict[int, LevelInfo],
         since: date,
         group_members: list[list[ElementInfo]],
+        where: dict[int, tuple[ElementInfo, int]],
     ) -> None:
         self.context = context
         self.levels = levels
         self.since = since
         self.group_members = group_members  # per subject group, in framework order
+        self.where = where  # element id -> (element, its group)
+
+    def focus_members(self, group: int, focus: Collection[int]) -> list[ElementInfo]:
+        """The group's elements among ``focus`` (a teacher has a few focus elements)."""
+        where = self.where
+        return [
+            where[element][0]
+            for element in focus
+            if element in where and where[element][1] == group
+        ]
 
 
 class RankedNeeds(Sequence[Need]):
@@ -354,7 +364,7 @@ class RankedNeeds(Sequence[Need]):
         groups: list[tuple[tuple, float | None]],
         specials: list[_Row],
         special_ids: Container[int],
-        focus: Container[int],
+        focus: Collection[int],
         training: tuple[TrainingFact | None, float | None],
     ) -> None:
         self.teacher_id = teacher_id
@@ -383,12 +393,18 @@ class RankedNeeds(Sequence[Need]):
 
     def top(self, count: int) -> list[Need]:
         """The first ``count`` needs, without ordering the rest: a group can only contribute its
-        first ``count`` members, focus elements first, to the overall first ``count``."""
+        first ``count`` members, focus elements first, to the overall first ``count``; and once
+        ``count`` candidates score higher than a group, neither it nor any lower group can."""
         if self._rows is not None:
             return self[:count]
         candidates = list(self._specials)
-        for group, members in enumerate(self._shared.group_members):
-            candidates += self._group_rows(group, members, count)
+        members = self._shared.group_members
+        groups = self._groups
+        for group in sorted(range(len(groups)), key=lambda g: _first(groups[g][1])):
+            first = _first(groups[group][1])
+            if sum(1 for row in candidates if row[0][0] < first) >= count:
+                break
+            candidates += self._group_rows(group, members[group], count)
         candidates.sort(key=_KEY)
         return [self._make(row, position) for position, row in enumerate(candidates[:count])]
 
@@ -402,6 +418,43 @@ class RankedNeeds(Sequence[Need]):
                 found += [(element, score) for element in members if element.id not in special]
         return found
 
+    @staticmethod
+    def score_totals(assessed: Iterable[RankedNeeds]) -> list[tuple[ElementInfo, int, float]]:
+        """Per element, over every teacher of ``assessed`` (one assessment): how many of its needs
+        are scored and the sum of their scores. A group's score is added once per teacher and
+        corrected for the group's special elements, not added element by element."""
+        group_count: Counter[int] = Counter()
+        group_sum: defaultdict[int, float] = defaultdict(float)
+        own_count: Counter[int] = Counter()
+        own_sum: defaultdict[int, float] = defaultdict(float)
+        shared = None
+        for needs in assessed:
+            shared = needs._shared
+            groups = needs._groups
+            for group, (_, score) in enumerate(groups):
+                if score is not None:
+                    group_count[group] += 1
+                    group_sum[group] += score
+            for _, element, group, _, score, _ in needs._specials:
+                instead = groups[group][1]
+                if instead is not None:
+                    own_count[element.id] -= 1
+                    own_sum[element.id] -= instead
+                if score is not None:
+                    own_count[element.id] += 1
+                    own_sum[element.id] += score
+        if shared is None:
+            return []
+        return [
+            (
+                element,
+                group_count[group] + own_count[element.id],
+                group_sum[group] + own_sum[element.id],
+            )
+            for group, members in enumerate(shared.group_members)
+            for element in members
+        ]
+
     # --- building -------------------------------------------------------------------------------
 
     def _group_rows(
@@ -412,10 +465,19 @@ class RankedNeeds(Sequence[Need]):
         values, score = self._groups[group]
         first = 1.0 if score is None else -score
         focus, special = self._focus, self._special_ids
-        chosen = [e for e in members if e.id in focus and e.id not in special]
-        plain = (e for e in members if e.id not in focus and e.id not in special)
-        chosen += plain if limit is None else islice(plain, limit)
-        if limit is not None:
+        if limit is None:
+            chosen = [e for e in members if e.id in focus and e.id not in special]
+            chosen += (e for e in members if e.id not in focus and e.id not in special)
+        else:  # a few focus elements, then the group's first plain ones: stop early
+            chosen = sorted(
+                (e for e in self._shared.focus_members(group, focus) if e.id not in special),
+                key=_ORDER,
+            )
+            for element in members:
+                if len(chosen) >= limit:
+                    break
+                if element.id not in focus and element.id not in special:
+                    chosen.append(element)
             del chosen[limit:]
         return [
             ((first, e.id not in focus, e.order), e, group, values, score, None) for e in chosen
@@ -467,6 +529,14 @@ class RankedNeeds(Sequence[Need]):
 
 
 _KEY = itemgetter(0)
+
+
+def _first(score: float | None) -> float:
+    """The first part of a need's sort key: highest score first, unscored last."""
+    return 1.0 if score is None else -score
+
+
+_ORDER = attrgetter("order")
 
 
 async def _subject_results_apart(
@@ -551,7 +621,7 @@ async def assess(
     for element, group in where.values():
         group_members[group].append(element)
     group_subjects = [list(key) for key in groups]
-    shared = _Shared(context, levels, since, group_members)
+    shared = _Shared(context, levels, since, group_members, where)
     no_special: dict[int, list[Any]] = {}
     answer: dict[int, RankedNeeds] = {}
     for teacher_id in teacher_ids:
