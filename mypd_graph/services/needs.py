@@ -255,13 +255,16 @@ def _latest_by_subject(rows: Sequence[SubjectResults]) -> dict[int, list[Subject
     return by_teacher
 
 
+StudentSignal = tuple[float | None, tuple[SubjectFact, ...], str | None]
+
+
 def _student_signal(
     mapped_subjects: list[str],
     results: dict[str, SubjectResults],
     norms: dict[tuple[str, str], Norm],
     settings: PersonalizationSettings,
     whose: str,
-) -> tuple[float | None, tuple[SubjectFact, ...], str | None]:
+) -> StudentSignal:
     if not mapped_subjects:
         return None, (), UNMAPPED
     found = [results[s.lower()] for s in mapped_subjects if s.lower() in results]
@@ -621,8 +624,12 @@ async def assess(
     for element, group in where.values():
         group_members[group].append(element)
     group_subjects = [list(key) for key in groups]
+    group_lowered = [tuple(subject.lower() for subject in key) for key in groups]
     shared = _Shared(context, levels, since, group_members, where)
     no_special: dict[int, list[Any]] = {}
+    # A group's student signal depends only on which of its subjects the teacher has results
+    # in: groups naming the same ones share it, and "no results" reads the same for everyone.
+    without_results: dict[tuple[int, str], StudentSignal] = {}
     answer: dict[int, RankedNeeds] = {}
     for teacher_id in teacher_ids:
         whose = "your" if actor.user_id == teacher_id else "the teacher's"
@@ -630,10 +637,23 @@ async def assess(
         teacher_hours = training_totals.get(teacher_id)
         untrained = None if teacher_hours is None else TrainingFact(0.0, 0, teacher_hours, since)
         untrained_value = None if teacher_hours is None else 1.0
-        students = [
-            _student_signal(subjects, results, norms, settings, whose)
-            for subjects in group_subjects
-        ]
+        students: list[StudentSignal] = []
+        by_present: dict[tuple[str, ...], StudentSignal] = {}
+        for group, lowered in enumerate(group_lowered):
+            present = tuple(subject for subject in lowered if subject in results)
+            if present:
+                student = by_present.get(present)
+                if student is None:
+                    student = by_present[present] = _student_signal(
+                        group_subjects[group], results, norms, settings, whose
+                    )
+            else:
+                student = without_results.get((group, whose))
+                if student is None:
+                    student = without_results[(group, whose)] = _student_signal(
+                        group_subjects[group], results, norms, settings, whose
+                    )
+            students.append(student)
         plain = []
         for student in students:
             values = (student[0], untrained_value, None, None)
