@@ -7,17 +7,22 @@ summary is what the results say (:func:`stale_result_status` recomputes it from 
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
+import pytest
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mypd_graph import models
 from mypd_graph.demo import load_demo
+from mypd_graph.importers import results as results_writer
+from mypd_graph.importers.pipeline import run_import
+from mypd_graph.plugins.manager import PluginSet
 from mypd_graph.services import needs as needs_service
 from mypd_graph.services.access import visible_teacher_ids
 from mypd_graph.services.result_status import refresh_result_status, stale_result_status
-from tests.factories import ADMIN, World
+from tests.factories import ADMIN, TEACHER_A, World
 from tests.test_needs import actor, add_students, set_settings
 
 if TYPE_CHECKING:
@@ -153,3 +158,69 @@ async def test_needs_are_the_same_on_a_session_bound_to_a_connection(
         on_connection = figures(await needs_service.assess(session, who, visible_teacher_ids(who)))
     assert on_engine == on_connection
     assert any(n[1] is not None for needs in on_engine.values() for n in needs)
+
+
+@pytest.mark.parametrize("few_students", [2000, 1], ids=["by-student", "whole-years"])
+async def test_an_import_refreshes_the_summary_and_the_needs_follow(
+    db: TestDatabase,
+    world: World,
+    plugins: PluginSet,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    few_students: int,
+) -> None:
+    """A score file through the real pipeline: the summary is in step after it, and teacher A's
+    students (below standard in the fall) meeting standard in winter and spring moves the need.
+    A file of many students recomputes the years it wrote rather than naming each student."""
+    monkeypatch.setattr(results_writer, "FEW_STUDENTS", few_students)
+    await set_settings(db, world, minimum_group_size=2)
+    who = await actor(db, world, ADMIN)
+
+    async def math_reading() -> tuple[float | None, tuple[str, ...]]:
+        async with db.sessionmaker() as session:
+            found = await needs_service.assess(
+                session, who, needs_service.teachers_by_ids(who, [world.id(TEACHER_A)])
+            )
+        need = next(n for n in found[world.id(TEACHER_A)] if n.element.code == "1.6")
+        reading = need.signals[0]
+        return reading.value, reading.evidence
+
+    before = await math_reading()
+    assert before[1] == (
+        "100% of the teacher's 3 students below standard in Math, 2025-26 (district: 100% of 7)",
+    )
+    scores = tmp_path / "benchmark.csv"
+    scores.write_text(
+        "Student Number,Scale Score,Perf Level,Subject,Test Date,Assessment\n"
+        + "".join(
+            f"{student},230,4,Math,{day},Math Benchmark\n"
+            for student in ("s1", "s2", "s3")
+            for day in ("2026-01-20", "2026-04-20")
+        ),
+        encoding="utf-8",
+    )
+    mapping = {
+        "student_id": "Student Number",
+        "score": "Scale Score",
+        "achievement_level": "Perf Level",
+        "subject": "Subject",
+        "date": "Test Date",
+        "assessment_name": "Assessment",
+    }
+    run = await run_import(
+        db.sessionmaker,
+        who,
+        "csv-scores",
+        scores,
+        {"format": "generic", "mapping": mapping, "assessment_key": "world-benchmark"},
+        plugins=plugins,
+    )
+    assert (run.status, run.rows_inserted) == ("completed", 6), run.message
+    async with db.sessionmaker() as session:
+        assert await stale_result_status(session, world.district_id) == []
+        assert await _stored(session, world.student_ids["s1"]) == {("Math", "2025-26"): (3, 1)}
+    after = await math_reading()
+    assert after[1] == (
+        "0% of the teacher's 3 students below standard in Math, 2025-26 (district: 57% of 7)",
+    )
+    assert after[0] is not None and before[0] is not None and after[0] < before[0]

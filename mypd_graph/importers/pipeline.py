@@ -279,6 +279,9 @@ async def _load(
             if chunk.exhausted:
                 break
         outcome.counts.add(await writers.finish())
+        results = writers.by_kind.get("assessment_results")
+        if results is not None:
+            await results.refresh_status()
         await writers.close()
     finally:
         reader.close()

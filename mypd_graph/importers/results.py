@@ -42,7 +42,9 @@ from mypd_graph.importers.bulk import (
 from mypd_graph.importers.reader import ResultExtras
 from mypd_graph.models import Assessment, Enrollment, Section, Student, TeacherProfile, User
 from mypd_graph.plugins.types import RowError
+from mypd_graph.services.result_status import refresh_result_status
 
+FEW_STUDENTS = 2000  # above this, the summary of the years written is recomputed whole
 RESULTS_LOCK = 0x4D595044  # the advisory lock class of result imports (with the district id)
 UNKNOWN_STUDENT = "unknown student: not in the district's roster (import the roster first)"
 SHARED_STATE_ID = "several students of the district have this state id: fix the roster first"
@@ -457,6 +459,27 @@ class ResultsWriter:
     async def close(self) -> None:
         if self.staged:
             await self.db.execute(f"DROP TABLE IF EXISTS {STAGE}")
+
+    async def refresh_status(self) -> None:
+        """Bring the per-student summary that needs read (``result_status``) in step with the
+        results this import wrote, in its transaction: the school years it wrote, and only the
+        students it wrote when they are few (a small upload does not recompute the district)."""
+        years = {year for _, year, _ in self.administrations}
+        if not years:
+            return
+        ids = self.student_ids
+        students: set[int] | None = set()
+        for administration in self.administrations.values():
+            students.update(ids[p] for p, first in enumerate(administration.first_rows) if first)
+            if len(students) > FEW_STUDENTS:
+                students = None
+                break
+        await refresh_result_status(
+            self.db.connection,
+            self.db.params["district_id"],
+            school_years=years,
+            students=None if students is None else sorted(students),
+        )
 
     def notes(self) -> list[str]:
         notes = []
