@@ -18,11 +18,14 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
     Date,
+    Integer,
     Select,
+    String,
     and_,
     case,
     extract,
@@ -330,10 +333,12 @@ def pd_impact_pairs(teachers: Select[tuple[int]]) -> Select[tuple[object, ...]]:
     self after)`` with levels as scale positions (``None`` where there is no such rating).
 
     "Before" is the newest rating on or before the completion day, "after" the newest one after
-    it. One pass: every pair (numbered, since a resource may be completed twice on one day) meets
-    its teacher's ratings of its element, ``row_number()`` marks the newest on each side of each
-    source, and one GROUP BY per pair picks them, instead of four correlated lookups per pair. (A
-    join back to grouped subqueries is what PostgreSQL misjudges: it expects one row from each.)"""
+    it. Every pair (numbered: a resource may be completed twice on one day) meets its teacher's
+    observer ratings and self-ratings of its element through the tables' own keys, ``row_number()``
+    marks the newest on each side, and one GROUP BY per pair picks them. Neither of the shapes
+    that are simpler to write holds up: four correlated lookups per pair cost seconds for a
+    district, and joining the pairs back to grouped subqueries (or to a union of the ratings)
+    leaves the planners without estimates or indexes (PostgreSQL then nests loops, SQLite scans)."""
     done = _completions(teachers).subquery()
     pairs = (
         select(
@@ -348,77 +353,89 @@ def pd_impact_pairs(teachers: Select[tuple[int]]) -> Select[tuple[object, ...]]:
         .join(ResourceElement, ResourceElement.resource_id == done.c.resource_id)
         .subquery("impact_pairs")
     )
-    ratings = union_all(
-        select(
-            literal(OBSERVED).label("source"),
-            Observation.teacher_id,
-            ObservationRating.element_id,
-            Observation.observed_on.label("day"),
-            Observation.observed_on.label("at"),
-            Observation.id,
-            RatingLevel.position,
-        )
-        .join(Observation, Observation.id == ObservationRating.observation_id)
-        .join(RatingLevel, RatingLevel.id == ObservationRating.level_id),
-        select(
-            literal(SELF_RATED).label("source"),
-            SelfAssessment.teacher_id,
-            SelfAssessmentRating.element_id,
-            func.date(SelfAssessment.submitted_at).label("day"),
-            SelfAssessment.submitted_at.label("at"),
-            SelfAssessment.id,
-            RatingLevel.position,
-        )
-        .join(SelfAssessment, SelfAssessment.id == SelfAssessmentRating.self_assessment_id)
-        .join(RatingLevel, RatingLevel.id == SelfAssessmentRating.level_id),
-    ).subquery("impact_ratings")
-    after = case((ratings.c.day > pairs.c.completed_on, 1), else_=0)
-    met = (
-        select(
-            pairs.c.pair,
-            pairs.c.teacher_id,
-            pairs.c.resource_id,
-            pairs.c.completed_on,
-            pairs.c.element_id,
-            ratings.c.source,
-            after.label("after"),
-            ratings.c.position,
-            func.row_number()
-            .over(
-                partition_by=(pairs.c.pair, pairs.c.element_id, ratings.c.source, after),
-                order_by=(ratings.c.at.desc(), ratings.c.id.desc()),
+
+    def met(source: str | None) -> Select[Any]:
+        """The pairs with the ratings of ``source`` they meet, the newest on each side marked;
+        with no source, every pair once (so pairs without ratings are kept)."""
+        columns = (pairs.c.pair, pairs.c.teacher_id, pairs.c.resource_id, pairs.c.completed_on)
+        if source is None:
+            return select(
+                *columns,
+                pairs.c.element_id,
+                literal(None, String).label("source"),
+                literal(0).label("after"),
+                literal(None, Integer).label("position"),
+                literal(1).label("newest"),
             )
-            .label("newest"),
+        if source == OBSERVED:
+            day, at, id_ = Observation.observed_on, Observation.observed_on, Observation.id
+            joined = (
+                select()
+                .select_from(pairs)
+                .join(Observation, Observation.teacher_id == pairs.c.teacher_id)
+                .join(
+                    ObservationRating,
+                    and_(
+                        ObservationRating.observation_id == Observation.id,
+                        ObservationRating.element_id == pairs.c.element_id,
+                    ),
+                )
+                .join(RatingLevel, RatingLevel.id == ObservationRating.level_id)
+            )
+        else:
+            day = func.date(SelfAssessment.submitted_at)
+            at, id_ = SelfAssessment.submitted_at, SelfAssessment.id
+            joined = (
+                select()
+                .select_from(pairs)
+                .join(SelfAssessment, SelfAssessment.teacher_id == pairs.c.teacher_id)
+                .join(
+                    SelfAssessmentRating,
+                    and_(
+                        SelfAssessmentRating.self_assessment_id == SelfAssessment.id,
+                        SelfAssessmentRating.element_id == pairs.c.element_id,
+                    ),
+                )
+                .join(RatingLevel, RatingLevel.id == SelfAssessmentRating.level_id)
+            )
+        after = case((day > pairs.c.completed_on, 1), else_=0)
+        newest = func.row_number().over(
+            partition_by=(pairs.c.pair, pairs.c.element_id, after),
+            order_by=(at.desc(), id_.desc()),
         )
-        .select_from(pairs)
-        .outerjoin(
-            ratings,
-            and_(
-                ratings.c.teacher_id == pairs.c.teacher_id,
-                ratings.c.element_id == pairs.c.element_id,
-            ),
+        return joined.add_columns(
+            *columns,
+            pairs.c.element_id,
+            literal(source).label("source"),
+            after.label("after"),
+            RatingLevel.position,
+            newest.label("newest"),
         )
-        .subquery("impact_met")
-    )
+
+    every = union_all(met(None), met(OBSERVED), met(SELF_RATED)).subquery("impact_met")
 
     def newest(source: str, side: int) -> ColumnElement[int]:
-        chosen = and_(met.c.source == source, met.c.after == side)
-        return func.max(case((chosen, met.c.position)))
+        chosen = and_(every.c.source == source, every.c.after == side)
+        return func.max(case((chosen, every.c.position)))
 
     return (
         select(
-            met.c.teacher_id,
-            met.c.resource_id,
-            met.c.completed_on,
-            met.c.element_id,
+            every.c.teacher_id,
+            every.c.resource_id,
+            every.c.completed_on,
+            every.c.element_id,
             newest(OBSERVED, 0).label("observed_before"),
             newest(OBSERVED, 1).label("observed_after"),
             newest(SELF_RATED, 0).label("self_before"),
             newest(SELF_RATED, 1).label("self_after"),
         )
-        .where(met.c.newest == 1)
+        .where(every.c.newest == 1)
         .group_by(
-            met.c.pair, met.c.teacher_id, met.c.resource_id, met.c.completed_on, met.c.element_id
+            every.c.pair,
+            every.c.teacher_id,
+            every.c.resource_id,
+            every.c.completed_on,
+            every.c.element_id,
         )
     )
 
