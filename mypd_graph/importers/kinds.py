@@ -218,13 +218,15 @@ def prepare_result(r: AssessmentResultRecord) -> Prepared:
     if score is not None and not math.isfinite(score):
         return RowError(r.row, "scale score is not a number", "scale_score", str(score), r.file)
     administered = values["administered_on"]
+    if administered is not None:
+        administered = _ISO_DATES.get(administered) or _iso(administered)
     return (
         values["row"],
         student,
         key,
         year,
         term,
-        _iso(administered) if administered is not None else None,
+        administered,
         score,
         level,
         percentile,

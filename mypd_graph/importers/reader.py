@@ -84,6 +84,7 @@ class Reader:
         last_file, last_row = self.last_row or ("", -1)
         read, limit = 0, self.batch_size
         results = self.specs.get(AssessmentResultRecord)
+        sections = self.specs.get(SectionRecord)
         known_assessments = self.good_assessments
         watch_students = self.job.create_students or self.job.attribute_teachers
         part = None
@@ -112,7 +113,7 @@ class Reader:
                     problem = None
                     if spec is results and (watch_students or prepared[2] not in known_assessments):
                         problem = self._observe_result(item, chunk.extras)
-                    if spec.record_type is SectionRecord and item.replace_enrollments:
+                    if spec is sections and item.replace_enrollments:
                         chunk.extras.complete_sections.add((prepared[1], prepared[2]))
                     if problem is None:
                         part.rows.append(prepared)

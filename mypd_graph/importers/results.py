@@ -207,8 +207,18 @@ class ResultsWriter:
                 errors.append(RowError(src, reason, None, shown, file))
                 continue
             first_rows[position] = src
-            row = (administration.assessment_id, ids[position], year, term, on, score)
-            (fresh if administration.fresh else upserts).append((*row, level, percentile, run_id))
+            row = (
+                administration.assessment_id,
+                ids[position],
+                year,
+                term,
+                on,
+                score,
+                level,
+                percentile,
+                run_id,
+            )
+            (fresh if administration.fresh else upserts).append(row)
         if fresh:
             await self._insert(fresh)
             result.counts.inserted += len(fresh)
