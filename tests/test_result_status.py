@@ -169,9 +169,10 @@ async def test_an_import_refreshes_the_summary_and_the_needs_follow(
     monkeypatch: pytest.MonkeyPatch,
     few_students: int,
 ) -> None:
-    """A score file through the real pipeline: the summary is in step after it, and teacher A's
+    """Score files through the real pipeline: the summary is in step after each, and teacher A's
     students (below standard in the fall) meeting standard in winter and spring moves the need.
-    A file of many students recomputes the years it wrote rather than naming each student."""
+    A first load adds its counts; a correction recomputes the years it wrote (naming students when
+    few, whole years when many); a changed proficient level recomputes everything."""
     monkeypatch.setattr(results_writer, "FEW_STUDENTS", few_students)
     await set_settings(db, world, minimum_group_size=2)
     who = await actor(db, world, ADMIN)
@@ -207,14 +208,8 @@ async def test_an_import_refreshes_the_summary_and_the_needs_follow(
         "date": "Test Date",
         "assessment_name": "Assessment",
     }
-    run = await run_import(
-        db.sessionmaker,
-        who,
-        "csv-scores",
-        scores,
-        {"format": "generic", "mapping": mapping, "assessment_key": "world-benchmark"},
-        plugins=plugins,
-    )
+    options = {"format": "generic", "mapping": mapping, "assessment_key": "world-benchmark"}
+    run = await run_import(db.sessionmaker, who, "csv-scores", scores, options, plugins=plugins)
     assert (run.status, run.rows_inserted) == ("completed", 6), run.message
     async with db.sessionmaker() as session:
         assert await stale_result_status(session, world.district_id) == []
@@ -224,3 +219,22 @@ async def test_an_import_refreshes_the_summary_and_the_needs_follow(
         "0% of the teacher's 3 students below standard in Math, 2025-26 (district: 57% of 7)",
     )
     assert after[0] is not None and before[0] is not None and after[0] < before[0]
+
+    # A corrected file updates stored results: the years it wrote are recomputed.
+    scores.write_text(scores.read_text(encoding="utf-8").replace("s1,230,4", "s1,180,1"))
+    run = await run_import(db.sessionmaker, who, "csv-scores", scores, options, plugins=plugins)
+    assert (run.status, run.rows_updated, run.rows_unchanged) == ("completed", 2, 4), run.message
+    async with db.sessionmaker() as session:
+        assert await stale_result_status(session, world.district_id) == []
+        assert await _stored(session, world.student_ids["s1"]) == {("Math", "2025-26"): (3, 3)}
+
+    # A file that moves the assessment's proficient level judges every stored result anew.
+    run = await run_import(
+        db.sessionmaker, who, "csv-scores", scores, {**options, "proficient_level": 2},
+        plugins=plugins,
+    )  # fmt: skip
+    assert run.status == "completed", run.message
+    async with db.sessionmaker() as session:
+        assert await stale_result_status(session, world.district_id) == []
+        assert await _stored(session, world.student_ids["s1"]) == {("Math", "2025-26"): (3, 3)}
+        assert await _stored(session, world.student_ids["s2"]) == {("Math", "2025-26"): (3, 1)}

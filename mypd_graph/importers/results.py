@@ -84,6 +84,18 @@ class Administration:
     assessment_id: int
     fresh: bool  # no results before this import: rows are plain inserts
     first_rows: array  # type: ignore[type-arg]  # per roster position: the row that had it, or 0
+    proficient: int = 0  # the assessment's proficient level
+    status: StatusCounts | None = None  # a fresh administration's rows, counted as they go in
+
+
+@dataclass
+class StatusCounts:
+    """Per roster position, one subject and school year: results this import inserted, and how
+    many below the proficient level. Added to the per-student summary at the end, instead of
+    recomputing it from every result of those years (the recompute costs seconds a million)."""
+
+    scored: array  # type: ignore[type-arg]
+    below: array  # type: ignore[type-arg]
 
 
 _HONORIFIC = re.compile(r"^(mr|mrs|ms|miss|dr|mx)\.?\s+", re.IGNORECASE)
@@ -117,6 +129,13 @@ class ResultsWriter:
         self.students_created = 0
         self.unmatched_teachers: set[str] = set()
         self._teachers: dict[str, tuple[int, int | None]] | None = None
+        # What the per-student summary needs (refresh_status): subject and proficient level per
+        # assessment key, counts per (subject, year) of fresh administrations, and whether it
+        # must be recomputed instead (rows updated, or an assessment's subject or level changed).
+        self.assessment_info: dict[str, tuple[str, int]] = {}
+        self.status_counts: dict[tuple[str, str], StatusCounts] = {}
+        self.recompute_years = False
+        self.recompute_all = False
 
     async def lock(self) -> None:
         """PostgreSQL: wait for any other result import of the district to finish (see above)."""
@@ -158,6 +177,11 @@ class ResultsWriter:
             grow = len(ids) - len(administration.first_rows)
             if grow > 0:
                 administration.first_rows.extend(bytes(4 * grow))
+        for counts in self.status_counts.values():
+            grow = len(ids) - len(counts.scored)
+            if grow > 0:
+                counts.scored.extend(bytes(4 * grow))
+                counts.below.extend(bytes(4 * grow))
 
     async def write(
         self, rows: list[tuple[Any, ...]], file: str = "", extras: ResultExtras | None = None
@@ -207,6 +231,11 @@ class ResultsWriter:
                 errors.append(RowError(src, reason, None, shown, file))
                 continue
             first_rows[position] = src
+            status = administration.status
+            if status is not None and level is not None:
+                status.scored[position] += 1
+                if level < administration.proficient:
+                    status.below[position] += 1
             row = (
                 administration.assessment_id,
                 ids[position],
@@ -223,6 +252,7 @@ class ResultsWriter:
             await self._insert(fresh)
             result.counts.inserted += len(fresh)
         if upserts:
+            self.recompute_years = True
             result.counts.add(await self._upsert(upserts))
         if self.attribute_teachers and extras.attributions:
             await self._attribute(extras.attributions)
@@ -239,6 +269,17 @@ class ResultsWriter:
         administration = Administration(
             assessment_id, stored is None, array("I", bytes(4 * len(self.student_ids)))
         )
+        info = self.assessment_info.get(key)
+        if info is None:
+            self.recompute_years = True  # not described by this import: count nothing
+        elif administration.fresh:
+            subject, administration.proficient = info
+            counts = self.status_counts.get((subject, year))
+            if counts is None:
+                size = 4 * len(self.student_ids)
+                counts = StatusCounts(array("I", bytes(size)), array("I", bytes(size)))
+                self.status_counts[(subject, year)] = counts
+            administration.status = counts
         self.administrations[(key, year, term)] = administration
         return administration
 
@@ -317,6 +358,16 @@ class ResultsWriter:
         if not todo:
             return
         columns = ("name", "subject", "vendor", "level_count", "proficient_level")
+        before = await self.db.execute(
+            select(Assessment.key, Assessment.subject, Assessment.proficient_level).where(
+                Assessment.district_id == self.db.params["district_id"], Assessment.key.in_(todo)
+            )
+        )
+        for key, subject, proficient in before:
+            if (subject, proficient) != (specs[key][1], specs[key][4]):
+                self.recompute_all = True  # every stored result of it is judged anew
+        for key in todo:
+            self.assessment_info[key] = (specs[key][1], specs[key][4])
         statement = dialect_insert(self.db, Assessment)
         statement = statement.on_conflict_do_update(
             index_elements=["district_id", "key"],
@@ -472,24 +523,62 @@ class ResultsWriter:
 
     async def refresh_status(self) -> None:
         """Bring the per-student summary that needs read (``result_status``) in step with the
-        results this import wrote, in its transaction: the school years it wrote, and only the
-        students it wrote when they are few (a small upload does not recompute the district)."""
+        results this import wrote, in its transaction. A first load of its administrations adds
+        the counts taken as rows went in; anything else recomputes the years written (only for
+        the students written when they are few), or every year when an assessment changed."""
         years = {year for _, year, _ in self.administrations}
         if not years:
             return
+        district_id = self.db.params["district_id"]
+        if self.recompute_all:
+            await refresh_result_status(self.db.connection, district_id)
+        elif self.recompute_years:
+            await refresh_result_status(
+                self.db.connection,
+                district_id,
+                school_years=years,
+                students=self._written_students(),
+            )
+        else:
+            await self._add_status_counts()
+
+    def _written_students(self) -> list[int] | None:
         ids = self.student_ids
-        students: set[int] | None = set()
+        students: set[int] = set()
         for administration in self.administrations.values():
             students.update(ids[p] for p, first in enumerate(administration.first_rows) if first)
             if len(students) > FEW_STUDENTS:
-                students = None
-                break
-        await refresh_result_status(
-            self.db.connection,
-            self.db.params["district_id"],
-            school_years=years,
-            students=None if students is None else sorted(students),
+                return None
+        return sorted(students)
+
+    async def _add_status_counts(self) -> None:
+        db, ids = self.db, self.student_ids
+        rows = [
+            (ids[position], subject, year, scored, counts.below[position])
+            for (subject, year), counts in self.status_counts.items()
+            for position, scored in enumerate(counts.scored)
+            if scored
+        ]
+        if not rows:
+            return
+        table = "import_status_counts"
+        columns = ("student_id", "subject", "school_year", "scored", "below")
+        await db.create_temp(
+            table,
+            [("student_id", "int"), ("subject", "text"), ("school_year", "text"),
+             ("scored", "int"), ("below", "int")],
+        )  # fmt: skip
+        await db.load(table, columns, rows)
+        await db.execute(
+            "INSERT INTO student_subject_status "
+            "(student_id, subject, school_year, district_id, scored, below) "
+            f"SELECT student_id, subject, school_year, :district_id, scored, below FROM {table} "
+            "WHERE true "  # SQLite needs a WHERE to read ON CONFLICT as an upsert clause
+            "ON CONFLICT (student_id, subject, school_year) DO UPDATE SET "
+            "scored = student_subject_status.scored + excluded.scored, "
+            "below = student_subject_status.below + excluded.below"
         )
+        await db.drop_temp(table)
 
     def notes(self) -> list[str]:
         notes = []
