@@ -569,7 +569,7 @@ async def assess(
         return {}
     # The students' results are the dearest read; on a connection of their own the database
     # aggregates them while this one reads the ratings and Python sorts them (two cores at work).
-    students = asyncio.create_task(_subject_results_apart(session, actor, teachers))
+    reading_students = asyncio.create_task(_subject_results_apart(session, actor, teachers))
     try:
         elements = await framework_elements(session, settings.framework_id)
         levels = await _levels(session, settings.framework_id)
@@ -578,15 +578,51 @@ async def assess(
         observed = await latest_observed_ratings(session, teachers)
         since = settings.training_since(today)
         trained, training_totals = await _training(session, teachers, since, today)
+        # Everything that does not need the students' results is prepared while they are read.
+        scale = tuple(sorted(levels.values(), key=lambda level: level.position))
+        scale_size = len(scale)
+        mapping: dict[str, list[str]] = defaultdict(list)
+        for subject, codes in settings.subject_elements.items():
+            for code in codes:
+                mapping[code].append(subject)
+        context = Context(settings, scale, actor.user_id, today)
+        weights = tuple(settings.weights[signal] for signal in SIGNALS)
+        full_hours = settings.training_full_hours
+        value_of = {
+            level_id: _rating_value(level.position, scale_size)
+            for level_id, level in levels.items()
+        }
+        # Per teacher, only the few elements with a rating or aligned training differ from the rest
+        # of their subject group: ``special[teacher][element]`` holds their raw rows.
+        special: dict[int, dict[int, list[Any]]] = defaultdict(dict)
+        for (teacher, element), own in selfs.items():
+            special[teacher].setdefault(element, [None, None, None])[0] = own
+        for (teacher, element), seen in observed.items():
+            special[teacher].setdefault(element, [None, None, None])[1] = seen
+        for (teacher, element), aligned in trained.items():
+            special[teacher].setdefault(element, [None, None, None])[2] = aligned
+        groups: dict[tuple[str, ...], int] = {}
+        where: dict[int, tuple[ElementInfo, int]] = {}
+        for element in elements:
+            subjects_key = tuple(mapping.get(element.code, ()))
+            where[element.id] = (element, groups.setdefault(subjects_key, len(groups)))
+        group_members: list[list[ElementInfo]] = [[] for _ in groups]
+        for element, group in where.values():
+            group_members[group].append(element)
+        group_subjects = [list(key) for key in groups]
+        group_lowered = [tuple(subject.lower() for subject in key) for key in groups]
+        shared = _Shared(context, levels, since, group_members, where)
+        no_special: dict[int, list[Any]] = {}
+        # A group's student signal depends only on which of its subjects the teacher has results
+        # in: groups naming the same ones share it, and "no results" reads the same for everyone.
+        without_results: dict[tuple[int, str], StudentSignal] = {}
+        subject_rows, norms = await reading_students
     except BaseException:
-        students.cancel()
-        await asyncio.gather(students, return_exceptions=True)
+        reading_students.cancel()
+        await asyncio.gather(reading_students, return_exceptions=True)
         raise
-    subject_rows, norms = await students
     if subject_rows is None:  # the session is not bound to an engine: read them here, in turn
         subject_rows, norms = await subject_results(session, actor, teachers)
-    scale = tuple(sorted(levels.values(), key=lambda level: level.position))
-    scale_size = len(scale)
     latest = _latest_by_subject(subject_rows)
     if subject_rows:
         record_aggregate_read(
@@ -596,40 +632,6 @@ async def assess(
             "needs: students' results aggregated per teacher and subject",
         )
 
-    mapping: dict[str, list[str]] = defaultdict(list)
-    for subject, codes in settings.subject_elements.items():
-        for code in codes:
-            mapping[code].append(subject)
-    context = Context(settings, scale, actor.user_id, today)
-    weights = tuple(settings.weights[signal] for signal in SIGNALS)
-    full_hours = settings.training_full_hours
-    value_of = {
-        level_id: _rating_value(level.position, scale_size) for level_id, level in levels.items()
-    }
-    # Per teacher, only the few elements with a rating or aligned training differ from the rest
-    # of their subject group: ``special[teacher][element]`` holds their raw rows.
-    special: dict[int, dict[int, list[Any]]] = defaultdict(dict)
-    for (teacher, element), own in selfs.items():
-        special[teacher].setdefault(element, [None, None, None])[0] = own
-    for (teacher, element), seen in observed.items():
-        special[teacher].setdefault(element, [None, None, None])[1] = seen
-    for (teacher, element), aligned in trained.items():
-        special[teacher].setdefault(element, [None, None, None])[2] = aligned
-    groups: dict[tuple[str, ...], int] = {}
-    where: dict[int, tuple[ElementInfo, int]] = {}
-    for element in elements:
-        subjects_key = tuple(mapping.get(element.code, ()))
-        where[element.id] = (element, groups.setdefault(subjects_key, len(groups)))
-    group_members: list[list[ElementInfo]] = [[] for _ in groups]
-    for element, group in where.values():
-        group_members[group].append(element)
-    group_subjects = [list(key) for key in groups]
-    group_lowered = [tuple(subject.lower() for subject in key) for key in groups]
-    shared = _Shared(context, levels, since, group_members, where)
-    no_special: dict[int, list[Any]] = {}
-    # A group's student signal depends only on which of its subjects the teacher has results
-    # in: groups naming the same ones share it, and "no results" reads the same for everyone.
-    without_results: dict[tuple[int, str], StudentSignal] = {}
     answer: dict[int, RankedNeeds] = {}
     for teacher_id in teacher_ids:
         whose = "your" if actor.user_id == teacher_id else "the teacher's"
