@@ -18,6 +18,7 @@ from strawberry.asgi import GraphQL
 from mypd_graph import migrate
 from mypd_graph.db import SessionMaker, create_engine, create_sessionmaker
 from mypd_graph.guard import GraphQLGuard, actor_of
+from mypd_graph.importers.stale import fail_stale_runs
 from mypd_graph.plugins.manager import PluginSet, load_plugins
 from mypd_graph.schema import create_schema
 from mypd_graph.schema.context import Context
@@ -57,7 +58,8 @@ class MypdGraphQL(GraphQL[Context, None]):
 
 
 async def prepare_database(engine: AsyncEngine, settings: Settings, plugins: PluginSet) -> None:
-    """Refuse an un-migrated database (or migrate it when asked), then sync plugin frameworks."""
+    """Refuse an un-migrated database (or migrate it when asked), sync plugin frameworks and
+    resources, and fail import runs a dead process left running."""
     if not await migrate.is_at_head(engine):
         if not settings.auto_migrate:
             raise NotMigrated(
@@ -69,6 +71,10 @@ async def prepare_database(engine: AsyncEngine, settings: Settings, plugins: Plu
     async with sessionmaker.begin() as session:
         await sync_frameworks(session, plugins)
         await sync_resources(session, plugins)
+    # Imports a previous process left ``running`` when it died are failed now, not when someone
+    # next lists imports (see importers/stale.py for how a live import is told apart).
+    for run_id in await fail_stale_runs(sessionmaker):
+        log.warning("import run %s was left running by a process that ended; marked failed", run_id)
 
 
 def create_app(

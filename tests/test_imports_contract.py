@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select, text, update
 
 from mypd_graph import models
+from mypd_graph.app import prepare_database
 from mypd_graph.importers.pipeline import run_import
 from mypd_graph.importers.stale import MESSAGE, RUN_LOCK, STALE_AFTER, fail_stale_runs
 from mypd_graph.models import utcnow
@@ -24,6 +25,7 @@ from mypd_graph.plugins.types import (
     RowError,
     RowSkipped,
 )
+from mypd_graph.settings import Settings
 from tests.factories import ADMIN, World
 from tests.test_csv_scores import FIXTURES
 from tests.test_imports import ROSTER, actor, counts, import_plugins, row_errors
@@ -306,3 +308,14 @@ async def test_a_bulk_roster_unenrolls_students_its_classes_no_longer_list(
 
     again = await run_import(db.sessionmaker, admin, "oneroster", bulk, plugins=import_plugins)
     assert counts(again) == (23, 0, 0, 23, 0)
+
+
+async def test_a_run_whose_process_died_is_failed_when_the_service_starts(
+    db: TestDatabase, world: World, plugins: Any
+) -> None:
+    dead = await left_running(db, world, minutes_ago=60)
+    young = await left_running(db, world, minutes_ago=1)
+    settings = Settings.from_env({"MYPD_DATABASE_URL": db.url})
+    await prepare_database(db.engine, settings, plugins)
+    assert await status_of(db, dead) == ("failed", MESSAGE)
+    assert (await status_of(db, young))[0] == "running"
