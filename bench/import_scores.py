@@ -427,6 +427,7 @@ async def clear_results(url: str) -> None:
     try:
         async with engine.begin() as connection:
             await connection.execute(text("DELETE FROM assessment_result"))
+            await connection.execute(text("DELETE FROM student_subject_status"))
             await connection.execute(text("DELETE FROM assessment"))
     finally:
         await engine.dispose()

@@ -677,6 +677,11 @@ async def test_top_needs_and_scores_agree_with_the_full_ranking(
         )
         assert facts([needs[-1]]) == full[teacher][-1:]
         assert facts(needs[2:4]) == full[teacher][2:4]
+        for outside in (38, -39):
+            with pytest.raises(IndexError):
+                needs[outside]
+        with pytest.raises(ValueError, match="negative"):
+            needs.top(-1)
     mine = full[world.id(TEACHER_A)]
     ranks = [rank for _, score, rank, _ in mine if score is not None]
     assert ranks == list(range(1, len(ranks) + 1))

@@ -7,6 +7,7 @@ summary is what the results say (:func:`stale_result_status` recomputes it from 
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,6 +16,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mypd_graph import models
+from mypd_graph.db import create_engine, create_sessionmaker
 from mypd_graph.demo import load_demo
 from mypd_graph.importers import results as results_writer
 from mypd_graph.importers.pipeline import run_import
@@ -238,3 +240,59 @@ async def test_an_import_refreshes_the_summary_and_the_needs_follow(
         assert await stale_result_status(session, world.district_id) == []
         assert await _stored(session, world.student_ids["s1"]) == {("Math", "2025-26"): (3, 3)}
         assert await _stored(session, world.student_ids["s2"]) == {("Math", "2025-26"): (3, 1)}
+
+
+async def test_needs_never_wait_for_a_second_connection(db: TestDatabase, world: World) -> None:
+    """Reading the students' results apart takes a second connection only when the pool has one
+    to spare: requests that each hold one must not wait for another (a starved pool)."""
+    await set_settings(db, world, minimum_group_size=2)
+    await add_students(db, world, "A-MATH", [1, 2, 3, 4], prefix="p")
+    who = await actor(db, world, ADMIN)
+    url = db.engine.url.render_as_string(hide_password=False)
+    engine = create_engine(url, pool_size=2, max_overflow=0, pool_timeout=2)
+    try:
+        sessionmaker = create_sessionmaker(engine)
+
+        async def one() -> dict[int, list[tuple]]:
+            async with sessionmaker() as session:
+                found = await needs_service.assess(session, who, visible_teacher_ids(who))
+                return {t: [(n.element.code, n.score) for n in needs] for t, needs in found.items()}
+
+        answers = await asyncio.gather(*(one() for _ in range(3)))
+        assert answers[0] and answers[0] == answers[1] == answers[2]
+    finally:
+        await engine.dispose()
+
+
+async def test_an_import_that_only_changes_an_assessment_refreshes_the_summary(
+    db: TestDatabase, world: World, plugins: PluginSet, tmp_path: Path
+) -> None:
+    """Every row names an unknown student (allowed here), yet the file moves the assessment's
+    proficient level: the stored results are judged anew."""
+    who = await actor(db, world, ADMIN)
+    scores = tmp_path / "unknown.csv"
+    scores.write_text(
+        "Student Number,Scale Score,Perf Level,Subject,Test Date,Assessment\n"
+        "nobody,230,2,Math,2025-09-20,MAP Growth Math\n",
+        encoding="utf-8",
+    )
+    mapping = {
+        "student_id": "Student Number",
+        "score": "Scale Score",
+        "achievement_level": "Perf Level",
+        "subject": "Subject",
+        "date": "Test Date",
+        "assessment_name": "Assessment",
+    }
+    options = {
+        "format": "generic",
+        "mapping": mapping,
+        "assessment_key": "map-math",
+        "proficient_level": 2,
+        "max_error_share": 1.0,
+    }
+    run = await run_import(db.sessionmaker, who, "csv-scores", scores, options, plugins=plugins)
+    assert (run.status, run.rows_rejected) == ("completed", 1), run.message
+    async with db.sessionmaker() as session:
+        assert await stale_result_status(session, world.district_id) == []
+        assert await _stored(session, world.student_ids["s1"]) == {("Math", "2025-26"): (1, 0)}

@@ -526,12 +526,12 @@ class ResultsWriter:
         results this import wrote, in its transaction. A first load of its administrations adds
         the counts taken as rows went in; anything else recomputes the years written (only for
         the students written when they are few), or every year when an assessment changed."""
-        years = {year for _, year, _ in self.administrations}
-        if not years:
-            return
         district_id = self.db.params["district_id"]
-        if self.recompute_all:
+        years = {year for _, year, _ in self.administrations}
+        if self.recompute_all:  # even when no row was written: the assessment itself changed
             await refresh_result_status(self.db.connection, district_id)
+        elif not years:
+            return
         elif self.recompute_years:
             await refresh_result_status(
                 self.db.connection,

@@ -333,18 +333,16 @@ def pd_impact_pairs(teachers: Select[tuple[int]]) -> Select[tuple[object, ...]]:
     self after)`` with levels as scale positions (``None`` where there is no such rating).
 
     "Before" is the newest rating on or before the completion day, "after" the newest one after
-    it. Every pair (numbered: a resource may be completed twice on one day) meets its teacher's
-    observer ratings and self-ratings of its element through the tables' own keys, ``row_number()``
-    marks the newest on each side, and one GROUP BY per pair picks them. Neither of the shapes
+    it. Every pair (one per teacher, resource and element: :func:`_completions` keeps a resource's
+    first completion) meets its teacher's observer ratings and self-ratings of its element through
+    the tables' own keys, ``row_number()`` marks the newest on each side, and one GROUP BY per pair
+    picks them. Neither of the shapes
     that are simpler to write holds up: four correlated lookups per pair cost seconds for a
     district, and joining the pairs back to grouped subqueries (or to a union of the ratings)
     leaves the planners without estimates or indexes (PostgreSQL then nests loops, SQLite scans)."""
     done = _completions(teachers).subquery()
     pairs = (
         select(
-            func.row_number()
-            .over(order_by=(done.c.teacher_id, done.c.resource_id, done.c.completed_on))
-            .label("pair"),
             done.c.teacher_id,
             done.c.resource_id,
             done.c.completed_on,
@@ -357,7 +355,7 @@ def pd_impact_pairs(teachers: Select[tuple[int]]) -> Select[tuple[object, ...]]:
     def met(source: str | None) -> Select[Any]:
         """The pairs with the ratings of ``source`` they meet, the newest on each side marked;
         with no source, every pair once (so pairs without ratings are kept)."""
-        columns = (pairs.c.pair, pairs.c.teacher_id, pairs.c.resource_id, pairs.c.completed_on)
+        columns = (pairs.c.teacher_id, pairs.c.resource_id, pairs.c.completed_on)
         if source is None:
             return select(
                 *columns,
@@ -400,7 +398,7 @@ def pd_impact_pairs(teachers: Select[tuple[int]]) -> Select[tuple[object, ...]]:
             )
         after = case((day > pairs.c.completed_on, 1), else_=0)
         newest = func.row_number().over(
-            partition_by=(pairs.c.pair, pairs.c.element_id, after),
+            partition_by=(pairs.c.teacher_id, pairs.c.resource_id, pairs.c.element_id, after),
             order_by=(at.desc(), id_.desc()),
         )
         return joined.add_columns(
@@ -430,13 +428,7 @@ def pd_impact_pairs(teachers: Select[tuple[int]]) -> Select[tuple[object, ...]]:
             newest(SELF_RATED, 1).label("self_after"),
         )
         .where(every.c.newest == 1)
-        .group_by(
-            every.c.pair,
-            every.c.teacher_id,
-            every.c.resource_id,
-            every.c.completed_on,
-            every.c.element_id,
-        )
+        .group_by(every.c.teacher_id, every.c.resource_id, every.c.completed_on, every.c.element_id)
     )
 
 

@@ -40,8 +40,9 @@ from operator import attrgetter, itemgetter
 from typing import Any, overload
 
 from sqlalchemy import Executable, Result, Select, and_, case, func, select
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 from sqlalchemy.orm import aliased
+from sqlalchemy.pool import NullPool, QueuePool
 
 from mypd_graph.models import (
     FocusElement,
@@ -392,12 +393,17 @@ class RankedNeeds(Sequence[Need]):
         rows = self._ordered()
         if isinstance(index, slice):
             return [self._need(rows, i) for i in range(*index.indices(len(rows)))]
-        return self._need(rows, index if index >= 0 else len(rows) + index)
+        position = index if index >= 0 else len(rows) + index
+        if not 0 <= position < len(rows):
+            raise IndexError("need index out of range")
+        return self._need(rows, position)
 
     def top(self, count: int) -> list[Need]:
         """The first ``count`` needs, without ordering the rest: a group can only contribute its
         first ``count`` members, focus elements first, to the overall first ``count``; and once
         ``count`` candidates score higher than a group, neither it nor any lower group can."""
+        if count < 0:
+            raise ValueError("count must not be negative")
         if self._rows is not None:
             return self[:count]
         candidates = list(self._specials)
@@ -542,16 +548,34 @@ def _first(score: float | None) -> float:
 _ORDER = attrgetter("order")
 
 
-async def _subject_results_apart(
-    session: AsyncSession, actor: Actor, teachers: Select[tuple[int]]
-) -> tuple[list[SubjectResults] | None, dict[tuple[str, str], Norm]]:
-    """:func:`subject_results` in a short read-only session of the same engine (committed data,
-    as every loader of a request reads); ``(None, {})`` when there is no engine to open one on."""
+async def _connect_apart(session: AsyncSession) -> AsyncConnection | None:
+    """A second connection of the session's engine for the students' results, only when the pool
+    has one to spare at once: reading apart must never make a request wait for the pool (every
+    request holding one connection while waiting for a second would starve it). The check and
+    the checkout run without yielding to the event loop, so no other request slips in between."""
     engine = session.bind
     if not isinstance(engine, AsyncEngine):
-        return None, {}
-    async with AsyncSession(engine) as apart:
-        return await subject_results(apart, actor, teachers)
+        return None  # bound to one connection: the caller reads in turn
+    pool = engine.pool
+    if isinstance(pool, QueuePool):
+        limit = pool._max_overflow  # not public; -1 means no limit
+        if pool.checkedin() == 0 and 0 <= limit <= pool.overflow():
+            return None
+    elif not isinstance(pool, NullPool):
+        return None  # a pool of one shared connection (SQLite in memory)
+    return await engine.connect()
+
+
+async def _subject_results_on(
+    connection: AsyncConnection, actor: Actor, teachers: Select[tuple[int]]
+) -> tuple[list[SubjectResults], dict[tuple[str, str], Norm]]:
+    """:func:`subject_results` in a short read-only session on ``connection`` (committed data, as
+    every loader of a request reads), closing the connection after."""
+    try:
+        async with AsyncSession(bind=connection) as apart:
+            return await subject_results(apart, actor, teachers)
+    finally:
+        await connection.close()
 
 
 async def assess(
@@ -569,7 +593,10 @@ async def assess(
         return {}
     # The students' results are the dearest read; on a connection of their own the database
     # aggregates them while this one reads the ratings and Python sorts them (two cores at work).
-    reading_students = asyncio.create_task(_subject_results_apart(session, actor, teachers))
+    apart = await _connect_apart(session)
+    reading_students = (
+        None if apart is None else asyncio.create_task(_subject_results_on(apart, actor, teachers))
+    )
     try:
         elements = await framework_elements(session, settings.framework_id)
         levels = await _levels(session, settings.framework_id)
@@ -616,13 +643,15 @@ async def assess(
         # A group's student signal depends only on which of its subjects the teacher has results
         # in: groups naming the same ones share it, and "no results" reads the same for everyone.
         without_results: dict[tuple[int, str], StudentSignal] = {}
-        subject_rows, norms = await reading_students
+        if reading_students is None:
+            subject_rows, norms = await subject_results(session, actor, teachers)
+        else:
+            subject_rows, norms = await reading_students
     except BaseException:
-        reading_students.cancel()
-        await asyncio.gather(reading_students, return_exceptions=True)
+        if reading_students is not None:
+            reading_students.cancel()
+            await asyncio.gather(reading_students, return_exceptions=True)
         raise
-    if subject_rows is None:  # the session is not bound to an engine: read them here, in turn
-        subject_rows, norms = await subject_results(session, actor, teachers)
     latest = _latest_by_subject(subject_rows)
     if subject_rows:
         record_aggregate_read(
