@@ -365,41 +365,21 @@ def pd_impact_pairs(teachers: Select[tuple[int]]) -> Select[tuple[object, ...]]:
                 literal(None, Integer).label("position"),
                 literal(1).label("newest"),
             )
-        if source == OBSERVED:
-            day, at, id_ = Observation.observed_on, Observation.observed_on, Observation.id
-            joined = (
-                select()
-                .select_from(pairs)
-                .join(Observation, Observation.teacher_id == pairs.c.teacher_id)
-                .join(
-                    ObservationRating,
-                    and_(
-                        ObservationRating.observation_id == Observation.id,
-                        ObservationRating.element_id == pairs.c.element_id,
-                    ),
-                )
-                .join(RatingLevel, RatingLevel.id == ObservationRating.level_id)
+        owner, rating, owner_key, day, at = _RATING_SOURCES[source]
+        joined = (
+            select()
+            .select_from(pairs)
+            .join(owner, owner.teacher_id == pairs.c.teacher_id)
+            .join(
+                rating,
+                and_(owner_key == owner.id, rating.element_id == pairs.c.element_id),
             )
-        else:
-            day = func.date(SelfAssessment.submitted_at)
-            at, id_ = SelfAssessment.submitted_at, SelfAssessment.id
-            joined = (
-                select()
-                .select_from(pairs)
-                .join(SelfAssessment, SelfAssessment.teacher_id == pairs.c.teacher_id)
-                .join(
-                    SelfAssessmentRating,
-                    and_(
-                        SelfAssessmentRating.self_assessment_id == SelfAssessment.id,
-                        SelfAssessmentRating.element_id == pairs.c.element_id,
-                    ),
-                )
-                .join(RatingLevel, RatingLevel.id == SelfAssessmentRating.level_id)
-            )
+            .join(RatingLevel, RatingLevel.id == rating.level_id)
+        )
         after = case((day > pairs.c.completed_on, 1), else_=0)
         newest = func.row_number().over(
             partition_by=(pairs.c.teacher_id, pairs.c.resource_id, pairs.c.element_id, after),
-            order_by=(at.desc(), id_.desc()),
+            order_by=(at.desc(), owner.id.desc()),
         )
         return joined.add_columns(
             *columns,
@@ -433,6 +413,24 @@ def pd_impact_pairs(teachers: Select[tuple[int]]) -> Select[tuple[object, ...]]:
 
 
 OBSERVED, SELF_RATED = "observed", "self"
+# Per source of ratings: the rated event, its ratings, their key to it, the day a rating counts
+# from, and what orders two ratings of one element (newest first).
+_RATING_SOURCES: dict[str, tuple[Any, Any, Any, Any, Any]] = {
+    OBSERVED: (
+        Observation,
+        ObservationRating,
+        ObservationRating.observation_id,
+        Observation.observed_on,
+        Observation.observed_on,
+    ),
+    SELF_RATED: (
+        SelfAssessment,
+        SelfAssessmentRating,
+        SelfAssessmentRating.self_assessment_id,
+        func.date(SelfAssessment.submitted_at),
+        SelfAssessment.submitted_at,
+    ),
+}
 
 
 @dataclass(frozen=True, slots=True)

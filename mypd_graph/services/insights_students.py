@@ -128,7 +128,6 @@ def _per_teacher(
     below standard. A teacher's students in a subject are those of their sections in that subject
     or of a generalist section; a student in two such sections counts once."""
     status = per_student_status(actor.district_id, years=years).subquery("student_status")
-    section_subject = func.lower(Section.subject)
     return (
         select(
             Section.teacher_id,
@@ -144,10 +143,7 @@ def _per_teacher(
             and_(
                 status.c.student_id == Enrollment.student_id,
                 status.c.school_year == Section.school_year,
-                or_(
-                    section_subject == func.lower(status.c.subject),
-                    section_subject.in_(GENERALIST_SUBJECTS),
-                ),
+                _subject_matches(Section.subject, status.c.subject),
             ),
         )
         .where(

@@ -243,15 +243,11 @@ async def _training(
 # --- putting it together ------------------------------------------------------------------------
 
 
-def _latest_by_subject(rows: Sequence[SubjectResults]) -> dict[int, list[SubjectResults]]:
-    """Each teacher's newest school year per subject (rows are already aggregates)."""
-    newest: dict[tuple[int, str], SubjectResults] = {}
-    for row in rows:
-        key = (row.teacher_id, row.subject)
-        if key not in newest or row.school_year > newest[key].school_year:
-            newest[key] = row
+def _by_teacher(rows: Sequence[SubjectResults]) -> dict[int, list[SubjectResults]]:
+    """The rows per teacher (one per subject: :func:`subject_results` reads each subject's newest
+    school year only)."""
     by_teacher: dict[int, list[SubjectResults]] = defaultdict(list)
-    for row in newest.values():
+    for row in rows:
         by_teacher[row.teacher_id].append(row)
     return by_teacher
 
@@ -652,7 +648,7 @@ async def assess(
             reading_students.cancel()
             await asyncio.gather(reading_students, return_exceptions=True)
         raise
-    latest = _latest_by_subject(subject_rows)
+    latest = _by_teacher(subject_rows)
     if subject_rows:
         record_aggregate_read(
             session,
