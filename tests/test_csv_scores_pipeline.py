@@ -14,6 +14,7 @@ from mypd_graph.importers.pipeline import run_import
 from mypd_graph.models import Role
 from mypd_graph.plugins.manager import PluginSet
 from mypd_graph.services.access import Actor
+from mypd_graph.services.result_status import stale_result_status
 from tests.conftest import TestDatabase
 from tests.test_csv_scores import FIXTURES, MAPPING
 
@@ -309,6 +310,15 @@ async def test_iready_class_teachers_attribute_students_when_there_is_no_roster(
         taught: dict[str, set[str]] = {}
         for teacher, student in rows:
             taught.setdefault(teacher, set()).add(student)
+        # the attributed classes count in the teachers' figures that needs read
+        assert await stale_result_status(session, actor.district_id) == []
+        summarized = await session.execute(
+            select(models.User.name, models.TeacherSubjectStatus.students).join(
+                models.TeacherSubjectStatus,
+                models.TeacherSubjectStatus.teacher_id == models.User.id,
+            )
+        )
+        assert dict(summarized.all()) == {"Ann Lee": 2, "Carlos Ruiz": 2}
     assert taught == {
         "Ann Lee": {"100234", "100235"},  # "Lee, Ann" and "Lee, Ann; Ruiz, Carlos"
         "Carlos Ruiz": {"100235", "100236"},  # "Ruiz, Carlos" and "Carlos Ruiz, Dana Kim"

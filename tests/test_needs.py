@@ -20,7 +20,7 @@ from mypd_graph.services import needs as needs_service
 from mypd_graph.services.access import Actor, actor_for, visible_teacher_ids
 from mypd_graph.services.insights_settings import Signal
 from mypd_graph.services.insights_students import STUDENT_AGGREGATE
-from mypd_graph.services.result_status import refresh_result_status
+from mypd_graph.services.result_status import refresh_result_status, refresh_teacher_status
 from tests.factories import (
     ADMIN,
     COACH,
@@ -406,6 +406,8 @@ async def test_elementary_homerooms_answer_for_every_subject(
     async with db.sessionmaker.begin() as session:
         section = await session.get_one(models.Section, world.section_ids["C-ELA"])
         section.subject = "Multiple Subjects"
+        await session.flush()
+        await refresh_teacher_status(session, world.district_id)  # a roster writer's duty
     await self_rate(db, world, TEACHER_C, {"1.6": "applying"})
     student = reading((await needs_of(db, world, TEACHER_C))["1.6"], Signal.STUDENT_PERFORMANCE)
     assert student.evidence == (
@@ -624,6 +626,8 @@ async def test_district_batch_reads_match_per_teacher_reads(db: TestDatabase, wo
     async with db.sessionmaker.begin() as session:
         section = await session.get_one(models.Section, world.section_ids["C-ELA"])
         section.subject = "Multiple Subjects"
+        await session.flush()
+        await refresh_teacher_status(session, world.district_id)  # a roster writer's duty
     for email in (TEACHER_A, TEACHER_B, TEACHER_C):
         await self_rate(db, world, email, {"1.6": "applying"})
 
@@ -646,8 +650,9 @@ async def test_district_batch_reads_match_per_teacher_reads(db: TestDatabase, wo
 async def test_top_needs_and_scores_agree_with_the_full_ranking(
     db: TestDatabase, world: World
 ) -> None:
-    """``RankedNeeds.top`` and ``scores`` skip building the full order; they must agree with it,
-    ties included (elements sharing a score order focus first, then framework order)."""
+    """``RankedNeeds.top``, ``top_scores`` and ``scores`` skip building the full order; they must
+    agree with it, ties included (elements sharing a score order focus first, then framework
+    order)."""
     await set_settings(db, world, minimum_group_size=2)
     await self_rate(db, world, TEACHER_A, {"1.6": "emerging", "2.1": "applying", "5.1": "emerging"})
     async with db.sessionmaker.begin() as session:
@@ -672,6 +677,11 @@ async def test_top_needs_and_scores_agree_with_the_full_ranking(
         assert len(needs) == len(full[teacher]) == 38
         for count in (1, 3, 5, 38):
             assert facts(needs.top(count)) == full[teacher][:count]
+            # what district views add up: the same needs, read without building them
+            assert [(e.code, score) for e, score, _ in needs.top_scores(count)] == [
+                (code, score) for code, score, _, _ in full[teacher][:count]
+            ]
+        assert [values for *_, values in needs.top_scores(5)] == [n.values for n in needs[:5]]
         assert sorted((e.code, score) for e, score in needs.scores()) == sorted(
             (code, score) for code, score, _, _ in full[teacher] if score is not None
         )

@@ -8,6 +8,7 @@ summary is what the results say (:func:`stale_result_status` recomputes it from 
 from __future__ import annotations
 
 import asyncio
+import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -20,11 +21,26 @@ from mypd_graph.db import create_engine, create_sessionmaker
 from mypd_graph.demo import load_demo
 from mypd_graph.importers import results as results_writer
 from mypd_graph.importers.pipeline import run_import
-from mypd_graph.plugins.manager import PluginSet
+from mypd_graph.plugins.manager import PluginSet, load_plugins
 from mypd_graph.services import needs as needs_service
-from mypd_graph.services.access import visible_teacher_ids
-from mypd_graph.services.result_status import refresh_result_status, stale_result_status
-from tests.factories import ADMIN, TEACHER_A, World
+from mypd_graph.services.access import visible_student_ids, visible_teacher_ids
+from mypd_graph.services.insights_students import WHOLE_ROSTER_ROLES, _per_teacher
+from mypd_graph.services.result_status import (
+    refresh_result_status,
+    refresh_teacher_status,
+    stale_result_status,
+    teacher_aggregate,
+)
+from tests.factories import (
+    ADMIN,
+    COACH,
+    PRINCIPAL_NORTH,
+    PRINCIPAL_SOUTH,
+    TEACHER_A,
+    TEACHER_B,
+    TEACHER_C,
+    World,
+)
 from tests.test_needs import actor, add_students, set_settings
 
 if TYPE_CHECKING:
@@ -55,6 +71,18 @@ async def test_the_demo_loads_its_summary_with_its_results(db: TestDatabase) -> 
             select(func.count(func.distinct(models.AssessmentResult.student_id)))
         )
         assert rows and students and rows >= students  # at least one subject-year each
+
+
+async def _teacher_rows(session: AsyncSession, teacher_id: int) -> dict[tuple[str, str], tuple]:
+    rows = await session.execute(
+        select(
+            models.TeacherSubjectStatus.subject,
+            models.TeacherSubjectStatus.school_year,
+            models.TeacherSubjectStatus.students,
+            models.TeacherSubjectStatus.below,
+        ).where(models.TeacherSubjectStatus.teacher_id == teacher_id)
+    )
+    return {(subject, year): (students, below) for subject, year, students, below in rows}
 
 
 async def test_the_summary_counts_scored_and_below_standard_results(
@@ -130,10 +158,17 @@ async def test_a_refresh_leaves_other_districts_alone(db: TestDatabase, world: W
 
 
 async def test_deleting_a_student_deletes_their_summary(db: TestDatabase, world: World) -> None:
+    """The student's own rows go with them (a cascade); their teachers' counts change, so whoever
+    deletes students (their enrollments go too) refreshes the teacher summary."""
     [student] = await add_students(db, world, "A-MATH", [2], prefix="d")
     async with db.sessionmaker.begin() as session:
         assert await _stored(session, student)
         await session.execute(delete(models.Student).where(models.Student.id == student))
+        assert [row[:2] for row in await stale_result_status(session, world.district_id)] == [
+            ("missing", "teacher"),
+            ("extra", "teacher"),
+        ]
+        await refresh_teacher_status(session, world.district_id)
     async with db.sessionmaker() as session:
         assert await _stored(session, student) == {}
         assert await stale_result_status(session, world.district_id) == []
@@ -296,3 +331,112 @@ async def test_an_import_that_only_changes_an_assessment_refreshes_the_summary(
     async with db.sessionmaker() as session:
         assert await stale_result_status(session, world.district_id) == []
         assert await _stored(session, world.student_ids["s1"]) == {("Math", "2025-26"): (1, 0)}
+
+
+ROSTER = Path(__file__).parent / "fixtures" / "rosters" / "test_unified"
+
+
+async def test_roster_imports_keep_the_teacher_summary_in_step(
+    db: TestDatabase, world: World, tmp_path: Path
+) -> None:
+    """Sections and enrollments decide whose students are whose: a roster import recomputes the
+    teacher summary in its own transaction, whether it unenrolls a student, moves a section to
+    another teacher, or drops an enrollment its bulk file no longer lists."""
+    plugins = load_plugins(entry_points=False)  # the built-in OneRoster importer
+    admin = await actor(db, world, ADMIN)
+    teacher_a, teacher_b = world.id(TEACHER_A), world.id(TEACHER_B)
+    math = ("Math", "2025-26")
+    async with db.sessionmaker() as session:
+        assert (await _teacher_rows(session, teacher_a))[math] == (3, 3)  # s1, s2, s3
+
+    # s3 leaves A-MATH (tobedeleted); s100 joins it, with no results yet.
+    run = await run_import(db.sessionmaker, admin, "oneroster", ROSTER, plugins=plugins)
+    assert run.status == "completed", run.message
+    async with db.sessionmaker() as session:
+        assert await stale_result_status(session, world.district_id) == []
+        assert (await _teacher_rows(session, teacher_a))[math] == (2, 2)
+
+    # A-MATH's teacher of record is now B: A has no Math students left, B has all four.
+    moved = tmp_path / "moved"
+    shutil.copytree(ROSTER, moved)
+    enrollments = (moved / "enrollments.csv").read_text(encoding="utf-8")
+    (moved / "enrollments.csv").write_text(
+        enrollments.replace("A-MATH,9f1c2a60-0000-4000-8000-000000000010,t-ana", "A-MATH,"
+                            "9f1c2a60-0000-4000-8000-000000000010,t-ben"), "utf-8"
+    )  # fmt: skip
+    run = await run_import(db.sessionmaker, admin, "oneroster", moved, plugins=plugins)
+    assert run.status == "completed", run.message
+    async with db.sessionmaker() as session:
+        assert await stale_result_status(session, world.district_id) == []
+        assert math not in await _teacher_rows(session, teacher_a)
+        assert (await _teacher_rows(session, teacher_b))[math] == (4, 4)  # s1, s2 and s4, s5
+
+    # A bulk file that no longer lists s2 in A-MATH takes them out of the class.
+    dropped = tmp_path / "dropped"
+    shutil.copytree(moved, dropped)
+    lines = (dropped / "enrollments.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    (dropped / "enrollments.csv").write_text(
+        "".join(line for line in lines if not line.startswith("e-3,")), "utf-8"
+    )
+    run = await run_import(db.sessionmaker, admin, "oneroster", dropped, plugins=plugins)
+    assert run.status == "completed", run.message
+    assert "1 enrollments removed" in run.message
+    async with db.sessionmaker() as session:
+        assert await stale_result_status(session, world.district_id) == []
+        assert (await _teacher_rows(session, teacher_b))[math] == (3, 3)
+
+
+@pytest.mark.parametrize(
+    "email", [ADMIN, TEACHER_A, TEACHER_C, COACH, PRINCIPAL_NORTH, PRINCIPAL_SOUTH]
+)
+async def test_every_role_reads_the_figures_its_own_students_give(
+    db: TestDatabase, world: World, email: str
+) -> None:
+    """Roles that may read every student of the teachers they see read the teacher summary; the
+    figures must be what the rows give when narrowed to the students the actor may read. A
+    principal's figures are computed from the rows so narrowed: here South's teacher C also
+    teaches a Math class at North, whose student South's principal may not read or count."""
+    async with db.sessionmaker.begin() as session:
+        section = models.Section(
+            school_id=world.school_ids["N"],
+            teacher_id=world.id(TEACHER_C),
+            local_id="C-NORTH-MATH",
+            name="Math 4 (C at North)",
+            subject="Math",
+            grade_level="4",
+            school_year="2025-26",
+        )
+        session.add(section)
+        await session.flush()
+        session.add(models.Enrollment(section_id=section.id, student_id=world.student_ids["s1"]))
+        await session.flush()
+        await refresh_teacher_status(session, world.district_id)
+    who = await actor(db, world, email)
+    teachers = visible_teacher_ids(who)
+    narrowed = models.Enrollment.student_id.in_(visible_student_ids(who))
+    async with db.sessionmaker() as session:
+        read = set(await session.execute(_per_teacher(who, teachers, ["2025-26"])))
+        rows = set(
+            await session.execute(
+                teacher_aggregate(world.district_id, ["2025-26"], teachers, narrowed)
+            )
+        )
+    assert read == rows
+    assert read or email == PRINCIPAL_SOUTH  # South's only Math student with results is North's
+    if who.role in WHOLE_ROSTER_ROLES:
+        return
+    # South's principal really sees less than the summary holds; North's sees all of it
+    summary = await _summary_for(db, teachers)
+    assert (rows == summary) == (email == PRINCIPAL_NORTH)
+
+
+async def _summary_for(db: TestDatabase, teachers) -> set[tuple]:
+    async with db.sessionmaker() as session:
+        return set(
+            await session.execute(
+                select(*models.TeacherSubjectStatus.__table__.columns).where(
+                    models.TeacherSubjectStatus.teacher_id.in_(teachers),
+                    models.TeacherSubjectStatus.school_year == "2025-26",
+                )
+            )
+        )

@@ -282,6 +282,7 @@ async def _load(
         results = writers.by_kind.get("assessment_results")
         if results is not None:
             await results.refresh_status()
+        await writers.refresh_rosters()
         await writers.close()
     finally:
         reader.close()

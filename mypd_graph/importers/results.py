@@ -42,7 +42,7 @@ from mypd_graph.importers.bulk import (
 from mypd_graph.importers.reader import ResultExtras
 from mypd_graph.models import Assessment, Enrollment, Section, Student, TeacherProfile, User
 from mypd_graph.plugins.types import RowError
-from mypd_graph.services.result_status import refresh_result_status
+from mypd_graph.services.result_status import refresh_result_status, refresh_teacher_status
 
 FEW_STUDENTS = 2000  # above this, the summary of the years written is recomputed whole
 RESULTS_LOCK = 0x4D595044  # the advisory lock class of result imports (with the district id)
@@ -522,10 +522,12 @@ class ResultsWriter:
             await self.db.execute(f"DROP TABLE IF EXISTS {STAGE}")
 
     async def refresh_status(self) -> None:
-        """Bring the per-student summary that needs read (``result_status``) in step with the
-        results this import wrote, in its transaction. A first load of its administrations adds
-        the counts taken as rows went in; anything else recomputes the years written (only for
-        the students written when they are few), or every year when an assessment changed."""
+        """Bring the summaries that needs read (``result_status``) in step with the results this
+        import wrote, in its transaction. A first load of its administrations adds the counts
+        taken as rows went in to the student summary, then recomputes the teacher summary of the
+        years written; anything else recomputes both for the years written (only for the
+        students written, and their teachers, when they are few), or every year when an
+        assessment changed."""
         district_id = self.db.params["district_id"]
         years = {year for _, year, _ in self.administrations}
         if self.recompute_all:  # even when no row was written: the assessment itself changed
@@ -541,6 +543,7 @@ class ResultsWriter:
             )
         else:
             await self._add_status_counts()
+            await refresh_teacher_status(self.db.connection, district_id, school_years=years)
 
     def _written_students(self) -> list[int] | None:
         ids = self.student_ids

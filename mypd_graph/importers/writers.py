@@ -37,10 +37,14 @@ from mypd_graph.models import (
     User,
 )
 from mypd_graph.plugins.types import RowError
+from mypd_graph.services.result_status import refresh_teacher_status
 
 if TYPE_CHECKING:
     from mypd_graph.importers.pipeline import ImportJob
     from mypd_graph.importers.reader import Chunk
+
+# Kinds that change whose students are whose: the teacher summary is recomputed after them.
+ROSTER_KINDS = frozenset({"sections", "enrollments"})
 
 SCHOOL = Lookup(
     "LEFT JOIN school sc ON sc.district_id = :district_id AND sc.code = s.school_code",
@@ -564,6 +568,13 @@ class Writers:
         await db.drop_temp("import_complete_sections")
         self.enrollments_removed = removed.rowcount or 0
         return Counts(updated=self.enrollments_removed)
+
+    async def refresh_rosters(self) -> None:
+        """After sections or enrollments were written (or enrollments removed), recompute the
+        district's teacher summary (``result_status``) in the import's transaction: whose
+        students are whose changed, in any year the file touched."""
+        if self.enrollments_removed or not self.by_kind.keys().isdisjoint(ROSTER_KINDS):
+            await refresh_teacher_status(self.db.connection, self.db.params["district_id"])
 
     async def close(self) -> None:
         for writer in self.by_kind.values():

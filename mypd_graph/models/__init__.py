@@ -46,7 +46,7 @@ from mypd_graph.models.org import (
     User,
 )
 from mypd_graph.models.settings import DistrictSettings
-from mypd_graph.models.summary import StudentSubjectStatus
+from mypd_graph.models.summary import StudentSubjectStatus, TeacherSubjectStatus
 
 __all__ = [
     "ActionStep",
@@ -88,6 +88,7 @@ __all__ = [
     "Standard",
     "Student",
     "StudentSubjectStatus",
+    "TeacherSubjectStatus",
     "TeacherProfile",
     "TrainingRecord",
     "TrainingRecordElement",

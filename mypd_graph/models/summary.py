@@ -33,3 +33,31 @@ class StudentSubjectStatus(Base):
     district_id: Mapped[int]
     scored: Mapped[int]
     below: Mapped[int]
+
+
+class TeacherSubjectStatus(Base):
+    """One teacher's students in one subject and school year, from the student summary above: how
+    many have scored results there, and how many of those are below standard.
+
+    A district's needs ask this for every teacher at once; joining 140,000 enrollments with
+    140,000 student rows on every request cost several times the floor on PostgreSQL, reading
+    these few thousand rows costs nothing. It changes with results *and* rosters, so both kinds of
+    writer refresh it: :func:`mypd_graph.services.result_status.refresh_result_status` does it
+    with the student summary, :func:`~mypd_graph.services.result_status.refresh_teacher_status`
+    after sections or enrollments change. It holds every student of the teacher: readers whose
+    view of students is narrower (a principal) compute their figures from the rows instead.
+    """
+
+    __tablename__ = "teacher_subject_status"
+    __table_args__ = (
+        Index("ix_teacher_subject_status_district_year", "district_id", "school_year"),
+    )
+
+    teacher_id: Mapped[int] = mapped_column(
+        ForeignKey("app_user.id", ondelete="CASCADE"), primary_key=True
+    )
+    subject: Mapped[str] = mapped_column(String(64), primary_key=True)
+    school_year: Mapped[str] = mapped_column(String(9), primary_key=True)
+    district_id: Mapped[int]  # the results' district, as in student_subject_status
+    students: Mapped[int]
+    below: Mapped[int]

@@ -47,6 +47,7 @@ from mypd_graph.services import needs as needs_service
 from mypd_graph.services.access import Actor, visible_teacher_ids
 from mypd_graph.services.errors import PermissionDenied
 from mypd_graph.services.growth import pd_impact_pairs
+from mypd_graph.services.insights_facts import leading_signal
 from mypd_graph.services.insights_settings import (
     PersonalizationSettings,
     Signal,
@@ -288,14 +289,19 @@ async def top_needs(
             elements[element_info.id] = element_info
             scored[element_info.id] = count
             total[element_info.id] = summed
+    # The leading signal depends on the four values alone, and needs repeat a few hundred of them.
+    leading_by_values: dict[tuple, Signal | None] = {}
     for needs in assessed.values():
-        for need in needs.top(TOP_NEEDS_PER_TEACHER):
-            if need.score is None:
+        for element, score, values in needs.top_scores(TOP_NEEDS_PER_TEACHER):
+            if score is None:
                 continue
-            top[need.element.id] += 1
-            signal = need.leading_signal
+            top[element.id] += 1
+            if values in leading_by_values:
+                signal = leading_by_values[values]
+            else:
+                signal = leading_by_values[values] = leading_signal(values, settings.weights)
             if signal is not None:
-                leading[need.element.id][signal] += 1
+                leading[element.id][signal] += 1
     ranked = sorted(
         elements,
         # the mean as shown (sums made in another order may differ in the last bits)

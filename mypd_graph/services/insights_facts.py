@@ -7,6 +7,7 @@ asked for (:attr:`Need.signals`), so assessing a whole district builds no senten
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -130,6 +131,20 @@ class SignalReading:
         return self.value * self.effective_weight
 
 
+def leading_signal(
+    values: tuple[float | None, ...], weights: Mapping[Signal, float]
+) -> Signal | None:
+    """The present signal that adds the most to a need's score (the first such in signal order
+    on a tie), found from the four values (in :data:`SIGNALS` order) alone: nothing is put into
+    words."""
+    present = [(s, v) for s, v in zip(SIGNALS, values, strict=True) if v is not None]
+    total = sum(weights[signal] for signal, _ in present)
+    if not total:
+        return None
+    # the same arithmetic as SignalReading.contribution, so ties break the same way
+    return max(present, key=lambda item: item[1] * (weights[item[0]] / total))[0]
+
+
 @dataclass(slots=True)
 class Need:
     """A teacher's need in one element. Signals are described lazily (only when read)."""
@@ -164,15 +179,8 @@ class Need:
 
     @property
     def leading_signal(self) -> Signal | None:
-        """The present signal that adds the most to the score (the first such in signal order on
-        a tie), found from the values alone: nothing is put into words."""
-        weights = self.context.settings.weights
-        present = [(s, v) for s, v in zip(SIGNALS, self.values, strict=True) if v is not None]
-        total = sum(weights[signal] for signal, _ in present)
-        if not total:
-            return None
-        # the same arithmetic as SignalReading.contribution, so ties break the same way
-        return max(present, key=lambda item: item[1] * (weights[item[0]] / total))[0]
+        """The present signal that adds the most to the score (see :func:`leading_signal`)."""
+        return leading_signal(self.values, self.context.settings.weights)
 
     @property
     def top_signal(self) -> SignalReading | None:

@@ -1,8 +1,9 @@
 """Students' results as aggregates for personalization: per teacher, per district, per school.
 
 Everything here is a GROUP BY in the database; no student row reaches Python. Each student's status
-per subject and year comes from the summary table the results' writers keep
-(:mod:`mypd_graph.services.result_status`), not from the results themselves. The rules:
+per subject and year, and each teacher's figures made from them, come from the summary tables the
+writers of results and rosters keep (:mod:`mypd_graph.services.result_status`), not from the
+results themselves. The rules:
 
 - **Whose students.** A teacher's students in a subject and school year are the students enrolled
   in the teacher's sections of that year whose subject is the assessment's subject, or a generalist
@@ -24,32 +25,26 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import (
-    ColumnElement,
-    Select,
-    and_,
-    case,
-    distinct,
-    func,
-    or_,
-    select,
-    true,
-)
+from sqlalchemy import ColumnElement, Select, and_, case, distinct, func, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mypd_graph.models import (
     Assessment,
     AssessmentResult,
     Enrollment,
+    Role,
     Section,
     Student,
     StudentSubjectStatus,
+    TeacherSubjectStatus,
 )
 from mypd_graph.services.access import Actor, visible_student_ids
+from mypd_graph.services.result_status import subject_matches, teacher_aggregate
 from mypd_graph.services.students import record_read
 
-# Section subjects that mean "this teacher teaches every subject to these students".
-GENERALIST_SUBJECTS = ("multiple subjects", "self-contained", "")
+# Roles that may read every student of every teacher whose needs they see (access.py): for them a
+# teacher's figures come straight from the teacher summary.
+WHOLE_ROSTER_ROLES = frozenset({Role.DISTRICT_ADMIN, Role.TEACHER, Role.COACH})
 STUDENT_AGGREGATE = "student_aggregate"
 
 
@@ -78,11 +73,6 @@ def per_student_status(
     if years:
         statement = statement.where(status.school_year.in_(years))
     return statement
-
-
-def _subject_matches(section_subject: ColumnElement[str], subject: ColumnElement[str]):
-    lowered = func.lower(section_subject)
-    return or_(lowered == func.lower(subject), lowered.in_(GENERALIST_SUBJECTS))
 
 
 def _student_condition(actor: Actor) -> ColumnElement[bool]:
@@ -123,36 +113,21 @@ class Norm:
 
 def _per_teacher(
     actor: Actor, teachers: Select[tuple[int]], years: Iterable[str]
-) -> Select[tuple[int, str, str, int, int]]:
-    """Per teacher, subject and year: the teacher's students with results and how many of them are
-    below standard. A teacher's students in a subject are those of their sections in that subject
-    or of a generalist section; a student in two such sections counts once."""
-    status = per_student_status(actor.district_id, years=years).subquery("student_status")
-    return (
-        select(
-            Section.teacher_id,
-            status.c.subject,
-            status.c.school_year,
-            func.count(distinct(status.c.student_id)),
-            func.count(distinct(case((status.c.below == 1, status.c.student_id)))),
+) -> Select[tuple[int, str, str, int, int, int]]:
+    """Per teacher, subject and year (and district): the teacher's students with results and how
+    many of them are below standard (see :func:`~mypd_graph.services.result_status.teacher_aggregate`). Read from
+    the teacher summary when the actor may read every student of the teachers they see (a
+    district admin, the teacher, their coach); computed from the student summary, narrowed to the
+    students the actor may read, otherwise (a principal: their school's students)."""
+    years = sorted(set(years))
+    if actor.role in WHOLE_ROSTER_ROLES:
+        summary = TeacherSubjectStatus
+        return select(*summary.__table__.columns).where(
+            summary.district_id == actor.district_id,
+            summary.school_year.in_(years),
+            summary.teacher_id.in_(teachers),
         )
-        .select_from(Enrollment)
-        .join(Section, Section.id == Enrollment.section_id)
-        .join(
-            status,
-            and_(
-                status.c.student_id == Enrollment.student_id,
-                status.c.school_year == Section.school_year,
-                _subject_matches(Section.subject, status.c.subject),
-            ),
-        )
-        .where(
-            Section.teacher_id.in_(teachers),
-            Section.school_year.in_(sorted(set(years))),
-            _student_condition(actor),
-        )
-        .group_by(Section.teacher_id, status.c.subject, status.c.school_year)
-    )
+    return teacher_aggregate(actor.district_id, years, teachers, _student_condition(actor))
 
 
 async def latest_years(session: AsyncSession, district_id: int) -> dict[str, str]:
@@ -187,7 +162,7 @@ async def subject_results(
     rows = (await session.execute(_per_teacher(actor, teachers, years))).all()
     results = [
         SubjectResults(teacher, subject, year, int(n), int(below or 0))
-        for teacher, subject, year, n, below in rows
+        for teacher, subject, year, _, n, below in rows
         if latest.get(subject) == year
     ]
     return results, await district_norms(session, actor.district_id, years)
@@ -251,7 +226,7 @@ async def teacher_results_by_term(
         .where(
             Section.teacher_id.in_(teacher_ids),
             Assessment.district_id == actor.district_id,
-            _subject_matches(Section.subject, Assessment.subject),
+            subject_matches(Section.subject, Assessment.subject),
             _student_condition(actor),
         )
         .group_by(

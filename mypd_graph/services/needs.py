@@ -39,7 +39,7 @@ from datetime import UTC, date, datetime
 from operator import attrgetter, itemgetter
 from typing import Any, overload
 
-from sqlalchemy import Executable, Result, Select, and_, case, func, select
+from sqlalchemy import Executable, Row, Select, and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 from sqlalchemy.orm import aliased
 from sqlalchemy.pool import NullPool, QueuePool
@@ -103,11 +103,11 @@ __all__ = [
 # --- reading the signals (one statement each, for every teacher of the batch) -------------------
 
 
-async def _core(session: AsyncSession, statement: Executable) -> Result[Any]:
-    """Run a plain column select on the session's connection: the rows are tuples of values, and
-    skipping the ORM's result machinery saves a few microseconds per row (tens of thousands of
-    ratings for a district)."""
-    return await (await session.connection()).execute(statement)
+async def _core(session: AsyncSession, statement: Executable) -> Sequence[Row[Any]]:
+    """Run a plain column select on the session's connection and fetch every row at once: the
+    rows are tuples of values, and skipping the ORM's result machinery (and fetching row by row)
+    saves a few microseconds per row (tens of thousands of ratings for a district)."""
+    return (await (await session.connection()).execute(statement)).all()
 
 
 async def framework_elements(session: AsyncSession, framework_id: int) -> list[ElementInfo]:
@@ -395,13 +395,22 @@ class RankedNeeds(Sequence[Need]):
         return self._need(rows, position)
 
     def top(self, count: int) -> list[Need]:
-        """The first ``count`` needs, without ordering the rest: a group can only contribute its
-        first ``count`` members, focus elements first, to the overall first ``count``; and once
-        ``count`` candidates score higher than a group, neither it nor any lower group can."""
+        """The first ``count`` needs, without ordering the rest."""
+        return [self._make(row, position) for position, row in enumerate(self._top_rows(count))]
+
+    def top_scores(self, count: int) -> list[tuple[ElementInfo, float | None, tuple]]:
+        """The first ``count`` needs as ``(element, score, signal values)``, without building
+        the :class:`Need` objects: what district views add up over thousands of teachers."""
+        return [(row[1], row[4], row[3]) for row in self._top_rows(count)]
+
+    def _top_rows(self, count: int) -> list[_Row]:
+        """A group can only contribute its first ``count`` members, focus elements first, to the
+        overall first ``count``; and once ``count`` candidates score higher than a group, neither
+        it nor any lower group can."""
         if count < 0:
             raise ValueError("count must not be negative")
         if self._rows is not None:
-            return self[:count]
+            return self._rows[:count]
         candidates = list(self._specials)
         members = self._shared.group_members
         groups = self._groups
@@ -411,7 +420,7 @@ class RankedNeeds(Sequence[Need]):
                 break
             candidates += self._group_rows(group, members[group], count)
         candidates.sort(key=_KEY)
-        return [self._make(row, position) for position, row in enumerate(candidates[:count])]
+        return candidates[:count]
 
     def scores(self) -> list[tuple[ElementInfo, float]]:
         """``(element, score)`` of every scored need, in no particular order."""
@@ -587,8 +596,9 @@ async def assess(
     teacher_ids = list(await session.scalars(teachers))
     if not teacher_ids:
         return {}
-    # The students' results are the dearest read; on a connection of their own the database
-    # aggregates them while this one reads the ratings and Python sorts them (two cores at work).
+    # The students' figures (and the district's norms) come from the summaries that imports keep,
+    # never from this session's own writes: on a connection of their own the database reads them
+    # while this one reads the ratings and Python sorts them (two cores at work).
     apart = await _connect_apart(session)
     reading_students = (
         None if apart is None else asyncio.create_task(_subject_results_on(apart, actor, teachers))
@@ -657,6 +667,7 @@ async def assess(
             "needs: students' results aggregated per teacher and subject",
         )
 
+    scores = _Scores(weights)
     answer: dict[int, RankedNeeds] = {}
     for teacher_id in teacher_ids:
         whose = "your" if actor.user_id == teacher_id else "the teacher's"
@@ -684,7 +695,7 @@ async def assess(
         plain = []
         for student in students:
             values = (student[0], untrained_value, None, None)
-            plain.append((values, _score(values, weights)))
+            plain.append((values, scores[values]))
         teacher_focus = focus.get(teacher_id, ())
         teacher_special = special.get(teacher_id, no_special)
         specials: list[_Row] = []
@@ -703,7 +714,7 @@ async def assess(
                 None if own is None else value_of[own[0]],
                 None if seen is None else value_of[seen[0]],
             )
-            score = _score(values, weights)
+            score = scores[values]
             key = (1.0 if score is None else -score, element_id not in teacher_focus, element.order)
             specials.append((key, element, group, values, score, found))
         answer[teacher_id] = RankedNeeds(
@@ -717,6 +728,19 @@ async def assess(
             (untrained, teacher_hours),
         )
     return answer
+
+
+class _Scores(dict[tuple, float | None]):
+    """Scores by their four signal values, each computed once: a district's 133,000 needs repeat
+    a few hundred combinations of values."""
+
+    def __init__(self, weights: tuple[float, float, float, float]) -> None:
+        super().__init__()
+        self.weights = weights
+
+    def __missing__(self, values: tuple) -> float | None:
+        score = self[values] = _score(values, self.weights)
+        return score
 
 
 def _score(

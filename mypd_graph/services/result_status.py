@@ -1,10 +1,17 @@
-"""Keeping ``student_subject_status`` in step with ``assessment_result``.
+"""Keeping the students' result summaries in step with results and rosters.
 
-Needs and district views read each student's status per subject and year from the summary table
-(:class:`~mypd_graph.models.StudentSubjectStatus`) instead of grouping every result on every
-request. The price is this rule: **whoever writes assessment results calls**
-:func:`refresh_result_status` **in the same transaction** (the import pipeline, the demo loader,
-benchmarks and test factories do), so a reader never sees results and summary disagree.
+Needs and district views read two summaries instead of grouping rows on every request:
+
+- ``student_subject_status`` (:class:`~mypd_graph.models.StudentSubjectStatus`): each student's
+  scored and below-standard results per subject and year, made from ``assessment_result``;
+- ``teacher_subject_status`` (:class:`~mypd_graph.models.TeacherSubjectStatus`): each teacher's
+  students per subject and year and how many are below standard, made from the first through
+  the teacher's sections and their enrollments.
+
+The price is this rule: **whoever writes assessment results calls** :func:`refresh_result_status`
+(it refreshes both), **and whoever writes sections or enrollments calls**
+:func:`refresh_teacher_status`, **in the same transaction** (the import pipeline, the demo loader,
+benchmarks and test factories do), so a reader never sees rows and summaries disagree.
 :func:`stale_result_status` is the check the tests run after each kind of write.
 """
 
@@ -12,18 +19,46 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import Select, case, delete, func, insert, select
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    case,
+    delete,
+    distinct,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from mypd_graph.models import Assessment, AssessmentResult, StudentSubjectStatus
+from mypd_graph.models import (
+    Assessment,
+    AssessmentResult,
+    Enrollment,
+    Section,
+    StudentSubjectStatus,
+    TeacherSubjectStatus,
+)
 
-Students = Select[tuple[int]] | Sequence[int] | None
+Ids = Select[tuple[int]] | Sequence[int] | None
+
+# Section subjects that mean "this teacher teaches every subject to these students".
+GENERALIST_SUBJECTS = ("multiple subjects", "self-contained", "")
+
+
+def subject_matches(section_subject: ColumnElement[str], subject: ColumnElement[str]):
+    """A section answers for a subject when it is that subject or a generalist section."""
+    lowered = func.lower(section_subject)
+    return or_(lowered == func.lower(subject), lowered.in_(GENERALIST_SUBJECTS))
 
 
 def _aggregate(
-    district_id: int, school_years: Iterable[str] | None, students: Students
+    district_id: int, school_years: Iterable[str] | None, students: Ids
 ) -> Select[tuple[int, str, str, int, int, int]]:
-    """The summary rows, computed from the results (the one definition of them)."""
+    """The student summary rows, computed from the results (the one definition of them)."""
     below = func.sum(
         case((AssessmentResult.achievement_level < Assessment.proficient_level, 1), else_=0)
     )
@@ -55,16 +90,61 @@ def _aggregate(
     return statement
 
 
+def teacher_aggregate(
+    district_id: int,
+    school_years: Iterable[str] | None = None,
+    teachers: Ids = None,
+    student_condition: ColumnElement[bool] | None = None,
+) -> Select[tuple[int, str, str, int, int, int]]:
+    """``(teacher, subject, year, district, students, below)`` from the student summary: the
+    teacher's students in a subject and year are those of the teacher's sections of that year in
+    that subject or of a generalist section; a student in two such sections counts once; a student
+    is below standard when more than half of their scored results were. ``student_condition``
+    narrows the enrollments to a reader's view (the one definition, for the summary and for such readers)."""
+    status = StudentSubjectStatus
+    statement = (
+        select(
+            Section.teacher_id,
+            status.subject,
+            status.school_year,
+            literal(district_id),
+            func.count(distinct(status.student_id)),
+            func.count(distinct(case((2 * status.below > status.scored, status.student_id)))),
+        )
+        .select_from(Enrollment)
+        .join(Section, Section.id == Enrollment.section_id)
+        .join(
+            status,
+            and_(
+                status.student_id == Enrollment.student_id,
+                status.school_year == Section.school_year,
+                subject_matches(Section.subject, status.subject),
+            ),
+        )
+        .where(status.district_id == district_id)
+        .group_by(Section.teacher_id, status.subject, status.school_year)
+    )
+    if school_years is not None:
+        years = sorted(set(school_years))
+        statement = statement.where(Section.school_year.in_(years), status.school_year.in_(years))
+    if teachers is not None:
+        statement = statement.where(Section.teacher_id.in_(teachers))
+    if student_condition is not None:
+        statement = statement.where(student_condition)
+    return statement
+
+
 async def refresh_result_status(
     session: AsyncSession | AsyncConnection,
     district_id: int,
     *,
     school_years: Iterable[str] | None = None,
-    students: Students = None,
+    students: Ids = None,
 ) -> None:
-    """Recompute the district's summary rows for ``school_years`` and ``students`` (every year
-    and every student when left out) from the results as they are now in this transaction (of a
-    session, or of a connection as the import pipeline holds)."""
+    """Recompute the district's student summary rows for ``school_years`` and ``students`` (every
+    year and every student when left out) from the results as they are now in this transaction
+    (of a session, or of a connection as the import pipeline holds), then the teacher summary
+    rows those students count in."""
     years = None if school_years is None else sorted(set(school_years))
     if years is not None and not years:
         return
@@ -78,23 +158,73 @@ async def refresh_result_status(
     await session.execute(
         insert(StudentSubjectStatus).from_select(columns, _aggregate(district_id, years, students))
     )
+    teachers = None
+    if students is not None:
+        teachers = (
+            select(Section.teacher_id)
+            .join(Enrollment, Enrollment.section_id == Section.id)
+            .where(Enrollment.student_id.in_(students))
+            .distinct()
+        )
+    await refresh_teacher_status(session, district_id, school_years=years, teachers=teachers)
+
+
+async def refresh_teacher_status(
+    session: AsyncSession | AsyncConnection,
+    district_id: int,
+    *,
+    school_years: Iterable[str] | None = None,
+    teachers: Ids = None,
+) -> None:
+    """Recompute the district's teacher summary rows for ``school_years`` and ``teachers`` (every
+    year and every teacher when left out) from the student summary, sections and enrollments as
+    they are now in this transaction: after results change (:func:`refresh_result_status` calls
+    it) and after sections or enrollments change."""
+    years = None if school_years is None else sorted(set(school_years))
+    if years is not None and not years:
+        return
+    if teachers is not None and not isinstance(teachers, Select):
+        teachers = sorted(set(teachers))
+        if not teachers:
+            return
+    removed = delete(TeacherSubjectStatus).where(TeacherSubjectStatus.district_id == district_id)
+    if years is not None:
+        removed = removed.where(TeacherSubjectStatus.school_year.in_(years))
+    if teachers is not None:
+        removed = removed.where(TeacherSubjectStatus.teacher_id.in_(teachers))
+    await session.execute(removed)
+    columns = ("teacher_id", "subject", "school_year", "district_id", "students", "below")
+    await session.execute(
+        insert(TeacherSubjectStatus).from_select(
+            columns, teacher_aggregate(district_id, years, teachers)
+        )
+    )
 
 
 async def stale_result_status(session: AsyncSession, district_id: int) -> list[tuple]:
-    """Rows where the summary and the results disagree, marked ``missing`` or ``extra`` (empty
-    when in step): what the tests check after every kind of write."""
-    stored = select(
-        StudentSubjectStatus.student_id,
-        StudentSubjectStatus.subject,
-        StudentSubjectStatus.school_year,
-        StudentSubjectStatus.district_id,
-        StudentSubjectStatus.scored,
-        StudentSubjectStatus.below,
-    ).where(StudentSubjectStatus.district_id == district_id)
-    computed = _aggregate(district_id, None, None)
-    missing = (await session.execute(computed.except_(stored))).all()
-    extra = (await session.execute(stored.except_(computed))).all()
-    return [("missing", *row) for row in missing] + [("extra", *row) for row in extra]
+    """Rows where a summary and what it summarizes disagree, as ``(missing or extra, student or
+    teacher, *row)`` (empty when both are in step): what the tests check after every kind of
+    write. The teacher summary is checked against the student summary as stored."""
+    found: list[tuple] = []
+    for kind, table, computed in (
+        ("student", StudentSubjectStatus, _aggregate(district_id, None, None)),
+        ("teacher", TeacherSubjectStatus, teacher_aggregate(district_id)),
+    ):
+        stored = select(*(column for column in table.__table__.columns)).where(
+            table.district_id == district_id
+        )
+        missing = (await session.execute(computed.except_(stored))).all()
+        extra = (await session.execute(stored.except_(computed))).all()
+        found += [("missing", kind, *row) for row in missing]
+        found += [("extra", kind, *row) for row in extra]
+    return found
 
 
-__all__ = ["refresh_result_status", "stale_result_status"]
+__all__ = [
+    "GENERALIST_SUBJECTS",
+    "refresh_result_status",
+    "refresh_teacher_status",
+    "stale_result_status",
+    "subject_matches",
+    "teacher_aggregate",
+]
