@@ -428,6 +428,7 @@ async def clear_results(url: str) -> None:
         async with engine.begin() as connection:
             await connection.execute(text("DELETE FROM assessment_result"))
             await connection.execute(text("DELETE FROM student_subject_status"))
+            await connection.execute(text("DELETE FROM teacher_subject_status"))
             await connection.execute(text("DELETE FROM assessment"))
     finally:
         await engine.dispose()

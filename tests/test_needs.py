@@ -686,6 +686,7 @@ async def test_top_needs_and_scores_agree_with_the_full_ranking(
             (code, score) for code, score, _, _ in full[teacher] if score is not None
         )
         assert facts([needs[-1]]) == full[teacher][-1:]
+        assert needs.top(2) == [needs[0], needs[1]] and needs.top(1)[0] is needs[0]
         assert facts(needs[2:4]) == full[teacher][2:4]
         for outside in (38, -39):
             with pytest.raises(IndexError):

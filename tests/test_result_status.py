@@ -73,16 +73,27 @@ async def test_the_demo_loads_its_summary_with_its_results(db: TestDatabase) -> 
         assert rows and students and rows >= students  # at least one subject-year each
 
 
-async def _teacher_rows(session: AsyncSession, teacher_id: int) -> dict[tuple[str, str], tuple]:
+async def _teacher_rows(
+    session: AsyncSession, teacher_id: int, district_id: int | None = None
+) -> dict[tuple, tuple[int, int]]:
+    """``{(subject, year): (students, below)}`` of one district, or keyed with the district too."""
+    summary = models.TeacherSubjectStatus
     rows = await session.execute(
         select(
-            models.TeacherSubjectStatus.subject,
-            models.TeacherSubjectStatus.school_year,
-            models.TeacherSubjectStatus.students,
-            models.TeacherSubjectStatus.below,
-        ).where(models.TeacherSubjectStatus.teacher_id == teacher_id)
+            summary.subject,
+            summary.school_year,
+            summary.district_id,
+            summary.students,
+            summary.below,
+        ).where(summary.teacher_id == teacher_id)
     )
-    return {(subject, year): (students, below) for subject, year, students, below in rows}
+    if district_id is None:
+        return {(subject, year, district): (n, below) for subject, year, district, n, below in rows}
+    return {
+        (subject, year): (n, below)
+        for subject, year, district, n, below in rows
+        if district == district_id
+    }
 
 
 async def test_the_summary_counts_scored_and_below_standard_results(
@@ -150,11 +161,23 @@ async def test_a_refresh_leaves_other_districts_alone(db: TestDatabase, world: W
                 achievement_level=1,
             )
         )
+        # hand-made data no importer makes: the other district's student in our A-MATH
+        session.add(
+            models.Enrollment(
+                section_id=world.section_ids["A-MATH"], student_id=world.student_ids["x1"]
+            )
+        )
         await session.flush()
         await refresh_result_status(session, world.other_district_id)
         await refresh_result_status(session, world.district_id)  # every year, every student
         assert await _stored(session, world.student_ids["x1"]) == {("Math", "2025-26"): (1, 1)}
         assert await stale_result_status(session, world.other_district_id) == []
+        assert await stale_result_status(session, world.district_id) == []
+        # each district's figures for teacher A count that district's results only
+        assert await _teacher_rows(session, world.id(TEACHER_A)) == {
+            ("Math", "2025-26", world.district_id): (3, 3),
+            ("Math", "2025-26", world.other_district_id): (1, 1),
+        }
 
 
 async def test_deleting_a_student_deletes_their_summary(db: TestDatabase, world: World) -> None:
@@ -347,14 +370,17 @@ async def test_roster_imports_keep_the_teacher_summary_in_step(
     teacher_a, teacher_b = world.id(TEACHER_A), world.id(TEACHER_B)
     math = ("Math", "2025-26")
     async with db.sessionmaker() as session:
-        assert (await _teacher_rows(session, teacher_a))[math] == (3, 3)  # s1, s2, s3
+        assert (await _teacher_rows(session, teacher_a, world.district_id))[math] == (
+            3,
+            3,
+        )  # s1, s2, s3
 
     # s3 leaves A-MATH (tobedeleted); s100 joins it, with no results yet.
     run = await run_import(db.sessionmaker, admin, "oneroster", ROSTER, plugins=plugins)
     assert run.status == "completed", run.message
     async with db.sessionmaker() as session:
         assert await stale_result_status(session, world.district_id) == []
-        assert (await _teacher_rows(session, teacher_a))[math] == (2, 2)
+        assert (await _teacher_rows(session, teacher_a, world.district_id))[math] == (2, 2)
 
     # A-MATH's teacher of record is now B: A has no Math students left, B has all four.
     moved = tmp_path / "moved"
@@ -368,8 +394,11 @@ async def test_roster_imports_keep_the_teacher_summary_in_step(
     assert run.status == "completed", run.message
     async with db.sessionmaker() as session:
         assert await stale_result_status(session, world.district_id) == []
-        assert math not in await _teacher_rows(session, teacher_a)
-        assert (await _teacher_rows(session, teacher_b))[math] == (4, 4)  # s1, s2 and s4, s5
+        assert math not in await _teacher_rows(session, teacher_a, world.district_id)
+        assert (await _teacher_rows(session, teacher_b, world.district_id))[math] == (
+            4,
+            4,
+        )  # s1, s2 and s4, s5
 
     # A bulk file that no longer lists s2 in A-MATH takes them out of the class.
     dropped = tmp_path / "dropped"
@@ -383,7 +412,7 @@ async def test_roster_imports_keep_the_teacher_summary_in_step(
     assert "1 enrollments removed" in run.message
     async with db.sessionmaker() as session:
         assert await stale_result_status(session, world.district_id) == []
-        assert (await _teacher_rows(session, teacher_b))[math] == (3, 3)
+        assert (await _teacher_rows(session, teacher_b, world.district_id))[math] == (3, 3)
 
 
 @pytest.mark.parametrize(
@@ -440,3 +469,103 @@ async def _summary_for(db: TestDatabase, teachers) -> set[tuple]:
                 )
             )
         )
+
+
+@pytest.mark.parametrize("first", ["roster", "results"])
+async def test_refreshes_of_one_district_take_turns(
+    db: TestDatabase, world: World, first: str
+) -> None:
+    """A roster change and a results refresh overlapping (PostgreSQL, READ COMMITTED): the second
+    waits for the first to commit, then recomputes from what it committed, so neither fails on
+    the key nor leaves rows the other made wrong."""
+    if db.backend != "postgresql":
+        pytest.skip("PostgreSQL only: SQLite has one writer")
+    district = world.district_id
+    async with db.sessionmaker() as roster, db.sessionmaker() as results:
+        await roster.begin()
+        await results.begin()
+        await roster.execute(  # A-MATH loses every student
+            delete(models.Enrollment).where(
+                models.Enrollment.section_id == world.section_ids["A-MATH"]
+            )
+        )
+
+        async def refresh_roster() -> None:
+            await refresh_teacher_status(roster, district)
+
+        async def refresh_results() -> None:
+            students = [world.student_ids["s1"]]
+            await refresh_result_status(
+                results, district, school_years=["2025-26"], students=students
+            )
+
+        earlier, later = (roster, results) if first == "roster" else (results, roster)
+        order = [refresh_roster, refresh_results]
+        if first == "results":
+            order.reverse()
+        await order[0]()
+        waiting = asyncio.create_task(order[1]())
+        await asyncio.sleep(0.5)
+        assert not waiting.done(), "the second refresh waits for the first transaction"
+        await earlier.commit()
+        await asyncio.wait_for(waiting, 10)
+        await later.commit()
+    async with db.sessionmaker() as session:
+        assert await stale_result_status(session, district) == []
+        assert await _teacher_rows(session, world.id(TEACHER_A), district) == {}
+
+
+async def test_a_roster_import_and_a_score_import_may_finish_together(
+    db: TestDatabase,
+    world: World,
+    plugins: PluginSet,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Through the real pipeline: a OneRoster import is held open just after refreshing the
+    teacher summary (a slow commit); a score import of the same district finishes meanwhile.
+    Both complete and the summaries agree with the rows."""
+    from mypd_graph.importers import writers as import_writers
+
+    refreshed, release = asyncio.Event(), asyncio.Event()
+    refresh_rosters = import_writers.Writers.refresh_rosters
+
+    async def refresh_then_hold(self: import_writers.Writers) -> None:
+        await refresh_rosters(self)
+        if "enrollments" in self.by_kind:
+            refreshed.set()
+            await release.wait()
+
+    monkeypatch.setattr(import_writers.Writers, "refresh_rosters", refresh_then_hold)
+    who = await actor(db, world, ADMIN)
+    roster_run = asyncio.create_task(
+        run_import(
+            db.sessionmaker, who, "oneroster", ROSTER, plugins=load_plugins(entry_points=False)
+        )
+    )
+    await asyncio.wait_for(refreshed.wait(), 30)
+    scores = tmp_path / "benchmark.csv"
+    scores.write_text(
+        "Student Number,Scale Score,Perf Level,Subject,Test Date,Assessment\n"
+        "s1,230,4,Math,2026-01-20,Math Benchmark\n",
+        encoding="utf-8",
+    )
+    mapping = {
+        "student_id": "Student Number",
+        "score": "Scale Score",
+        "achievement_level": "Perf Level",
+        "subject": "Subject",
+        "date": "Test Date",
+        "assessment_name": "Assessment",
+    }
+    options = {"format": "generic", "mapping": mapping, "assessment_key": "world-benchmark"}
+    score_run = asyncio.create_task(
+        run_import(db.sessionmaker, who, "csv-scores", scores, options, plugins=plugins)
+    )
+    await asyncio.sleep(1.0)
+    release.set()
+    roster_done, scores_done = await roster_run, await score_run
+    assert roster_done.status == "completed", roster_done.message
+    assert scores_done.status == "completed", scores_done.message
+    async with db.sessionmaker() as session:
+        assert await stale_result_status(session, world.district_id) == []

@@ -18,7 +18,8 @@ administration, an array holds the first row number of each roster student (4 by
 Fresh is decided once per administration and stays true because nobody else writes the district's
 results meanwhile: SQLite has one writer, and on PostgreSQL result imports of one district take an
 advisory lock for their transaction (a second import of the same file waits, then finds every row
-unchanged).
+unchanged). The summaries needs read are refreshed at the end under a lock of their own, which
+roster imports take too (``services/result_status.py``).
 """
 
 from __future__ import annotations
@@ -42,7 +43,11 @@ from mypd_graph.importers.bulk import (
 from mypd_graph.importers.reader import ResultExtras
 from mypd_graph.models import Assessment, Enrollment, Section, Student, TeacherProfile, User
 from mypd_graph.plugins.types import RowError
-from mypd_graph.services.result_status import refresh_result_status, refresh_teacher_status
+from mypd_graph.services.result_status import (
+    lock_summaries,
+    refresh_result_status,
+    refresh_teacher_status,
+)
 
 FEW_STUDENTS = 2000  # above this, the summary of the years written is recomputed whole
 RESULTS_LOCK = 0x4D595044  # the advisory lock class of result imports (with the district id)
@@ -530,6 +535,7 @@ class ResultsWriter:
         assessment changed."""
         district_id = self.db.params["district_id"]
         years = {year for _, year, _ in self.administrations}
+        await lock_summaries(self.db.connection, district_id)  # a roster import may refresh too
         if self.recompute_all:  # even when no row was written: the assessment itself changed
             await refresh_result_status(self.db.connection, district_id)
         elif not years:

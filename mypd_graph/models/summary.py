@@ -44,8 +44,9 @@ class TeacherSubjectStatus(Base):
     these few thousand rows costs nothing. It changes with results *and* rosters, so both kinds of
     writer refresh it: :func:`mypd_graph.services.result_status.refresh_result_status` does it
     with the student summary, :func:`~mypd_graph.services.result_status.refresh_teacher_status`
-    after sections or enrollments change. It holds every student of the teacher: readers whose
-    view of students is narrower (a principal) compute their figures from the rows instead.
+    after sections or enrollments change. It counts every student of the teacher with scored
+    results in the subject and year: readers whose view of students is narrower (a principal)
+    compute their figures from the student summary instead.
     """
 
     __tablename__ = "teacher_subject_status"
@@ -58,6 +59,8 @@ class TeacherSubjectStatus(Base):
     )
     subject: Mapped[str] = mapped_column(String(64), primary_key=True)
     school_year: Mapped[str] = mapped_column(String(9), primary_key=True)
-    district_id: Mapped[int]  # the results' district, as in student_subject_status
+    # The results' district, as in student_subject_status: a refresh recomputes one district's
+    # rows, so the key holds it too (a student's results of another district count there).
+    district_id: Mapped[int] = mapped_column(primary_key=True)
     students: Mapped[int]
     below: Mapped[int]

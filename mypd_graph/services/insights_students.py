@@ -118,7 +118,8 @@ def _per_teacher(
     many of them are below standard (see :func:`~mypd_graph.services.result_status.teacher_aggregate`). Read from
     the teacher summary when the actor may read every student of the teachers they see (a
     district admin, the teacher, their coach); computed from the student summary, narrowed to the
-    students the actor may read, otherwise (a principal: their school's students)."""
+    students the actor may read, otherwise (a principal: the students of their school and of its
+    sections)."""
     years = sorted(set(years))
     if actor.role in WHOLE_ROSTER_ROLES:
         summary = TeacherSubjectStatus

@@ -395,8 +395,12 @@ class RankedNeeds(Sequence[Need]):
         return self._need(rows, position)
 
     def top(self, count: int) -> list[Need]:
-        """The first ``count`` needs, without ordering the rest."""
-        return [self._make(row, position) for position, row in enumerate(self._top_rows(count))]
+        """The first ``count`` needs, without ordering the rest (the same objects as indexing
+        gives once the rest is ordered)."""
+        rows = self._top_rows(count)
+        if self._rows is not None:
+            return [self._need(self._rows, position) for position in range(len(rows))]
+        return [self._make(row, position) for position, row in enumerate(rows)]
 
     def top_scores(self, count: int) -> list[tuple[ElementInfo, float | None, tuple]]:
         """The first ``count`` needs as ``(element, score, signal values)``, without building
@@ -596,9 +600,10 @@ async def assess(
     teacher_ids = list(await session.scalars(teachers))
     if not teacher_ids:
         return {}
-    # The students' figures (and the district's norms) come from the summaries that imports keep,
-    # never from this session's own writes: on a connection of their own the database reads them
-    # while this one reads the ratings and Python sorts them (two cores at work).
+    # The students' figures (and the district's norms) come from the summaries the writers of
+    # results and rosters keep, which a request's own session does not write: when the pool can
+    # spare a connection, the database reads them there while this one reads the ratings and
+    # Python sorts them (two cores at work).
     apart = await _connect_apart(session)
     reading_students = (
         None if apart is None else asyncio.create_task(_subject_results_on(apart, actor, teachers))

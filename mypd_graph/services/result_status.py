@@ -8,11 +8,16 @@ Needs and district views read two summaries instead of grouping rows on every re
   students per subject and year and how many are below standard, made from the first through
   the teacher's sections and their enrollments.
 
-The price is this rule: **whoever writes assessment results calls** :func:`refresh_result_status`
-(it refreshes both), **and whoever writes sections or enrollments calls**
-:func:`refresh_teacher_status`, **in the same transaction** (the import pipeline, the demo loader,
-benchmarks and test factories do), so a reader never sees rows and summaries disagree.
-:func:`stale_result_status` is the check the tests run after each kind of write.
+The price is this rule: **whoever writes assessment results (or changes an assessment's subject or
+proficient level) calls** :func:`refresh_result_status` (it refreshes both summaries), **and whoever
+writes sections or enrollments, or deletes students, calls** :func:`refresh_teacher_status`, **in
+the same transaction**, so a reader never sees rows and summaries disagree. The import pipeline
+does both; the demo loader, benchmarks and test factories write their rosters first and then call
+:func:`refresh_result_status`. :func:`stale_result_status` is the check the tests run after each
+kind of write.
+
+Refreshes of one district take turns (:func:`lock_summaries`), so a roster import and a score
+import finishing at the same time each recompute from what the other committed.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    text,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
@@ -47,9 +53,26 @@ Ids = Select[tuple[int]] | Sequence[int] | None
 
 # Section subjects that mean "this teacher teaches every subject to these students".
 GENERALIST_SUBJECTS = ("multiple subjects", "self-contained", "")
+SUMMARY_LOCK = 0x4D595046  # the advisory lock class of summary refreshes (with the district id)
 
 
-def subject_matches(section_subject: ColumnElement[str], subject: ColumnElement[str]):
+async def lock_summaries(session: AsyncSession | AsyncConnection, district_id: int) -> None:
+    """Make refreshes of the district's summaries take turns until this transaction ends
+    (PostgreSQL; SQLite has one writer anyway). A refresh deletes rows, then recomputes them; under
+    READ COMMITTED, one that waited on rows another transaction deleted would then insert beside
+    what the other committed (a duplicate key) or keep rows the other's roster change made wrong.
+    Taken before the first delete, every statement after it sees what the other committed."""
+    connection = session if isinstance(session, AsyncConnection) else await session.connection()
+    if connection.dialect.name == "postgresql":
+        await connection.execute(
+            text("SELECT pg_advisory_xact_lock(:lock, :district_id)"),
+            {"lock": SUMMARY_LOCK, "district_id": district_id},
+        )
+
+
+def subject_matches(
+    section_subject: ColumnElement[str], subject: ColumnElement[str]
+) -> ColumnElement[bool]:
     """A section answers for a subject when it is that subject or a generalist section."""
     lowered = func.lower(section_subject)
     return or_(lowered == func.lower(subject), lowered.in_(GENERALIST_SUBJECTS))
@@ -148,6 +171,7 @@ async def refresh_result_status(
     years = None if school_years is None else sorted(set(school_years))
     if years is not None and not years:
         return
+    await lock_summaries(session, district_id)
     removed = delete(StudentSubjectStatus).where(StudentSubjectStatus.district_id == district_id)
     if years is not None:
         removed = removed.where(StudentSubjectStatus.school_year.in_(years))
@@ -187,6 +211,7 @@ async def refresh_teacher_status(
         teachers = sorted(set(teachers))
         if not teachers:
             return
+    await lock_summaries(session, district_id)
     removed = delete(TeacherSubjectStatus).where(TeacherSubjectStatus.district_id == district_id)
     if years is not None:
         removed = removed.where(TeacherSubjectStatus.school_year.in_(years))
@@ -222,6 +247,7 @@ async def stale_result_status(session: AsyncSession, district_id: int) -> list[t
 
 __all__ = [
     "GENERALIST_SUBJECTS",
+    "lock_summaries",
     "refresh_result_status",
     "refresh_teacher_status",
     "stale_result_status",

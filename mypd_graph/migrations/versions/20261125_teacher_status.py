@@ -35,7 +35,11 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint(
-            "teacher_id", "subject", "school_year", name=op.f("pk_teacher_subject_status")
+            "teacher_id",
+            "subject",
+            "school_year",
+            "district_id",
+            name=op.f("pk_teacher_subject_status"),
         ),
     )
     op.create_index(
