@@ -47,6 +47,17 @@ if TYPE_CHECKING:
     from tests.conftest import TestDatabase
 
 
+# The generic score layout the import tests here write (csv-scores, format "generic").
+SCORE_COLUMNS = {
+    "student_id": "Student Number",
+    "score": "Scale Score",
+    "achievement_level": "Perf Level",
+    "subject": "Subject",
+    "date": "Test Date",
+    "assessment_name": "Assessment",
+}
+
+
 async def _stored(session: AsyncSession, student_id: int) -> dict[tuple[str, str], tuple[int, int]]:
     rows = await session.execute(
         select(
@@ -260,15 +271,7 @@ async def test_an_import_refreshes_the_summary_and_the_needs_follow(
         ),
         encoding="utf-8",
     )
-    mapping = {
-        "student_id": "Student Number",
-        "score": "Scale Score",
-        "achievement_level": "Perf Level",
-        "subject": "Subject",
-        "date": "Test Date",
-        "assessment_name": "Assessment",
-    }
-    options = {"format": "generic", "mapping": mapping, "assessment_key": "world-benchmark"}
+    options = {"format": "generic", "mapping": SCORE_COLUMNS, "assessment_key": "world-benchmark"}
     run = await run_import(db.sessionmaker, who, "csv-scores", scores, options, plugins=plugins)
     assert (run.status, run.rows_inserted) == ("completed", 6), run.message
     async with db.sessionmaker() as session:
@@ -334,17 +337,9 @@ async def test_an_import_that_only_changes_an_assessment_refreshes_the_summary(
         "nobody,230,2,Math,2025-09-20,MAP Growth Math\n",
         encoding="utf-8",
     )
-    mapping = {
-        "student_id": "Student Number",
-        "score": "Scale Score",
-        "achievement_level": "Perf Level",
-        "subject": "Subject",
-        "date": "Test Date",
-        "assessment_name": "Assessment",
-    }
     options = {
         "format": "generic",
-        "mapping": mapping,
+        "mapping": SCORE_COLUMNS,
         "assessment_key": "map-math",
         "proficient_level": 2,
         "max_error_share": 1.0,
@@ -550,15 +545,7 @@ async def test_a_roster_import_and_a_score_import_may_finish_together(
         "s1,230,4,Math,2026-01-20,Math Benchmark\n",
         encoding="utf-8",
     )
-    mapping = {
-        "student_id": "Student Number",
-        "score": "Scale Score",
-        "achievement_level": "Perf Level",
-        "subject": "Subject",
-        "date": "Test Date",
-        "assessment_name": "Assessment",
-    }
-    options = {"format": "generic", "mapping": mapping, "assessment_key": "world-benchmark"}
+    options = {"format": "generic", "mapping": SCORE_COLUMNS, "assessment_key": "world-benchmark"}
     score_run = asyncio.create_task(
         run_import(db.sessionmaker, who, "csv-scores", scores, options, plugins=plugins)
     )

@@ -23,6 +23,7 @@ import finishing at the same time each recompute from what the other committed.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
@@ -171,16 +172,13 @@ async def refresh_result_status(
     years = None if school_years is None else sorted(set(school_years))
     if years is not None and not years:
         return
-    await lock_summaries(session, district_id)
-    removed = delete(StudentSubjectStatus).where(StudentSubjectStatus.district_id == district_id)
-    if years is not None:
-        removed = removed.where(StudentSubjectStatus.school_year.in_(years))
-    if students is not None:
-        removed = removed.where(StudentSubjectStatus.student_id.in_(students))
-    await session.execute(removed)
-    columns = ("student_id", "subject", "school_year", "district_id", "scored", "below")
-    await session.execute(
-        insert(StudentSubjectStatus).from_select(columns, _aggregate(district_id, years, students))
+    await _replace(
+        session,
+        StudentSubjectStatus,
+        district_id,
+        years,
+        (StudentSubjectStatus.student_id, students),
+        _aggregate(district_id, years, students),
     )
     teachers = None
     if students is not None:
@@ -211,19 +209,37 @@ async def refresh_teacher_status(
         teachers = sorted(set(teachers))
         if not teachers:
             return
-    await lock_summaries(session, district_id)
-    removed = delete(TeacherSubjectStatus).where(TeacherSubjectStatus.district_id == district_id)
-    if years is not None:
-        removed = removed.where(TeacherSubjectStatus.school_year.in_(years))
-    if teachers is not None:
-        removed = removed.where(TeacherSubjectStatus.teacher_id.in_(teachers))
-    await session.execute(removed)
-    columns = ("teacher_id", "subject", "school_year", "district_id", "students", "below")
-    await session.execute(
-        insert(TeacherSubjectStatus).from_select(
-            columns, teacher_aggregate(district_id, years, teachers)
-        )
+    await _replace(
+        session,
+        TeacherSubjectStatus,
+        district_id,
+        years,
+        (TeacherSubjectStatus.teacher_id, teachers),
+        teacher_aggregate(district_id, years, teachers),
     )
+
+
+async def _replace(
+    session: AsyncSession | AsyncConnection,
+    summary: type[StudentSubjectStatus] | type[TeacherSubjectStatus],
+    district_id: int,
+    years: list[str] | None,
+    owners: tuple[ColumnElement[int], Ids],
+    computed: Select[Any],
+) -> None:
+    """Delete the summary's rows of the district, years and owners (students or teachers) given,
+    then insert them as ``computed`` (whose columns are the summary's, in order), taking turns
+    with other refreshes of the district first."""
+    await lock_summaries(session, district_id)
+    removed = delete(summary).where(summary.district_id == district_id)
+    if years is not None:
+        removed = removed.where(summary.school_year.in_(years))
+    owner, ids = owners
+    if ids is not None:
+        removed = removed.where(owner.in_(ids))
+    await session.execute(removed)
+    columns = [column.name for column in summary.__table__.columns]
+    await session.execute(insert(summary).from_select(columns, computed))
 
 
 async def stale_result_status(session: AsyncSession, district_id: int) -> list[tuple]:
