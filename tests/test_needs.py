@@ -383,6 +383,7 @@ async def test_the_latest_school_year_and_rating_count(db: TestDatabase, world: 
             )
             .values(section_id=section.id)
         )
+        await refresh_teacher_status(session, world.district_id)  # a roster writer's duty
     await self_rate(db, world, TEACHER_A, {"1.6": "integrating"}, cycle="2024-25")
     await self_rate(db, world, TEACHER_A, {"1.6": "exploring"}, cycle="2025-26")
     await observe(db, world, TEACHER_A, {"1.6": "innovating"}, day=date(2025, 9, 1))
