@@ -52,6 +52,7 @@ from sqlalchemy.engine import make_url  # noqa: E402
 
 from mypd_graph import migrate, models  # noqa: E402
 from mypd_graph.db import create_engine  # noqa: E402
+from mypd_graph.importers.results import COLUMNS as RESULT_COLUMNS  # noqa: E402
 
 RESULTS_PER_STUDENT = 12  # Math and Reading, Fall/Winter/Spring, two school years
 TERMS = (
@@ -76,16 +77,8 @@ HEADER = (
 LAST_NAMES = ("Muñoz", "Nguyen", "O'Brien", "Okafor", "Patel", "García", "Kim", "Smith", "Lee")
 FIRST_NAMES = ("José", "Bao", "Aoife", "Sam", "Riya", "Lucía", "Min", "Ava", "Noah", "Zoë")
 ADMIN_EMAIL = "admin@bench.mypd"
-INSERT_COLUMNS = (
-    "assessment_id",
-    "student_id",
-    "school_year",
-    "term",
-    "administered_on",
-    "scale_score",
-    "achievement_level",
-    "percentile",
-)
+# The floor inserts what the import writes per result, bar the run that wrote it.
+INSERT_COLUMNS = tuple(column for column in RESULT_COLUMNS if column != "import_id")
 
 
 # -------------------------------------------------------------------------

@@ -39,7 +39,11 @@ from mypd_graph.models import (
     TeacherSubjectStatus,
 )
 from mypd_graph.services.access import Actor, visible_student_ids
-from mypd_graph.services.result_status import subject_matches, teacher_aggregate
+from mypd_graph.services.result_status import (
+    below_standard,
+    subject_matches,
+    teacher_aggregate,
+)
 from mypd_graph.services.students import record_read
 
 # Roles that may read every student of every teacher whose needs they see (access.py): for them a
@@ -65,7 +69,7 @@ def per_student_status(
         status.student_id.label("student_id"),
         status.subject.label("subject"),
         status.school_year.label("school_year"),
-        case((2 * status.below > status.scored, 1), else_=0).label("below"),
+        case((below_standard(), 1), else_=0).label("below"),
     ).where(status.district_id == district_id)
     if students is not None:
         statement = statement.where(status.student_id.in_(students))
@@ -115,10 +119,10 @@ def _per_teacher(
     actor: Actor, teachers: Select[tuple[int]], years: Iterable[str]
 ) -> Select[tuple[int, str, str, int, int, int]]:
     """Per teacher, subject and year (and district): the teacher's students with results and how
-    many of them are below standard (see :func:`~mypd_graph.services.result_status.teacher_aggregate`). Read from
-    the teacher summary when the actor may read every student of the teachers they see (a
-    district admin, the teacher, their coach); computed from the student summary, narrowed to the
-    students the actor may read, otherwise (a principal: the students of their school and of its
+    many of them are below standard (see :func:`.result_status.teacher_aggregate`). Read from the
+    teacher summary when the actor may read every student of the teachers they see (a district
+    admin, the teacher, their coach); computed from the student summary, narrowed to the students
+    the actor may read, otherwise (a principal: the students of their school and of its
     sections)."""
     years = sorted(set(years))
     if actor.role in WHOLE_ROSTER_ROLES:

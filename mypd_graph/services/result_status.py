@@ -79,6 +79,12 @@ def subject_matches(
     return or_(lowered == func.lower(subject), lowered.in_(GENERALIST_SUBJECTS))
 
 
+def below_standard() -> ColumnElement[bool]:
+    """A student is below standard in a subject and year when more than half of their scored
+    results there were (so one bad testing day does not decide it): the one statement of it."""
+    return 2 * StudentSubjectStatus.below > StudentSubjectStatus.scored
+
+
 def _aggregate(
     district_id: int, school_years: Iterable[str] | None, students: Ids
 ) -> Select[tuple[int, str, str, int, int, int]]:
@@ -122,9 +128,9 @@ def teacher_aggregate(
 ) -> Select[tuple[int, str, str, int, int, int]]:
     """``(teacher, subject, year, district, students, below)`` from the student summary: the
     teacher's students in a subject and year are those of the teacher's sections of that year in
-    that subject or of a generalist section; a student in two such sections counts once; a student
-    is below standard when more than half of their scored results were. ``student_condition``
-    narrows the enrollments to a reader's view (the one definition, for the summary and for such readers)."""
+    that subject or of a generalist section; a student in two such sections counts once; below
+    standard as :func:`below_standard` says. ``student_condition`` narrows the enrollments to a
+    reader's view (the one definition, for the summary and for such readers)."""
     status = StudentSubjectStatus
     statement = (
         select(
@@ -133,7 +139,7 @@ def teacher_aggregate(
             status.school_year,
             literal(district_id),
             func.count(distinct(status.student_id)),
-            func.count(distinct(case((2 * status.below > status.scored, status.student_id)))),
+            func.count(distinct(case((below_standard(), status.student_id)))),
         )
         .select_from(Enrollment)
         .join(Section, Section.id == Enrollment.section_id)
@@ -263,6 +269,7 @@ async def stale_result_status(session: AsyncSession, district_id: int) -> list[t
 
 __all__ = [
     "GENERALIST_SUBJECTS",
+    "below_standard",
     "lock_summaries",
     "refresh_result_status",
     "refresh_teacher_status",
