@@ -40,7 +40,7 @@ from mypd_graph.app import create_app  # noqa: E402
 from mypd_graph.auth import mint_token  # noqa: E402
 from mypd_graph.db import create_engine, create_sessionmaker  # noqa: E402
 from mypd_graph.plugins.manager import load_plugins  # noqa: E402
-from mypd_graph.services.frameworks import sync_frameworks  # noqa: E402
+from mypd_graph.services.frameworks.registry import sync_frameworks  # noqa: E402
 from mypd_graph.settings import Settings  # noqa: E402
 
 SECRET = "bench-secret-key-long-enough-for-hs256!"

@@ -6,9 +6,9 @@ cycles, observations, training, plans and completed resources for every teacher,
 
 - the floor: one aggregate pass over the results table (``GROUP BY assessment, school year`` with
   the count below standard), the least any figure made from students' results can cost;
-- every teacher's needs (:func:`mypd_graph.services.needs.assess` over the whole district, as a
+- every teacher's needs (:func:`mypd_graph.services.personalization.needs.assess` over the whole district, as a
   district admin);
-- each district view (:mod:`mypd_graph.services.insights_district`) as a district admin.
+- each district view (:mod:`mypd_graph.services.insights.district`) as a district admin.
 
 Only ratios to the floor of the same run mean anything (machines are noisy). The target is 3x.
 
@@ -42,12 +42,12 @@ sys.path.insert(0, str(ROOT))
 from mypd_graph import migrate, models  # noqa: E402
 from mypd_graph.db import create_engine, create_sessionmaker  # noqa: E402
 from mypd_graph.plugins.manager import load_plugins  # noqa: E402
-from mypd_graph.services import insights_district as views  # noqa: E402
-from mypd_graph.services import needs  # noqa: E402
+from mypd_graph.services.insights import district as views  # noqa: E402
+from mypd_graph.services.personalization import needs  # noqa: E402
 from mypd_graph.services.access import Actor, visible_teacher_ids  # noqa: E402
-from mypd_graph.services.frameworks import sync_frameworks  # noqa: E402
-from mypd_graph.services.resources import sync_resources  # noqa: E402
-from mypd_graph.services.result_status import refresh_result_status  # noqa: E402
+from mypd_graph.services.frameworks.registry import sync_frameworks  # noqa: E402
+from mypd_graph.services.resources.library import sync_resources  # noqa: E402
+from mypd_graph.services.students.status import refresh_result_status  # noqa: E402
 
 TEACHERS, STUDENTS, TEACHERS_PER_SCHOOL = 3500, 70_000, 50
 YEARS = ("2024-25", "2025-26")

@@ -22,8 +22,8 @@ from mypd_graph.importers.stale import fail_stale_runs
 from mypd_graph.plugins.manager import PluginSet, load_plugins
 from mypd_graph.schema import create_schema
 from mypd_graph.schema.context import Context
-from mypd_graph.services.frameworks import sync_frameworks
-from mypd_graph.services.resources import sync_resources
+from mypd_graph.services.frameworks.registry import sync_frameworks
+from mypd_graph.services.resources.library import sync_resources
 from mypd_graph.settings import Settings
 
 log = logging.getLogger(__name__)

@@ -138,8 +138,8 @@ def demo() -> None:
 def _load_demo(settings: Settings, only_if_empty: bool) -> None:
     from mypd_graph import demo as demo_data
     from mypd_graph.plugins.manager import load_plugins
-    from mypd_graph.services.frameworks import sync_frameworks
-    from mypd_graph.services.resources import sync_resources
+    from mypd_graph.services.frameworks.registry import sync_frameworks
+    from mypd_graph.services.resources.library import sync_resources
 
     plugins = load_plugins(settings.plugins_allow, settings.plugins_deny)
 

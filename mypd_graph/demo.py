@@ -69,8 +69,8 @@ from mypd_graph.models import ActionStepStatus, PlanStatus, Role
 from mypd_graph.plugins import PROJECT_NAME
 from mypd_graph.plugins.manager import Contribution, PluginSet
 from mypd_graph.providers.catalog import shipped_catalog
-from mypd_graph.services.resources import sync_resources
-from mypd_graph.services.result_status import refresh_result_status
+from mypd_graph.services.resources.library import sync_resources
+from mypd_graph.services.students.status import refresh_result_status
 
 __all__ = [
     "DEMO_ADMIN_EMAIL",

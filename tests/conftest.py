@@ -26,7 +26,7 @@ from mypd_graph.auth import mint_token
 from mypd_graph.db import SessionMaker, create_engine, create_sessionmaker
 from mypd_graph.models import Base
 from mypd_graph.plugins.manager import PluginSet, load_plugins
-from mypd_graph.services.frameworks import sync_frameworks
+from mypd_graph.services.frameworks.registry import sync_frameworks
 from mypd_graph.settings import Settings
 from tests.factories import World, build_world
 

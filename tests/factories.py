@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mypd_graph import models
-from mypd_graph.services.result_status import refresh_result_status
+from mypd_graph.services.students.status import refresh_result_status
 
 CSTP = "cstp-2009"
 

@@ -14,7 +14,7 @@ from mypd_graph.importers.pipeline import run_import
 from mypd_graph.models import Role
 from mypd_graph.plugins.manager import PluginSet
 from mypd_graph.services.access import Actor
-from mypd_graph.services.result_status import stale_result_status
+from mypd_graph.services.students.status import stale_result_status
 from tests.conftest import TestDatabase
 from tests.test_csv_scores import FIXTURES, MAPPING
 

@@ -14,8 +14,10 @@ from sqlalchemy import select, update
 
 from mypd_graph import models
 from mypd_graph.schema.relay import from_global_id, to_global_id
-from mypd_graph.services import feedback, feedback_evidence, feedback_training
 from mypd_graph.services.access import actor_for
+from mypd_graph.services.feedback import evidence as feedback_evidence
+from mypd_graph.services.feedback import ratings as feedback
+from mypd_graph.services.feedback import training as feedback_training
 from tests.factories import (
     ADMIN,
     COACH,

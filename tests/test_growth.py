@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from mypd_graph import models
-from mypd_graph.services.insights_students import STUDENT_AGGREGATE
+from mypd_graph.services.students.figures import STUDENT_AGGREGATE
 from tests.factories import ADMIN, COACH, PRINCIPAL_SOUTH, TEACHER_A, TEACHER_B, World
 from tests.test_needs import gid, observe, self_rate, set_settings, train
 

@@ -35,9 +35,9 @@ from mypd_graph.plugins.types import (
     RowError,
     SchoolRecord,
 )
-from mypd_graph.services import imports as import_service
 from mypd_graph.services.access import Actor, actor_for
 from mypd_graph.services.errors import PermissionDenied, UserInputError
+from mypd_graph.services.imports import runs as import_service
 from tests.factories import ADMIN, IMPORTER, OUTSIDER, TEACHER_A, World
 
 if TYPE_CHECKING:

@@ -27,7 +27,7 @@ from starlette.applications import Starlette
 from mypd_graph.app import create_app
 from mypd_graph.auth import mint_token
 from mypd_graph.plugins.manager import PluginSet
-from mypd_graph.services import imports as import_service
+from mypd_graph.services.imports import runs as import_service
 from mypd_graph.settings import Settings
 from tests.conftest import SECRET
 from tests.factories import ADMIN, IMPORTER, OUTSIDER, TEACHER_A, World

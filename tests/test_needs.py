@@ -16,11 +16,11 @@ from sqlalchemy import func, select, update
 
 from mypd_graph import models
 from mypd_graph.schema.relay import to_global_id
-from mypd_graph.services import needs as needs_service
 from mypd_graph.services.access import Actor, actor_for, visible_teacher_ids
-from mypd_graph.services.insights_settings import Signal
-from mypd_graph.services.insights_students import STUDENT_AGGREGATE
-from mypd_graph.services.result_status import refresh_result_status, refresh_teacher_status
+from mypd_graph.services.personalization import needs as needs_service
+from mypd_graph.services.personalization.settings import Signal
+from mypd_graph.services.students.figures import STUDENT_AGGREGATE
+from mypd_graph.services.students.status import refresh_result_status, refresh_teacher_status
 from tests.factories import (
     ADMIN,
     COACH,

@@ -13,9 +13,9 @@ from sqlalchemy import func, select, text
 
 from mypd_graph import models
 from mypd_graph.schema.relay import to_global_id
-from mypd_graph.services import plans as plan_service
 from mypd_graph.services.access import Actor
 from mypd_graph.services.errors import UserInputError
+from mypd_graph.services.plans import edits as plan_service
 from tests.factories import (
     ADMIN,
     COACH,

@@ -19,7 +19,7 @@ from mypd_graph.plugins import hookimpl, hookspecs
 from mypd_graph.plugins.builtins import BUILTIN_PLUGINS
 from mypd_graph.plugins.manager import BUILT_IN, load_plugins
 from mypd_graph.plugins.types import Element, FrameworkDefinition, RatingLevel, Standard
-from mypd_graph.services.frameworks import sync_framework, sync_frameworks
+from mypd_graph.services.frameworks.registry import sync_framework, sync_frameworks
 from tests.helpers import installed_distribution
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -14,8 +14,8 @@ from mypd_graph.plugins import hookimpl
 from mypd_graph.plugins.manager import load_plugins
 from mypd_graph.plugins.types import ResourceRecord
 from mypd_graph.schema.relay import to_global_id
-from mypd_graph.services.recommendations import grade_span
-from mypd_graph.services.resources import sync_resources
+from mypd_graph.services.personalization.recommendations import grade_span
+from mypd_graph.services.resources.library import sync_resources
 from tests.factories import ADMIN, COACH, TEACHER_A, TEACHER_B, TEACHER_C, World
 from tests.test_needs import gid, self_rate, train
 

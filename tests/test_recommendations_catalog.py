@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from mypd_graph import models
 from mypd_graph.plugins.manager import load_plugins
 from mypd_graph.providers import catalog
-from mypd_graph.services.resources import sync_resources
+from mypd_graph.services.resources.library import sync_resources
 
 if TYPE_CHECKING:
     from tests.conftest import TestDatabase

@@ -27,8 +27,8 @@ from mypd_graph.plugins.types import (
     Standard,
 )
 from mypd_graph.schema.relay import to_global_id
-from mypd_graph.services.frameworks import sync_frameworks
-from mypd_graph.services.resources import sync_resources
+from mypd_graph.services.frameworks.registry import sync_frameworks
+from mypd_graph.services.resources.library import sync_resources
 from tests.factories import ADMIN, IMPORTER, OUTSIDER, TEACHER_A
 
 if TYPE_CHECKING:
@@ -211,7 +211,7 @@ async def test_same_external_id_from_two_providers_is_two_resources(db: TestData
 async def test_bad_records_are_skipped_and_logged(
     db: TestDatabase, caplog: pytest.LogCaptureFixture
 ) -> None:
-    with caplog.at_level(logging.WARNING, logger="mypd_graph.services.resources"):
+    with caplog.at_level(logging.WARNING, logger="mypd_graph.services.resources.library"):
         result = await sync(db, plugin_set(Provider(PROVIDER, GOOD + BAD)))
     assert result == {PROVIDER: 3}
     stored = await snapshot(db)
@@ -239,7 +239,7 @@ async def test_failing_provider_is_logged_by_name_and_skipped(
         Raising("raising-catalog", ()),
         BrokenProvider("half-catalog", (replace(MATH_TALK, external_id="half"),)),
     )
-    with caplog.at_level(logging.ERROR, logger="mypd_graph.services.resources"):
+    with caplog.at_level(logging.ERROR, logger="mypd_graph.services.resources.library"):
         assert await sync(db, plugins) == {PROVIDER: 3}
     assert {row["provider"] for row in (await snapshot(db)).values()} == {PROVIDER}
     failed = " ".join(record.getMessage() for record in caplog.records)

@@ -22,10 +22,10 @@ from mypd_graph.demo import load_demo
 from mypd_graph.importers import results as results_writer
 from mypd_graph.importers.pipeline import run_import
 from mypd_graph.plugins.manager import PluginSet, load_plugins
-from mypd_graph.services import needs as needs_service
 from mypd_graph.services.access import visible_student_ids, visible_teacher_ids
-from mypd_graph.services.insights_students import WHOLE_ROSTER_ROLES, _per_teacher
-from mypd_graph.services.result_status import (
+from mypd_graph.services.personalization import needs as needs_service
+from mypd_graph.services.students.figures import WHOLE_ROSTER_ROLES, _per_teacher
+from mypd_graph.services.students.status import (
     refresh_result_status,
     refresh_teacher_status,
     stale_result_status,

@@ -34,7 +34,7 @@ from mypd_graph.app import create_app
 from mypd_graph.auth import ISSUER
 from mypd_graph.models import Base
 from mypd_graph.schema.relay import from_global_id, to_global_id
-from mypd_graph.services.result_status import refresh_result_status
+from mypd_graph.services.students.status import refresh_result_status
 from tests.conftest import SECRET
 from tests.factories import (
     ADMIN,

@@ -14,10 +14,10 @@ from sqlalchemy import select, update
 
 from mypd_graph import models
 from mypd_graph.schema.relay import to_global_id
-from mypd_graph.services import students as student_service
 from mypd_graph.services.access import actor_for
-from mypd_graph.services.result_status import refresh_result_status
-from mypd_graph.services.students import StudentFilter, StudentPageKey
+from mypd_graph.services.students import rosters as student_service
+from mypd_graph.services.students.rosters import StudentFilter, StudentPageKey
+from mypd_graph.services.students.status import refresh_result_status
 from tests.factories import (
     ADMIN,
     COACH,

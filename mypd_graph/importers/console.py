@@ -22,7 +22,7 @@ from mypd_graph.models.data import ImportStatus
 from mypd_graph.plugins.manager import PluginSet
 from mypd_graph.services.access import Actor, actor_for
 from mypd_graph.services.errors import PermissionDenied, UserInputError
-from mypd_graph.services.imports import IMPORT_ROLES
+from mypd_graph.services.imports.runs import IMPORT_ROLES
 from mypd_graph.settings import Settings
 
 EXIT_REJECTED = 3

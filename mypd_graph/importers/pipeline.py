@@ -59,7 +59,7 @@ from mypd_graph.plugins.types import (
 )
 from mypd_graph.services.access import Actor
 from mypd_graph.services.errors import invalid
-from mypd_graph.services.imports import may_import
+from mypd_graph.services.imports.runs import may_import
 
 log = logging.getLogger(__name__)
 

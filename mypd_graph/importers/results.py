@@ -19,7 +19,7 @@ Fresh is decided once per administration and stays true because nobody else writ
 results meanwhile: SQLite has one writer, and on PostgreSQL result imports of one district take an
 advisory lock for their transaction (a second import of the same file waits, then finds every row
 unchanged). The summaries needs read are refreshed at the end under a lock of their own, which
-roster imports take too (``services/result_status.py``).
+roster imports take too (``services/students/status.py``).
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ from mypd_graph.importers.bulk import (
 from mypd_graph.importers.reader import ResultExtras
 from mypd_graph.models import Assessment, Enrollment, Section, Student, TeacherProfile, User
 from mypd_graph.plugins.types import RowError
-from mypd_graph.services.result_status import (
+from mypd_graph.services.students.status import (
     lock_summaries,
     refresh_result_status,
     refresh_teacher_status,
@@ -527,7 +527,7 @@ class ResultsWriter:
             await self.db.execute(f"DROP TABLE IF EXISTS {STAGE}")
 
     async def refresh_status(self) -> None:
-        """Bring the summaries that needs read (``result_status``) in step with the results this
+        """Bring the summaries that needs read (``services.students.status``) in step with the results this
         import wrote, in its transaction. A first load of its administrations adds the counts
         taken as rows went in to the student summary, then recomputes the teacher summary of the
         years written; anything else recomputes both for the years written (only for the

@@ -37,7 +37,7 @@ from mypd_graph.models import (
     User,
 )
 from mypd_graph.plugins.types import RowError
-from mypd_graph.services.result_status import refresh_teacher_status
+from mypd_graph.services.students.status import refresh_teacher_status
 
 if TYPE_CHECKING:
     from mypd_graph.importers.pipeline import ImportJob
@@ -571,7 +571,7 @@ class Writers:
 
     async def refresh_rosters(self) -> None:
         """After sections or enrollments were written (or enrollments removed), recompute the
-        district's teacher summary (``result_status``) in the import's transaction: whose
+        district's teacher summary (``services.students.status``) in the import's transaction: whose
         students are whose changed, in any year the file touched."""
         if self.enrollments_removed or not self.by_kind.keys().isdisjoint(ROSTER_KINDS):
             await refresh_teacher_status(self.db.connection, self.db.params["district_id"])

@@ -15,7 +15,7 @@ class StudentSubjectStatus(Base):
     Needs and district views ask "is this student below standard in Math this year?" for every
     student of a district; reading 140,000 of these rows is several times cheaper than grouping the
     700,000 results behind them on every request. Every writer of ``assessment_result`` refreshes
-    it through :func:`mypd_graph.services.result_status.refresh_result_status`.
+    it through :func:`mypd_graph.services.students.status.refresh_result_status`.
     """
 
     __tablename__ = "student_subject_status"
@@ -42,8 +42,8 @@ class TeacherSubjectStatus(Base):
     A district's needs ask this for every teacher at once; joining 140,000 enrollments with
     140,000 student rows on every request cost several times the floor on PostgreSQL, reading
     these few thousand rows costs nothing. It changes with results *and* rosters, so both kinds of
-    writer refresh it: :func:`mypd_graph.services.result_status.refresh_result_status` does it
-    with the student summary, :func:`~mypd_graph.services.result_status.refresh_teacher_status`
+    writer refresh it: :func:`mypd_graph.services.students.status.refresh_result_status` does it
+    with the student summary, :func:`~mypd_graph.services.students.status.refresh_teacher_status`
     after sections or enrollments change. It counts every student of the teacher with scored
     results in the subject and year: readers whose view of students is narrower (a principal)
     compute their figures from the student summary instead.

@@ -3,7 +3,7 @@
 A district points ``MYPD_CATALOG_FILE`` at its own catalog; without it the provider serves the CSTP
 catalog shipped in this package (``cstp_catalog.json``), so a fresh install already recommends real
 resources. The file is read once, when the plugin registers (start-up), and synced into the resource
-table by :func:`mypd_graph.services.resources.sync_resources` like any other provider's.
+table by :func:`mypd_graph.services.resources.library.sync_resources` like any other provider's.
 
 JSON: an object with ``resources`` (a list of objects with the fields of
 :class:`~mypd_graph.plugins.types.ResourceRecord`, ``element_codes`` and ``subjects`` as lists) and

@@ -1,7 +1,7 @@
 """Self-assessments, observations, evidence, comments and training records: types and mutations.
 
 Resolvers only translate: IDs in, rows out. Every rule (who may read or write, what input is valid)
-lives in the services (:mod:`mypd_graph.services.feedback` and its ``feedback_*`` siblings).
+lives in the services (:mod:`mypd_graph.services.feedback.ratings` and its ``feedback_*`` siblings).
 """
 
 from __future__ import annotations
@@ -19,10 +19,10 @@ from mypd_graph.schema.errors import UserError, run_mutation
 from mypd_graph.schema.frameworks import Element, RatingLevel
 from mypd_graph.schema.people import Teacher, User, teacher_by_id, user_by_id
 from mypd_graph.schema.relay import Node, decode_id, node_loader, to_global_id
-from mypd_graph.services import feedback as service
-from mypd_graph.services import feedback_evidence as evidence_service
-from mypd_graph.services import feedback_training as training_service
-from mypd_graph.services.feedback_common import RatingInput, RatingRow
+from mypd_graph.services.feedback import evidence as evidence_service
+from mypd_graph.services.feedback import ratings as service
+from mypd_graph.services.feedback import training as training_service
+from mypd_graph.services.feedback.common import RatingInput, RatingRow
 
 if TYPE_CHECKING:
     from mypd_graph.schema.plans import Goal

@@ -7,7 +7,7 @@ import strawberry
 from mypd_graph import models
 from mypd_graph.schema.context import Info
 from mypd_graph.schema.relay import Node, node_loader, to_global_id
-from mypd_graph.services import frameworks as service
+from mypd_graph.services.frameworks import registry as service
 
 
 @strawberry.type(description="One level of a framework's rating scale; position 1 is the lowest.")

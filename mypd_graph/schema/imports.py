@@ -1,7 +1,7 @@
 """Imports: upload a file to an importer (GraphQL multipart request), list runs and their errors.
 
 District admins and the importer service role import and read runs; everyone else gets an empty
-list and a FORBIDDEN userError. Resolvers stay thin over :mod:`mypd_graph.services.imports`.
+list and a FORBIDDEN userError. Resolvers stay thin over :mod:`mypd_graph.services.imports.runs`.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from mypd_graph.schema.context import Info
 from mypd_graph.schema.errors import UserError
 from mypd_graph.schema.people import User, user_by_id
 from mypd_graph.schema.relay import Connection, Node, connection, node_loader, to_global_id
-from mypd_graph.services import imports as service
 from mypd_graph.services.errors import PermissionDenied, UserInputError, invalid
+from mypd_graph.services.imports import runs as service
 
 ImportStatus = strawberry.enum(data_models.ImportStatus, name="ImportStatus")
 

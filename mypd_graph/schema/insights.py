@@ -2,7 +2,7 @@
 
 Every field resolves on its own through a DataLoader or one service call, so a query pays only for
 what it asks. District views refuse teachers (FORBIDDEN) and aggregate over the teachers the viewer
-serves: see :mod:`mypd_graph.services.insights_district` for the scoping and suppression rules.
+serves: see :mod:`mypd_graph.services.insights.district` for the scoping and suppression rules.
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ from mypd_graph.schema.context import Info
 from mypd_graph.schema.frameworks import Element, RatingLevel
 from mypd_graph.schema.people import School, school_by_id
 from mypd_graph.schema.personalization import NeedSignalKind, element_of, level_of
-from mypd_graph.services import growth as growth_service
-from mypd_graph.services import insights_district as district_service
 from mypd_graph.services.common import check_first
+from mypd_graph.services.insights import district as district_service
+from mypd_graph.services.personalization import growth as growth_service
 
 if TYPE_CHECKING:
     from mypd_graph.schema.plans import LearningPlan

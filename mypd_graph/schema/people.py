@@ -19,10 +19,10 @@ from mypd_graph.schema.relay import (
     node_loader,
     to_global_id,
 )
-from mypd_graph.services import frameworks as framework_service
-from mypd_graph.services import people as service
 from mypd_graph.services.errors import UserInputError
-from mypd_graph.services.people import TeacherFilter
+from mypd_graph.services.frameworks import registry as framework_service
+from mypd_graph.services.people import directory as service
+from mypd_graph.services.people.directory import TeacherFilter
 
 if TYPE_CHECKING:
     from mypd_graph.schema.feedback import Evidence, Observation, SelfAssessment, TrainingRecord

@@ -1,8 +1,8 @@
 """Needs with their explanations, goal suggestions, recommendations and the district's settings.
 
-Resolvers translate only: every figure comes from :mod:`mypd_graph.services.needs`,
-:mod:`~mypd_graph.services.recommendations`, :mod:`~mypd_graph.services.insights_goals` and
-:mod:`~mypd_graph.services.insights_settings`, read through per-request DataLoaders, so a list of
+Resolvers translate only: every figure comes from :mod:`mypd_graph.services.personalization.needs`,
+:mod:`~mypd_graph.services.personalization.recommendations`, :mod:`~mypd_graph.services.personalization.goal_suggestions` and
+:mod:`~mypd_graph.services.personalization.settings`, read through per-request DataLoaders, so a list of
 teachers with their needs and recommendations runs the same statements for 5 teachers as for 100.
 """
 
@@ -20,12 +20,12 @@ from mypd_graph.schema.errors import UserError, run_mutation
 from mypd_graph.schema.frameworks import Element, RatingLevel, level_by_id
 from mypd_graph.schema.people import User, user_by_id
 from mypd_graph.schema.relay import Edge, PageInfo, decode_id, to_global_id
-from mypd_graph.services import insights_goals as goals_service
-from mypd_graph.services import insights_settings as settings_service
-from mypd_graph.services import needs as needs_service
-from mypd_graph.services import recommendations as recommendations_service
 from mypd_graph.services.common import check_first, encode_cursor
-from mypd_graph.services.insights_settings import Signal
+from mypd_graph.services.personalization import goal_suggestions as goals_service
+from mypd_graph.services.personalization import needs as needs_service
+from mypd_graph.services.personalization import recommendations as recommendations_service
+from mypd_graph.services.personalization import settings as settings_service
+from mypd_graph.services.personalization.settings import Signal
 
 if TYPE_CHECKING:
     from mypd_graph.schema.plans import Goal

@@ -1,7 +1,7 @@
 """Learning plans, goals and action steps: types, the plan workflow, and their mutations.
 
 Resolvers only translate: global IDs to database ids, absent fields to ``UNCHANGED``, rows to types.
-Every rule (who may see, edit, submit or approve; what a valid goal is) lives in services/plans.py.
+Every rule (who may see, edit, submit or approve; what a valid goal is) lives in services/plans/edits.py.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from mypd_graph.schema.errors import UserError, run_mutation
 from mypd_graph.schema.frameworks import Element, RatingLevel, level_by_id
 from mypd_graph.schema.people import Teacher, User, teacher_by_id, user_by_id
 from mypd_graph.schema.relay import Node, decode_id, node_loader, to_global_id
-from mypd_graph.services import plans as service
+from mypd_graph.services.plans import edits as service
 
 if TYPE_CHECKING:
     from mypd_graph.schema.feedback import Comment, Evidence

@@ -8,8 +8,8 @@ from mypd_graph import models
 from mypd_graph.schema.context import Info
 from mypd_graph.schema.frameworks import Element
 from mypd_graph.schema.relay import Connection, Node, connection, node_loader, to_global_id
-from mypd_graph.services import resources as service
-from mypd_graph.services.resources import ResourceFilter
+from mypd_graph.services.resources import library as service
+from mypd_graph.services.resources.library import ResourceFilter
 
 
 @strawberry.type(description="A PD resource (course, video, workshop) aligned to elements.")

@@ -1,7 +1,7 @@
 """Sections, students and their assessment results (student data: scoped and audited).
 
 Resolvers stay thin: every read goes through a per-request DataLoader over a batch function of
-:mod:`mypd_graph.services.students`, which applies the FERPA scope and writes the audit row.
+:mod:`mypd_graph.services.students.rosters`, which applies the FERPA scope and writes the audit row.
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ from mypd_graph.schema.relay import (
     node_loader,
     to_global_id,
 )
-from mypd_graph.services import students as service
 from mypd_graph.services.common import check_first, decode_cursor
-from mypd_graph.services.students import (
+from mypd_graph.services.students import rosters as service
+from mypd_graph.services.students.rosters import (
     ResultsKey,
     ScoredResult,
     StudentFilter,

@@ -1,7 +1,7 @@
 """teacher status: per-teacher, per-subject, per-year counts of students and students below standard
 
 Made from ``student_subject_status`` through sections and enrollments; kept in step by the writers
-of results and of rosters (``mypd_graph.services.result_status``).
+of results and of rosters (``mypd_graph.services.students.status``).
 
 Revision ID: 20261125_teacher_status
 Revises: 20261124_result_status

@@ -3,7 +3,7 @@
 The two are kept apart on purpose (separate tables, separate reads, nothing here combines them): a
 self-rating and an evaluator's rating answer different questions and are never averaged together.
 
-Evidence and comments live in :mod:`.feedback_evidence`; training in :mod:`.feedback_training`.
+Evidence and comments live in :mod:`.evidence`; training in :mod:`.training`.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from mypd_graph.models import (
 from mypd_graph.services.access import Actor, may_supervise, teacher_condition
 from mypd_graph.services.common import group_by_key, one_by_key
 from mypd_graph.services.errors import PermissionDenied, invalid
-from mypd_graph.services.feedback_common import (
+from mypd_graph.services.feedback.common import (
     RatingInput,
     RatingRow,
     check_cycle,

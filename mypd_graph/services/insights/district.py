@@ -43,19 +43,19 @@ from mypd_graph.models import (
     TrainingRecord,
     TrainingRecordElement,
 )
-from mypd_graph.services import needs as needs_service
 from mypd_graph.services.access import Actor, visible_teacher_ids
 from mypd_graph.services.errors import PermissionDenied
-from mypd_graph.services.growth import pd_impact_pairs
-from mypd_graph.services.insights_facts import leading_signal
-from mypd_graph.services.insights_settings import (
+from mypd_graph.services.personalization import needs as needs_service
+from mypd_graph.services.personalization.facts import leading_signal
+from mypd_graph.services.personalization.growth import pd_impact_pairs
+from mypd_graph.services.personalization.needs import ElementInfo
+from mypd_graph.services.personalization.settings import (
     PersonalizationSettings,
     Signal,
     load_settings,
     school_year_bounds,
 )
-from mypd_graph.services.insights_students import record_aggregate_read, school_results
-from mypd_graph.services.needs import ElementInfo
+from mypd_graph.services.students.figures import record_aggregate_read, school_results
 
 TOP_NEEDS_PER_TEACHER = 3
 VIEWERS = (Role.COACH, Role.PRINCIPAL, Role.DISTRICT_ADMIN)

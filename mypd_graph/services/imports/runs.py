@@ -23,7 +23,7 @@ from mypd_graph.plugins.manager import PluginSet
 from mypd_graph.services.access import Actor
 from mypd_graph.services.common import Page, check_first, decode_cursor
 from mypd_graph.services.errors import PermissionDenied
-from mypd_graph.services.students import record_read
+from mypd_graph.services.students.rosters import record_read
 
 log = logging.getLogger(__name__)
 

@@ -39,10 +39,10 @@ from mypd_graph.models import (
     TeacherProfile,
     utcnow,
 )
-from mypd_graph.services import frameworks
 from mypd_graph.services.access import Actor, may_edit_own, may_supervise, teacher_condition
 from mypd_graph.services.common import group_by_key, one_by_key
 from mypd_graph.services.errors import PermissionDenied, Problem, UserInputError, invalid
+from mypd_graph.services.frameworks import registry as frameworks
 
 T = TypeVar("T")
 

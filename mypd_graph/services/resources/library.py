@@ -19,9 +19,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from mypd_graph.models import Framework, Resource, ResourceElement, Standard
 from mypd_graph.plugins.manager import PluginSet
 from mypd_graph.plugins.types import ResourceProvider, ResourceRecord
-from mypd_graph.services import frameworks
 from mypd_graph.services.access import Actor
 from mypd_graph.services.common import Page, group_by_key, one_by_key, paginate
+from mypd_graph.services.frameworks import registry as frameworks
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """What a need is made of: the facts behind each signal, and how a need explains itself in words.
 
-:mod:`mypd_graph.services.needs` reads the signals and builds these; the GraphQL layer, goal
+:mod:`mypd_graph.services.personalization.needs` reads the signals and builds these; the GraphQL layer, goal
 suggestions, recommendations and the district views read them. Explanations are composed only when
 asked for (:attr:`Need.signals`), so assessing a whole district builds no sentences.
 """
@@ -11,8 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
-from mypd_graph.services.insights_settings import PersonalizationSettings, Signal
-from mypd_graph.services.insights_students import Norm
+from mypd_graph.services.personalization.settings import PersonalizationSettings, Signal
+from mypd_graph.services.students.figures import Norm
 
 SIGNALS = tuple(Signal)
 UNMAPPED = "no assessed subject is mapped to the element"  # compared by identity; see _describe

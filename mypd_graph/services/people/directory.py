@@ -16,10 +16,10 @@ from mypd_graph.models import (
     TeacherProfile,
     User,
 )
-from mypd_graph.services import frameworks
 from mypd_graph.services.access import Actor, may_edit_own, teacher_condition
 from mypd_graph.services.common import Page, group_by_key, one_by_key, paginate
 from mypd_graph.services.errors import invalid
+from mypd_graph.services.frameworks import registry as frameworks
 
 MAX_YEARS_EXPERIENCE = 60
 

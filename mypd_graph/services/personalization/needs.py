@@ -57,7 +57,7 @@ from mypd_graph.models import (
     TrainingRecordElement,
 )
 from mypd_graph.services.access import Actor, visible_teacher_ids
-from mypd_graph.services.insights_facts import (
+from mypd_graph.services.personalization.facts import (
     SIGNALS,
     UNMAPPED,
     Context,
@@ -70,15 +70,15 @@ from mypd_graph.services.insights_facts import (
     SubjectFact,
     TrainingFact,
 )
-from mypd_graph.services.insights_settings import PersonalizationSettings, load_settings
-from mypd_graph.services.insights_students import (
+from mypd_graph.services.personalization.settings import PersonalizationSettings, load_settings
+from mypd_graph.services.students.figures import (
     Norm,
     SubjectResults,
     record_aggregate_read,
     subject_results,
 )
 
-# The data model lives in insights_facts; callers import it from here with the functions.
+# The data model lives in .facts; callers import it from here with the functions.
 __all__ = [
     "SIGNALS",
     "Context",

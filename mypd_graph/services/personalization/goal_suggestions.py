@@ -8,8 +8,8 @@ a goal of an open plan (draft, submitted or approved) and elements rated at the 
 skipped.
 
 Accepting recomputes the suggestion on the server (a client cannot forge its content) and writes it
-with the plan services (:func:`~mypd_graph.services.plans.add_goal` and
-:func:`~mypd_graph.services.plans.add_action_step`), so every plan rule (owner only, draft only,
+with the plan services (:func:`~mypd_graph.services.plans.edits.add_goal` and
+:func:`~mypd_graph.services.plans.edits.add_action_step`), so every plan rule (owner only, draft only,
 valid levels) holds exactly as for a goal typed by hand.
 """
 
@@ -22,17 +22,23 @@ from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mypd_graph.models import Goal, GoalElement, LearningPlan, PlanStatus
-from mypd_graph.services import plans
 from mypd_graph.services.access import Actor
 from mypd_graph.services.common import group_by_key
 from mypd_graph.services.errors import PermissionDenied, invalid
-from mypd_graph.services.needs import ElementInfo, LevelInfo, Need, assess, teachers_by_ids
-from mypd_graph.services.recommendations import (
+from mypd_graph.services.personalization.needs import (
+    ElementInfo,
+    LevelInfo,
+    Need,
+    assess,
+    teachers_by_ids,
+)
+from mypd_graph.services.personalization.recommendations import (
     FOCUS_BONUS,
     RecommendationInputs,
     rank_resources,
     recommendation_inputs,
 )
+from mypd_graph.services.plans import edits as plans
 
 DEFAULT_SUGGESTIONS = 3
 RESOURCE_STEPS = 2

@@ -2,7 +2,7 @@
 
 Inputs come from two batched reads (:func:`recommendation_inputs`: the catalog of the active
 framework, once, and per teacher their subjects, grades and completed resources) and the needs
-(:mod:`mypd_graph.services.needs`); ranking them is the pure function :func:`rank_resources`.
+(:mod:`mypd_graph.services.personalization.needs`); ranking them is the pure function :func:`rank_resources`.
 
 Ranking: each element a resource is aligned to is worth the teacher's need score there (0 when
 unscored) plus ``FOCUS_BONUS`` when it is one of the teacher's focus elements. A resource scores its
@@ -39,8 +39,8 @@ from mypd_graph.models import (
 )
 from mypd_graph.services.access import Actor
 from mypd_graph.services.common import check_first, decode_cursor
-from mypd_graph.services.insights_settings import Signal
-from mypd_graph.services.needs import ElementInfo, Need, teachers_by_ids
+from mypd_graph.services.personalization.needs import ElementInfo, Need, teachers_by_ids
+from mypd_graph.services.personalization.settings import Signal
 
 FOCUS_BONUS = 0.25
 BREADTH_SHARE = 0.2

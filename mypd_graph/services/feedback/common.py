@@ -18,10 +18,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from mypd_graph.models import Framework, RatingLevel, Standard, TeacherProfile
-from mypd_graph.services import frameworks
 from mypd_graph.services.access import Actor, may_edit_own
 from mypd_graph.services.common import group_by_key
 from mypd_graph.services.errors import PermissionDenied, Problem, UserInputError, invalid
+from mypd_graph.services.frameworks import registry as frameworks
 
 Field = tuple[str, ...]
 

@@ -54,13 +54,13 @@ from mypd_graph.models import (
 )
 from mypd_graph.services.access import Actor
 from mypd_graph.services.common import group_by_key
-from mypd_graph.services.insights_settings import load_settings
-from mypd_graph.services.insights_students import (
+from mypd_graph.services.personalization.needs import ElementInfo, LevelInfo, teachers_by_ids
+from mypd_graph.services.personalization.settings import load_settings
+from mypd_graph.services.students.figures import (
     TermResults,
     record_aggregate_read,
     teacher_results_by_term,
 )
-from mypd_graph.services.needs import ElementInfo, LevelInfo, teachers_by_ids
 
 # --- ratings over time ----------------------------------------------------------------------------
 

@@ -12,7 +12,7 @@ from mypd_graph.models import Standard, TeacherProfile, TrainingRecord, Training
 from mypd_graph.services.access import Actor, teacher_condition
 from mypd_graph.services.common import group_by_key, one_by_key
 from mypd_graph.services.errors import PermissionDenied, invalid
-from mypd_graph.services.feedback_common import (
+from mypd_graph.services.feedback.common import (
     check_not_future,
     check_text,
     elements_by_owner,

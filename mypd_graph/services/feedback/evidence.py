@@ -24,7 +24,7 @@ from mypd_graph.models import (
 from mypd_graph.services.access import Actor, may_edit_own, teacher_condition
 from mypd_graph.services.common import group_by_key, one_by_key
 from mypd_graph.services.errors import PermissionDenied, Problem, UserInputError, invalid
-from mypd_graph.services.feedback_common import (
+from mypd_graph.services.feedback.common import (
     check_text,
     check_url,
     elements_by_owner,

@@ -2,7 +2,7 @@
 
 Everything here is a GROUP BY in the database; no student row reaches Python. Each student's status
 per subject and year, and each teacher's figures made from them, come from the summary tables the
-writers of results and rosters keep (:mod:`mypd_graph.services.result_status`), not from the
+writers of results and rosters keep (:mod:`mypd_graph.services.students.status`), not from the
 results themselves. The rules:
 
 - **Whose students.** A teacher's students in a subject and school year are the students enrolled
@@ -39,12 +39,12 @@ from mypd_graph.models import (
     TeacherSubjectStatus,
 )
 from mypd_graph.services.access import Actor, visible_student_ids
-from mypd_graph.services.result_status import (
+from mypd_graph.services.students.rosters import record_read
+from mypd_graph.services.students.status import (
     below_standard,
     subject_matches,
     teacher_aggregate,
 )
-from mypd_graph.services.students import record_read
 
 # Roles that may read every student of every teacher whose needs they see (access.py): for them a
 # teacher's figures come straight from the teacher summary.
@@ -63,7 +63,7 @@ def per_student_status(
     district_id: int, students: Select[tuple[int]] | None = None, years: Iterable[str] = ()
 ) -> Select[tuple[int, str, str, int]]:
     """``(student_id, subject, school_year, below)`` with ``below`` 1 when most results were,
-    read from the summary the results' writers keep (:mod:`mypd_graph.services.result_status`)."""
+    read from the summary the results' writers keep (:mod:`mypd_graph.services.students.status`)."""
     status = StudentSubjectStatus
     statement = select(
         status.student_id.label("student_id"),
@@ -119,7 +119,7 @@ def _per_teacher(
     actor: Actor, teachers: Select[tuple[int]], years: Iterable[str]
 ) -> Select[tuple[int, str, str, int, int, int]]:
     """Per teacher, subject and year (and district): the teacher's students with results and how
-    many of them are below standard (see :func:`.result_status.teacher_aggregate`). Read from the
+    many of them are below standard (see :func:`.status.teacher_aggregate`). Read from the
     teacher summary when the actor may read every student of the teachers they see (a district
     admin, the teacher, their coach); computed from the student summary, narrowed to the students
     the actor may read, otherwise (a principal: the students of their school and of its

@@ -1,0 +1,4 @@
+"""Learning plans: plans, goals and action steps, read in the viewer's reach, edited, moved through review.
+
+May import the services kernel, models and :mod:`..frameworks`.
+"""
