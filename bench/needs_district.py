@@ -42,10 +42,10 @@ sys.path.insert(0, str(ROOT))
 from mypd_graph import migrate, models  # noqa: E402
 from mypd_graph.db import create_engine, create_sessionmaker  # noqa: E402
 from mypd_graph.plugins.manager import load_plugins  # noqa: E402
-from mypd_graph.services.insights import district as views  # noqa: E402
-from mypd_graph.services.personalization import needs  # noqa: E402
 from mypd_graph.services.access import Actor, visible_teacher_ids  # noqa: E402
 from mypd_graph.services.frameworks.registry import sync_frameworks  # noqa: E402
+from mypd_graph.services.insights import district as views  # noqa: E402
+from mypd_graph.services.personalization import needs  # noqa: E402
 from mypd_graph.services.resources.library import sync_resources  # noqa: E402
 from mypd_graph.services.students.status import refresh_result_status  # noqa: E402
 
