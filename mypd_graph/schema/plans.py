@@ -1,7 +1,7 @@
 """Learning plans, goals and action steps: types, the plan workflow, and their mutations.
 
 Resolvers only translate: global IDs to database ids, absent fields to ``UNCHANGED``, rows to types.
-Every rule (who may see, edit, submit or approve; what a valid goal is) lives in services/plans/edits.py.
+Every rule (who may see, edit, submit or approve; what a valid goal is) lives in services/plans/.
 """
 
 from __future__ import annotations
@@ -20,7 +20,9 @@ from mypd_graph.schema.errors import UserError, run_mutation
 from mypd_graph.schema.frameworks import Element, RatingLevel, level_by_id
 from mypd_graph.schema.people import Teacher, User, teacher_by_id, user_by_id
 from mypd_graph.schema.relay import Node, decode_id, node_loader, to_global_id
-from mypd_graph.services.plans import edits as service
+from mypd_graph.services.plans import edits as edits_service
+from mypd_graph.services.plans import reads as reads_service
+from mypd_graph.services.plans import workflow as workflow_service
 
 if TYPE_CHECKING:
     from mypd_graph.schema.feedback import Comment, Evidence
@@ -32,7 +34,7 @@ LazyEvidence = Annotated["Evidence", _FEEDBACK]
 LazyResource = Annotated["Resource", strawberry.lazy("mypd_graph.schema.resources")]
 
 ActionStepStatus = strawberry.enum(models.ActionStepStatus, name="ActionStepStatus")
-PlanAction = strawberry.enum(service.PlanAction, name="PlanAction")
+PlanAction = strawberry.enum(workflow_service.PlanAction, name="PlanAction")
 
 T = TypeVar("T")
 
@@ -129,7 +131,7 @@ class Goal(Node):
 
     @strawberry.field(description="The elements the goal grows, by code.")
     async def elements(self, info: Info) -> list[Element]:
-        rows = await info.context.loader(service.elements_by_goal).load(self.db_id)
+        rows = await info.context.loader(reads_service.elements_by_goal).load(self.db_id)
         return [Element.from_row(row) for row in rows]
 
     @strawberry.field
@@ -146,7 +148,7 @@ class Goal(Node):
 
     @strawberry.field
     async def action_steps(self, info: Info) -> list[ActionStep]:
-        rows = await info.context.loader(service.action_steps_by_goal).load(self.db_id)
+        rows = await info.context.loader(reads_service.action_steps_by_goal).load(self.db_id)
         return [ActionStep.from_row(row) for row in rows]
 
     @strawberry.field
@@ -201,12 +203,12 @@ class LearningPlan(Node):
 
     @strawberry.field
     async def goals(self, info: Info) -> list[Goal]:
-        rows = await info.context.loader(service.goals_by_plan).load(self.db_id)
+        rows = await info.context.loader(reads_service.goals_by_plan).load(self.db_id)
         return [Goal.from_row(row) for row in rows]
 
     @strawberry.field(description="Every workflow move, oldest first.")
     async def history(self, info: Info) -> list[PlanEvent]:
-        rows = await info.context.loader(service.events_by_plan).load(self.db_id)
+        rows = await info.context.loader(reads_service.events_by_plan).load(self.db_id)
         return [PlanEvent.from_row(row) for row in rows]
 
     @classmethod
@@ -228,19 +230,19 @@ class LearningPlan(Node):
 
 @node_loader("LearningPlan")
 async def plan_by_id(info: Info, plan_id: int) -> LearningPlan | None:
-    row = await info.context.loader(service.plans_by_ids).load(plan_id)
+    row = await info.context.loader(reads_service.plans_by_ids).load(plan_id)
     return LearningPlan.from_row(row) if row else None
 
 
 @node_loader("Goal")
 async def goal_by_id(info: Info, goal_id: int) -> Goal | None:
-    row = await info.context.loader(service.goals_by_ids).load(goal_id)
+    row = await info.context.loader(reads_service.goals_by_ids).load(goal_id)
     return Goal.from_row(row) if row else None
 
 
 @node_loader("ActionStep")
 async def action_step_by_id(info: Info, step_id: int) -> ActionStep | None:
-    row = await info.context.loader(service.action_steps_by_ids).load(step_id)
+    row = await info.context.loader(reads_service.action_steps_by_ids).load(step_id)
     return ActionStep.from_row(row) if row else None
 
 
@@ -248,13 +250,13 @@ async def action_step_by_id(info: Info, step_id: int) -> ActionStep | None:
 async def district_goal_by_id(info: Info, district_goal_id: int | None) -> DistrictGoal | None:
     if district_goal_id is None:
         return None
-    row = await info.context.loader(service.district_goals_by_ids).load(district_goal_id)
+    row = await info.context.loader(reads_service.district_goals_by_ids).load(district_goal_id)
     return DistrictGoal.from_row(row) if row else None
 
 
 async def plans_of_teacher(info: Info, teacher_id: int, cycle: str | None) -> list[LearningPlan]:
     """A teacher's plans, newest cycle first (``Teacher.plans``)."""
-    rows = await info.context.loader(service.plans_by_teacher).load((teacher_id, cycle))
+    rows = await info.context.loader(reads_service.plans_by_teacher).load((teacher_id, cycle))
     return [LearningPlan.from_row(row) for row in rows]
 
 
@@ -262,7 +264,7 @@ async def plans_of_teacher(info: Info, teacher_id: int, cycle: str | None) -> li
 class Query:
     @strawberry.field(description="The district's active initiatives that goals can align to.")
     async def district_goals(self, info: Info) -> list[DistrictGoal]:
-        rows = await info.context.read(service.active_district_goals)
+        rows = await info.context.read(reads_service.active_district_goals)
         return [DistrictGoal.from_row(row) for row in rows]
 
 
@@ -354,12 +356,12 @@ class ActionStepPayload:
 
 def _kept(value: Any) -> Any:
     """Absent means unchanged; an explicit null is passed on (it clears the value)."""
-    return service.UNCHANGED if value is strawberry.UNSET else value
+    return edits_service.UNCHANGED if value is strawberry.UNSET else value
 
 
 def _kept_unless_given(value: Any) -> Any:
     """For fields that cannot be empty: absent or null both mean unchanged."""
-    return service.UNCHANGED if value is strawberry.UNSET or value is None else value
+    return edits_service.UNCHANGED if value is strawberry.UNSET or value is None else value
 
 
 def _optional_id(value: strawberry.ID | None, type_name: str, field: str) -> int | None:
@@ -385,7 +387,7 @@ class Mutation:
         actor = info.context.actor
         plan, errors = await _mutate(
             info,
-            lambda session: service.create_plan(session, actor, input.cycle, input.title),
+            lambda session: edits_service.create_plan(session, actor, input.cycle, input.title),
             LearningPlan.from_row,
         )
         return LearningPlanPayload(plan=plan, user_errors=errors)
@@ -395,7 +397,7 @@ class Mutation:
         actor = info.context.actor
 
         async def work(session: AsyncSession) -> models.Goal:
-            return await service.add_goal(
+            return await edits_service.add_goal(
                 session,
                 actor,
                 decode_id(input.plan_id, "LearningPlan", ("input", "planId")),
@@ -426,7 +428,7 @@ class Mutation:
                 district_goal = decode_id(
                     district_goal, "DistrictGoal", ("input", "districtGoalId")
                 )
-            return await service.update_goal(
+            return await edits_service.update_goal(
                 session,
                 actor,
                 decode_id(input.goal_id, "Goal", ("input", "goalId")),
@@ -448,7 +450,7 @@ class Mutation:
         actor = info.context.actor
 
         async def work(session: AsyncSession) -> models.ActionStep:
-            return await service.add_action_step(
+            return await edits_service.add_action_step(
                 session,
                 actor,
                 decode_id(input.goal_id, "Goal", ("input", "goalId")),
@@ -473,7 +475,7 @@ class Mutation:
             resource = _kept(input.resource_id)
             if isinstance(resource, str):
                 resource = decode_id(resource, "Resource", ("input", "resourceId"))
-            return await service.update_action_step(
+            return await edits_service.update_action_step(
                 session,
                 actor,
                 decode_id(input.action_step_id, "ActionStep", ("input", "actionStepId")),
@@ -489,32 +491,32 @@ class Mutation:
 
     @strawberry.mutation(description="The owner submits their draft plan (with a goal) for review.")
     async def submit_plan(self, info: Info, input: PlanTransitionInput) -> LearningPlanPayload:
-        return await _transition(info, input, service.PlanAction.SUBMIT)
+        return await _transition(info, input, workflow_service.PlanAction.SUBMIT)
 
     @strawberry.mutation(description="A supervisor serving the teacher approves a submitted plan.")
     async def approve_plan(self, info: Info, input: PlanTransitionInput) -> LearningPlanPayload:
-        return await _transition(info, input, service.PlanAction.APPROVE)
+        return await _transition(info, input, workflow_service.PlanAction.APPROVE)
 
     @strawberry.mutation(
         description="A supervisor serving the teacher returns a submitted plan to draft, "
         "with a note."
     )
     async def return_plan(self, info: Info, input: PlanTransitionInput) -> LearningPlanPayload:
-        return await _transition(info, input, service.PlanAction.RETURN)
+        return await _transition(info, input, workflow_service.PlanAction.RETURN)
 
     @strawberry.mutation(description="The owner or a supervisor marks an approved plan completed.")
     async def complete_plan(self, info: Info, input: PlanTransitionInput) -> LearningPlanPayload:
-        return await _transition(info, input, service.PlanAction.COMPLETE)
+        return await _transition(info, input, workflow_service.PlanAction.COMPLETE)
 
 
 async def _transition(
-    info: Info, input: PlanTransitionInput, action: service.PlanAction
+    info: Info, input: PlanTransitionInput, action: workflow_service.PlanAction
 ) -> LearningPlanPayload:
     actor = info.context.actor
 
     async def work(session: AsyncSession) -> models.LearningPlan:
         plan_id = decode_id(input.plan_id, "LearningPlan", ("input", "planId"))
-        return await service.transition_plan(session, actor, plan_id, action, input.note)
+        return await workflow_service.transition_plan(session, actor, plan_id, action, input.note)
 
     plan, errors = await _mutate(info, work, LearningPlan.from_row)
     return LearningPlanPayload(plan=plan, user_errors=errors)

@@ -38,11 +38,11 @@ from mypd_graph.services.personalization.recommendations import (
     rank_resources,
     recommendation_inputs,
 )
-from mypd_graph.services.plans import edits as plans
+from mypd_graph.services.plans import edits as plan_edits
 
 DEFAULT_SUGGESTIONS = 3
 RESOURCE_STEPS = 2
-TITLE_MAX = plans.GOAL_TITLE_MAX
+TITLE_MAX = plan_edits.GOAL_TITLE_MAX
 OPEN_STATUSES = (PlanStatus.DRAFT.value, PlanStatus.SUBMITTED.value, PlanStatus.APPROVED.value)
 
 
@@ -193,7 +193,7 @@ async def accept_suggestion(
             "this goal is not suggested for you now (it may already be in an open plan)",
             "NOT_SUGGESTED",
         )
-    goal = await plans.add_goal(
+    goal = await plan_edits.add_goal(
         session,
         actor,
         plan_id,
@@ -204,7 +204,7 @@ async def accept_suggestion(
         target_level=suggestion.target.key,
     )
     for step in suggestion.steps:
-        await plans.add_action_step(
+        await plan_edits.add_action_step(
             session, actor, goal.id, description=step.description, resource_id=step.resource_id
         )
     return goal

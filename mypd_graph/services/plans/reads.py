@@ -1,0 +1,156 @@
+"""Reading plans, goals, action steps and district goals in the viewer's reach.
+
+Each function is a DataLoader batch: results aligned to the keys, one statement for any number of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from mypd_graph.models import (
+    ActionStep,
+    DistrictGoal,
+    Goal,
+    GoalElement,
+    LearningPlan,
+    PlanEvent,
+    Standard,
+)
+from mypd_graph.services.access import Actor, teacher_condition
+from mypd_graph.services.common import group_by_key, one_by_key
+
+# --- reading (DataLoader batch functions: results aligned to the keys) ----------------------------
+
+
+async def plans_by_ids(
+    session: AsyncSession, actor: Actor, ids: Sequence[int]
+) -> list[LearningPlan | None]:
+    rows = await session.scalars(
+        select(LearningPlan).where(
+            LearningPlan.id.in_(ids), teacher_condition(actor, LearningPlan.teacher_id)
+        )
+    )
+    return one_by_key(rows, ids, lambda row: row.id)
+
+
+async def plans_by_teacher(
+    session: AsyncSession, actor: Actor, keys: Sequence[tuple[int, str | None]]
+) -> list[list[LearningPlan]]:
+    """Plans per ``(teacher id, cycle or None for all)``, newest cycle first, in one query."""
+    teacher_ids = {teacher_id for teacher_id, _ in keys}
+    rows = list(
+        await session.scalars(
+            select(LearningPlan)
+            .where(
+                LearningPlan.teacher_id.in_(teacher_ids),
+                teacher_condition(actor, LearningPlan.teacher_id),
+            )
+            .order_by(LearningPlan.cycle.desc(), LearningPlan.id)
+        )
+    )
+    return [
+        [row for row in rows if row.teacher_id == teacher_id and cycle in (None, row.cycle)]
+        for teacher_id, cycle in keys
+    ]
+
+
+async def events_by_plan(
+    session: AsyncSession, actor: Actor, plan_ids: Sequence[int]
+) -> list[list[PlanEvent]]:
+    """Each plan's history, oldest first."""
+    rows = await session.scalars(
+        select(PlanEvent)
+        .join(LearningPlan, LearningPlan.id == PlanEvent.plan_id)
+        .where(PlanEvent.plan_id.in_(plan_ids), teacher_condition(actor, LearningPlan.teacher_id))
+        .order_by(PlanEvent.at, PlanEvent.id)
+    )
+    return group_by_key(rows, plan_ids, lambda row: row.plan_id)
+
+
+async def goals_by_plan(
+    session: AsyncSession, actor: Actor, plan_ids: Sequence[int]
+) -> list[list[Goal]]:
+    rows = await session.scalars(
+        select(Goal)
+        .join(LearningPlan, LearningPlan.id == Goal.plan_id)
+        .where(Goal.plan_id.in_(plan_ids), teacher_condition(actor, LearningPlan.teacher_id))
+        .order_by(Goal.id)
+    )
+    return group_by_key(rows, plan_ids, lambda row: row.plan_id)
+
+
+async def goals_by_ids(
+    session: AsyncSession, actor: Actor, ids: Sequence[int]
+) -> list[Goal | None]:
+    rows = await session.scalars(
+        select(Goal)
+        .join(LearningPlan, LearningPlan.id == Goal.plan_id)
+        .where(Goal.id.in_(ids), teacher_condition(actor, LearningPlan.teacher_id))
+    )
+    return one_by_key(rows, ids, lambda row: row.id)
+
+
+async def elements_by_goal(
+    session: AsyncSession, actor: Actor, goal_ids: Sequence[int]
+) -> list[list[Standard]]:
+    rows = await session.execute(
+        select(GoalElement.goal_id, Standard)
+        .join(Standard, Standard.id == GoalElement.element_id)
+        .join(Goal, Goal.id == GoalElement.goal_id)
+        .join(LearningPlan, LearningPlan.id == Goal.plan_id)
+        .where(GoalElement.goal_id.in_(goal_ids), teacher_condition(actor, LearningPlan.teacher_id))
+        .order_by(Standard.code)
+    )
+    grouped = group_by_key(list(rows), goal_ids, lambda row: row[0])
+    return [[row[1] for row in group] for group in grouped]
+
+
+async def action_steps_by_goal(
+    session: AsyncSession, actor: Actor, goal_ids: Sequence[int]
+) -> list[list[ActionStep]]:
+    rows = await session.scalars(
+        select(ActionStep)
+        .join(Goal, Goal.id == ActionStep.goal_id)
+        .join(LearningPlan, LearningPlan.id == Goal.plan_id)
+        .where(ActionStep.goal_id.in_(goal_ids), teacher_condition(actor, LearningPlan.teacher_id))
+        .order_by(ActionStep.id)
+    )
+    return group_by_key(rows, goal_ids, lambda row: row.goal_id)
+
+
+async def action_steps_by_ids(
+    session: AsyncSession, actor: Actor, ids: Sequence[int]
+) -> list[ActionStep | None]:
+    rows = await session.scalars(
+        select(ActionStep)
+        .join(Goal, Goal.id == ActionStep.goal_id)
+        .join(LearningPlan, LearningPlan.id == Goal.plan_id)
+        .where(ActionStep.id.in_(ids), teacher_condition(actor, LearningPlan.teacher_id))
+    )
+    return one_by_key(rows, ids, lambda row: row.id)
+
+
+async def district_goals_by_ids(
+    session: AsyncSession, actor: Actor, ids: Sequence[int]
+) -> list[DistrictGoal | None]:
+    """District goals are the district's own initiatives: anyone in the district may read them."""
+    rows = await session.scalars(
+        select(DistrictGoal).where(
+            DistrictGoal.id.in_(ids), DistrictGoal.district_id == actor.district_id
+        )
+    )
+    return one_by_key(rows, ids, lambda row: row.id)
+
+
+async def active_district_goals(session: AsyncSession, actor: Actor) -> list[DistrictGoal]:
+    """The initiatives a new goal may align to."""
+    return list(
+        await session.scalars(
+            select(DistrictGoal)
+            .where(DistrictGoal.district_id == actor.district_id, DistrictGoal.active.is_(True))
+            .order_by(DistrictGoal.title, DistrictGoal.id)
+        )
+    )
