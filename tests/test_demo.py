@@ -31,7 +31,7 @@ from mypd_graph.models import Base, PlanStatus, Role
 from mypd_graph.plugins.manager import PluginSet
 from mypd_graph.providers.catalog import shipped_catalog
 from mypd_graph.services.frameworks.registry import sync_frameworks
-from mypd_graph.services.plans.edits import PlanAction
+from mypd_graph.services.plans.workflow import PlanAction
 
 # The transitions a plan's history may contain, and the action each one is recorded as.
 TRANSITIONS = {
