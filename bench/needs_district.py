@@ -44,7 +44,7 @@ from mypd_graph.db import create_engine, create_sessionmaker  # noqa: E402
 from mypd_graph.plugins.manager import load_plugins  # noqa: E402
 from mypd_graph.services.access import Actor, visible_teacher_ids  # noqa: E402
 from mypd_graph.services.frameworks.registry import sync_frameworks  # noqa: E402
-from mypd_graph.services.insights import district as views  # noqa: E402
+from mypd_graph.services.insights import district, plans_and_pd, student_results, top_needs  # noqa: E402
 from mypd_graph.services.personalization import needs  # noqa: E402
 from mypd_graph.services.resources.library import sync_resources  # noqa: E402
 from mypd_graph.services.students.status import refresh_result_status  # noqa: E402
@@ -405,11 +405,11 @@ async def run(url: str, label: str, scale: float, repeat: int) -> list[str]:
         assert count == counts["teachers"] * 38, count
         measured.append((f"needs of all {counts['teachers']} teachers ({count:,} needs)", seconds))
         for name, view in (
-            ("coverage", views.coverage), ("rating distribution", views.rating_distribution),
-            ("top needs", lambda s, a: views.top_needs(s, a, as_of=AS_OF)),
-            ("plan status", views.plan_status_counts), ("PD hours by element", views.pd_hours_by_element),
-            ("PD impact by resource", views.pd_impact_by_resource),
-            ("students' results by school", views.student_results_by_school),
+            ("coverage", district.coverage), ("rating distribution", district.rating_distribution),
+            ("top needs", lambda s, a: top_needs.top_needs(s, a, as_of=AS_OF)),
+            ("plan status", plans_and_pd.plan_status_counts), ("PD hours by element", plans_and_pd.pd_hours_by_element),
+            ("PD impact by resource", plans_and_pd.pd_impact_by_resource),
+            ("students' results by school", student_results.student_results_by_school),
         ):  # fmt: skip
             seconds, _ = await timed(engine, lambda s, view=view: view(s, admin), repeat)
             measured.append((name, seconds))

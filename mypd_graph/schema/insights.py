@@ -17,8 +17,9 @@ from mypd_graph.schema.frameworks import Element, RatingLevel
 from mypd_graph.schema.people import School, school_by_id
 from mypd_graph.schema.personalization import NeedSignalKind, element_of, level_of
 from mypd_graph.services.common import check_first
-from mypd_graph.services.insights import district as district_service
+from mypd_graph.services.insights import district, plans_and_pd, student_results, top_needs
 from mypd_graph.services.personalization import growth as growth_service
+from mypd_graph.services.personalization import pd_impact as impact_service
 
 if TYPE_CHECKING:
     from mypd_graph.schema.plans import LearningPlan
@@ -150,7 +151,7 @@ class PdImpact:
         return await self._level(info, 3)
 
 
-def _impact(pair: growth_service.ImpactPair) -> PdImpact:
+def _impact(pair: impact_service.ImpactPair) -> PdImpact:
     levels = (pair.observed_before, pair.observed_after, pair.self_before, pair.self_after)
     return PdImpact(
         completed_on=pair.completed_on,
@@ -229,7 +230,7 @@ class TeacherGrowth:
 
     @strawberry.field(description="For completed resources, the change in later ratings.")
     async def pd_impact(self, info: Info) -> list[PdImpact]:
-        pairs = await self._load(info, growth_service.pd_impact_by_teacher)
+        pairs = await self._load(info, impact_service.pd_impact_by_teacher)
         return [_impact(pair) for pair in pairs]
 
     @strawberry.field
@@ -238,7 +239,7 @@ class TeacherGrowth:
             await self._load(info, growth_service.rating_series_by_teacher),
             await self._load(info, growth_service.plan_progress_by_teacher),
             await self._load(info, growth_service.training_hours_by_teacher),
-            await self._load(info, growth_service.pd_impact_by_teacher),
+            await self._load(info, impact_service.pd_impact_by_teacher),
         )
         return GrowthSummary(**{name: getattr(summary, name) for name in summary.__slots__})
 
@@ -291,7 +292,7 @@ class RatingDistribution:
 class TopNeed:
     element: Element
     teachers_with_top_need: int = strawberry.field(
-        description=f"Teachers for whom it is among their {district_service.TOP_NEEDS_PER_TEACHER} "
+        description=f"Teachers for whom it is among their {top_needs.TOP_NEEDS_PER_TEACHER} "
         "highest needs."
     )
     teachers_scored: int
@@ -384,7 +385,7 @@ class DistrictInsights:
 
     @strawberry.field
     async def coverage(self, info: Info, cycle: str | None = None) -> Coverage:
-        found = await info.context.read(district_service.coverage, self.school_id, cycle)
+        found = await info.context.read(district.coverage, self.school_id, cycle)
         return Coverage(
             teachers=found.teachers,
             elements=[
@@ -402,9 +403,9 @@ class DistrictInsights:
     async def rating_distribution(
         self, info: Info, cycle: str | None = None
     ) -> list[RatingDistribution]:
-        found = await info.context.read(district_service.rating_distribution, self.school_id, cycle)
+        found = await info.context.read(district.rating_distribution, self.school_id, cycle)
 
-        def counts(items: list[district_service.LevelCount]) -> list[LevelCount]:
+        def counts(items: list[district.LevelCount]) -> list[LevelCount]:
             return [LevelCount(teachers=c.teachers, level_id=c.level_id) for c in items]
 
         return [
@@ -420,7 +421,7 @@ class DistrictInsights:
     @strawberry.field
     async def top_needs(self, info: Info, first: int = 10) -> TopNeeds:
         check_first(first)
-        found = await info.context.read(district_service.top_needs, self.school_id, first)
+        found = await info.context.read(top_needs.top_needs, self.school_id, first)
         return TopNeeds(
             teachers=found.teachers,
             minimum_group_size=found.minimum_group_size,
@@ -443,7 +444,7 @@ class DistrictInsights:
     @strawberry.field
     async def plan_status(self, info: Info, cycle: str | None = None) -> PlanStatusView:
         counted, rows = await info.context.read(
-            district_service.plan_status_counts, self.school_id, cycle
+            plans_and_pd.plan_status_counts, self.school_id, cycle
         )
         return PlanStatusView(
             cycle=counted,
@@ -460,7 +461,7 @@ class DistrictInsights:
 
     @strawberry.field
     async def pd_hours(self, info: Info, since: date | None = None) -> list[ElementHours]:
-        rows = await info.context.read(district_service.pd_hours_by_element, self.school_id, since)
+        rows = await info.context.read(plans_and_pd.pd_hours_by_element, self.school_id, since)
         return [
             ElementHours(
                 element=element_of(row.element),
@@ -473,7 +474,7 @@ class DistrictInsights:
 
     @strawberry.field
     async def pd_impact(self, info: Info) -> list[ResourceImpact]:
-        rows = await info.context.read(district_service.pd_impact_by_resource, self.school_id)
+        rows = await info.context.read(plans_and_pd.pd_impact_by_resource, self.school_id)
         return [
             ResourceImpact(
                 title=row.title,
@@ -495,7 +496,7 @@ class DistrictInsights:
         self, info: Info, school_year: str | None = None
     ) -> StudentResultsView:
         found = await info.context.read(
-            district_service.student_results_by_school, self.school_id, school_year
+            student_results.student_results_by_school, self.school_id, school_year
         )
         return StudentResultsView(
             minimum_group_size=found.minimum_group_size,
@@ -517,5 +518,5 @@ class DistrictInsights:
 
 def insights_of_district(info: Info, school_id: int | None) -> DistrictInsights:
     """``District.insights``: refuses teachers at once, so no field runs for them."""
-    district_service.scope_teachers(info.context.actor, school_id)
+    district.scope_teachers(info.context.actor, school_id)
     return DistrictInsights(school_id=school_id)

@@ -1,5 +1,7 @@
-"""District views: coverage, rating distributions, top needs, plan status, PD hours and impact,
-students' results by school. Each view is a few GROUP BY statements, whatever the district's size.
+"""District views: who is in view, and the views of teaching practice (coverage, rating distributions).
+
+Each view is a few GROUP BY statements, whatever the district's size; the others live beside this
+module (:mod:`.top_needs`, :mod:`.plans_and_pd`, :mod:`.student_results`).
 
 **Who sees what.** The views aggregate over the teachers the viewer may read
 (:func:`~mypd_graph.services.access.visible_teacher_ids`): a principal their school, a district admin
@@ -19,9 +21,8 @@ schools (or teachers) aggregated, not one per student: no student-level row is d
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
 
 from sqlalchemy import Select, distinct, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -33,31 +34,22 @@ from mypd_graph.models import (
     LearningPlan,
     Observation,
     ObservationRating,
-    PlanStatus,
     RatingLevel,
-    Resource,
     Role,
     SelfAssessment,
     SelfAssessmentRating,
     TeacherProfile,
-    TrainingRecord,
-    TrainingRecordElement,
 )
 from mypd_graph.services.access import Actor, visible_teacher_ids
 from mypd_graph.services.errors import PermissionDenied
 from mypd_graph.services.personalization import needs as needs_service
-from mypd_graph.services.personalization.facts import leading_signal
-from mypd_graph.services.personalization.growth import pd_impact_pairs
 from mypd_graph.services.personalization.needs import ElementInfo
 from mypd_graph.services.personalization.settings import (
     PersonalizationSettings,
-    Signal,
     load_settings,
     school_year_bounds,
 )
-from mypd_graph.services.students.figures import record_aggregate_read, school_results
 
-TOP_NEEDS_PER_TEACHER = 3
 VIEWERS = (Role.COACH, Role.PRINCIPAL, Role.DISTRICT_ADMIN)
 
 
@@ -74,7 +66,9 @@ def scope_teachers(actor: Actor, school_id: int | None = None) -> Select[tuple[i
     return teachers
 
 
-async def _elements(session: AsyncSession, settings: PersonalizationSettings) -> list[ElementInfo]:
+async def view_elements(
+    session: AsyncSession, settings: PersonalizationSettings
+) -> list[ElementInfo]:
     if settings.framework_id is None:
         return []
     return await needs_service.framework_elements(session, settings.framework_id)
@@ -139,7 +133,7 @@ async def coverage(
                 int(planned.get(element.id, (0, 0))[0]),
                 int(planned.get(element.id, (0, 0))[1]),
             )
-            for element in await _elements(session, settings)
+            for element in await view_elements(session, settings)
         ],
     )
 
@@ -232,7 +226,7 @@ async def rating_distribution(
     keys = sorted(
         self_counts.keys() | observed_counts.keys(), key=lambda k: (k[0], k[1] is None, k[1] or 0)
     )
-    elements = {element.id: element for element in await _elements(session, settings)}
+    elements = {element.id: element for element in await view_elements(session, settings)}
     return sorted(
         (
             Distribution(
@@ -246,282 +240,3 @@ async def rating_distribution(
         ),
         key=lambda d: (d.element.order, d.school_id or 0),
     )
-
-
-# --- top needs -----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class TopNeed:
-    element: ElementInfo
-    teachers_with_top_need: int  # teachers for whom it is among their TOP_NEEDS_PER_TEACHER
-    teachers_scored: int
-    mean_score: float
-    leading_signal: Signal | None  # the signal most often adding the most to it
-
-
-@dataclass(frozen=True, slots=True)
-class TopNeeds:
-    teachers: int
-    needs: list[TopNeed]
-    minimum_group_size: int
-
-
-async def top_needs(
-    session: AsyncSession,
-    actor: Actor,
-    school_id: int | None = None,
-    limit: int = 10,
-    as_of: date | None = None,
-) -> TopNeeds:
-    """The elements most often among teachers' top needs. Needs come from the needs service (its
-    signals are GROUP BYs over all teachers at once); this adds them up per element."""
-    teachers = scope_teachers(actor, school_id)
-    settings = await load_settings(session, actor.district_id)
-    assessed = await needs_service.assess(session, actor, teachers, as_of)
-    top: Counter[int] = Counter()
-    scored: Counter[int] = Counter()
-    total: defaultdict[int, float] = defaultdict(float)
-    leading: defaultdict[int, Counter[Signal]] = defaultdict(Counter)
-    elements: dict[int, ElementInfo] = {}
-    for element_info, count, summed in needs_service.RankedNeeds.score_totals(assessed.values()):
-        if count:
-            elements[element_info.id] = element_info
-            scored[element_info.id] = count
-            total[element_info.id] = summed
-    # The leading signal depends on the four values alone, and needs repeat a few hundred of them.
-    leading_by_values: dict[tuple, Signal | None] = {}
-    for needs in assessed.values():
-        for element, score, values in needs.top_scores(TOP_NEEDS_PER_TEACHER):
-            if score is None:
-                continue
-            top[element.id] += 1
-            if values in leading_by_values:
-                signal = leading_by_values[values]
-            else:
-                signal = leading_by_values[values] = leading_signal(values, settings.weights)
-            if signal is not None:
-                leading[element.id][signal] += 1
-    ranked = sorted(
-        elements,
-        # the mean as shown (sums made in another order may differ in the last bits)
-        key=lambda e: (-top[e], -round(total[e] / scored[e], 4), elements[e].order),
-    )[:limit]
-    return TopNeeds(
-        teachers=len(assessed),
-        needs=[
-            TopNeed(
-                elements[e],
-                top[e],
-                scored[e],
-                round(total[e] / scored[e], 4),
-                leading[e].most_common(1)[0][0] if leading[e] else None,
-            )
-            for e in ranked
-        ],
-        minimum_group_size=settings.minimum_group_size,
-    )
-
-
-# --- plans, PD hours, PD impact -------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class PlanStatusCounts:
-    school_id: int | None
-    teachers: int
-    by_status: dict[str, int]
-
-    @property
-    def without_plan(self) -> int:
-        return self.teachers - sum(self.by_status.values())
-
-
-async def plan_status_counts(
-    session: AsyncSession, actor: Actor, school_id: int | None = None, cycle: str | None = None
-) -> tuple[str | None, list[PlanStatusCounts]]:
-    """Per school, plans of the cycle by status (default: the newest cycle with a plan in scope)."""
-    teachers = scope_teachers(actor, school_id)
-    if cycle is None:
-        cycle = await session.scalar(
-            select(func.max(LearningPlan.cycle)).where(LearningPlan.teacher_id.in_(teachers))
-        )
-    per_school = dict(
-        (
-            await session.execute(
-                select(TeacherProfile.school_id, func.count())
-                .where(TeacherProfile.user_id.in_(teachers))
-                .group_by(TeacherProfile.school_id)
-            )
-        ).all()
-    )
-    statuses: dict[int | None, dict[str, int]] = defaultdict(dict)
-    if cycle is not None:
-        rows = await session.execute(
-            select(TeacherProfile.school_id, LearningPlan.status, func.count())
-            .join(TeacherProfile, TeacherProfile.user_id == LearningPlan.teacher_id)
-            .where(LearningPlan.teacher_id.in_(teachers), LearningPlan.cycle == cycle)
-            .group_by(TeacherProfile.school_id, LearningPlan.status)
-        )
-        for school, status, n in rows:
-            statuses[school][status] = int(n)
-    counts = [
-        PlanStatusCounts(
-            school,
-            int(n),
-            {status.value: statuses[school].get(status.value, 0) for status in PlanStatus},
-        )
-        for school, n in per_school.items()
-    ]
-    return cycle, sorted(counts, key=lambda c: (c.school_id is None, c.school_id or 0))
-
-
-@dataclass(frozen=True, slots=True)
-class ElementHours:
-    element: ElementInfo
-    hours: float
-    teachers: int
-    records: int
-
-
-async def pd_hours_by_element(
-    session: AsyncSession, actor: Actor, school_id: int | None = None, since: date | None = None
-) -> list[ElementHours]:
-    """Training hours per aligned element (a record aligned to two elements counts for both)."""
-    teachers = scope_teachers(actor, school_id)
-    settings = await load_settings(session, actor.district_id)
-    statement = (
-        select(
-            TrainingRecordElement.element_id,
-            func.sum(TrainingRecord.hours),
-            func.count(distinct(TrainingRecord.teacher_id)),
-            func.count(),
-        )
-        .join(TrainingRecord, TrainingRecord.id == TrainingRecordElement.training_record_id)
-        .where(TrainingRecord.teacher_id.in_(teachers))
-        .group_by(TrainingRecordElement.element_id)
-    )
-    if since is not None:
-        statement = statement.where(TrainingRecord.completed_on >= since)
-    found = {element: (h, t, n) for element, h, t, n in await session.execute(statement)}
-    return [
-        ElementHours(
-            element, round(float(found[element.id][0]), 2), *map(int, found[element.id][1:])
-        )
-        for element in await _elements(session, settings)
-        if element.id in found
-    ]
-
-
-@dataclass(frozen=True, slots=True)
-class ResourceImpact:
-    resource_id: int
-    title: str
-    teachers: int
-    observed_pairs: int
-    mean_observed_change: float | None
-    self_pairs: int
-    mean_self_change: float | None
-
-
-async def pd_impact_by_resource(
-    session: AsyncSession, actor: Actor, school_id: int | None = None
-) -> list[ResourceImpact]:
-    """Per completed resource: teachers who completed it and the mean change in their later
-    observer ratings and self-ratings on its aligned elements (separately)."""
-    pairs = pd_impact_pairs(scope_teachers(actor, school_id)).subquery()
-    observed = pairs.c.observed_after - pairs.c.observed_before
-    self_change = pairs.c.self_after - pairs.c.self_before
-    rows = await session.execute(
-        select(
-            pairs.c.resource_id,
-            Resource.title,
-            func.count(distinct(pairs.c.teacher_id)),
-            func.count(observed),
-            func.avg(observed),
-            func.count(self_change),
-            func.avg(self_change),
-        )
-        .join(Resource, Resource.id == pairs.c.resource_id)
-        .group_by(pairs.c.resource_id, Resource.title)
-        .order_by(func.count(distinct(pairs.c.teacher_id)).desc(), pairs.c.resource_id)
-    )
-    return [
-        ResourceImpact(
-            resource,
-            title,
-            int(teachers),
-            int(n_obs),
-            round(float(avg_obs), 3) if avg_obs is not None else None,
-            int(n_self),
-            round(float(avg_self), 3) if avg_self is not None else None,
-        )  # fmt: skip
-        for resource, title, teachers, n_obs, avg_obs, n_self, avg_self in rows
-    ]
-
-
-# --- students' results by school ------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class SchoolSubjectResults:
-    school_id: int | None
-    subject: str
-    school_year: str
-    suppressed: bool
-    students: int | None
-    share_below: float | None
-
-
-@dataclass(frozen=True, slots=True)
-class StudentResultsView:
-    rows: list[SchoolSubjectResults]
-    minimum_group_size: int
-    suppressed_groups: int
-
-    @property
-    def note(self) -> str:
-        if not self.suppressed_groups:
-            return f"every group has at least {self.minimum_group_size} students"
-        plural = "group has" if self.suppressed_groups == 1 else "groups have"
-        return (
-            f"{self.suppressed_groups} {plural} fewer than {self.minimum_group_size} students; "
-            "their figures are suppressed"
-        )
-
-
-async def student_results_by_school(
-    session: AsyncSession,
-    actor: Actor,
-    school_id: int | None = None,
-    school_year: str | None = None,
-) -> StudentResultsView:
-    """Students below standard per school, subject and year; small groups suppressed."""
-    scope_teachers(actor, school_id)  # the same refusal as every other view
-    settings = await load_settings(session, actor.district_id)
-    if actor.role is Role.PRINCIPAL:
-        school_id = actor.school_id if school_id in (None, actor.school_id) else -1
-    found = await school_results(session, actor, school_id, school_year)
-    minimum = settings.minimum_group_size
-    rows = [
-        SchoolSubjectResults(row.school_id, row.subject, row.school_year, True, None, None)
-        if row.students < minimum
-        else SchoolSubjectResults(
-            row.school_id,
-            row.subject,
-            row.school_year,
-            False,
-            row.students,
-            round(row.below / row.students, 4),
-        )
-        for row in found
-    ]
-    rows.sort(key=lambda r: (r.school_id or 0, r.subject, r.school_year))
-    if found:
-        record_aggregate_read(
-            session,
-            actor,
-            {row.school_id for row in found if row.school_id is not None},
-            "district view: students' results by school",
-        )
-    return StudentResultsView(rows, minimum, sum(1 for row in rows if row.suppressed))
