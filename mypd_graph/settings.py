@@ -43,6 +43,8 @@ class Settings:
     max_aliases: int = 30
     max_tokens: int = 5000
     max_query_cost: int = 25_000
+    max_selections: int = 2_000
+    max_fragment_spreads: int = 200
     max_body_bytes: int = 1_000_000
     max_upload_bytes: int = 200_000_000
     request_timeout_seconds: float = 15.0
@@ -64,6 +66,8 @@ class Settings:
             "max_body_bytes": int(env.get("MYPD_MAX_BODY_BYTES") or 1_000_000),
             "max_upload_bytes": int(env.get("MYPD_MAX_UPLOAD_BYTES") or 200_000_000),
             "max_query_cost": int(env.get("MYPD_MAX_QUERY_COST") or 25_000),
+            "max_selections": int(env.get("MYPD_MAX_SELECTIONS") or 2_000),
+            "max_fragment_spreads": int(env.get("MYPD_MAX_FRAGMENT_SPREADS") or 200),
             "request_timeout_seconds": float(env.get("MYPD_REQUEST_TIMEOUT") or 15),
             "auto_migrate": _flag(env.get("MYPD_AUTO_MIGRATE"), False),
         }

@@ -6,13 +6,7 @@ import logging
 from collections.abc import Iterator
 
 import strawberry
-from strawberry.extensions import (
-    AddValidationRules,
-    MaxAliasesLimiter,
-    MaxTokensLimiter,
-    QueryDepthLimiter,
-    SchemaExtension,
-)
+from strawberry.extensions import MaxTokensLimiter, SchemaExtension
 from strawberry.tools import merge_types
 
 from mypd_graph.schema import (
@@ -27,7 +21,7 @@ from mypd_graph.schema import (
     students,
 )
 from mypd_graph.schema.context import Info
-from mypd_graph.schema.limits import query_cost_rule
+from mypd_graph.schema.limits import DocumentLimits, DocumentLimitsExtension
 from mypd_graph.schema.relay import NODE_LOADERS, Node, from_global_id
 from mypd_graph.services.errors import NotFound, PermissionDenied, UserInputError
 from mypd_graph.settings import Settings
@@ -101,14 +95,19 @@ class ErrorCodes(SchemaExtension):
 
 def create_schema(settings: Settings | None = None) -> strawberry.Schema:
     settings = settings or Settings()
+    limits = DocumentLimits(
+        max_depth=settings.max_query_depth,
+        max_aliases=settings.max_aliases,
+        max_cost=settings.max_query_cost,
+        max_selections=settings.max_selections,
+        max_fragment_spreads=settings.max_fragment_spreads,
+    )
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
         extensions=[
-            lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
-            lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
             lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
-            lambda: AddValidationRules([query_cost_rule(settings.max_query_cost)]),
+            lambda: DocumentLimitsExtension(limits=limits),
             lambda: ErrorCodes(mask_internal=settings.environment == "production"),
         ],
     )
