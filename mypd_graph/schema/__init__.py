@@ -6,6 +6,7 @@ import logging
 from collections.abc import Iterator
 
 import strawberry
+from graphql import GraphQLSyntaxError
 from strawberry.extensions import MaxTokensLimiter, SchemaExtension
 from strawberry.tools import merge_types
 
@@ -88,6 +89,8 @@ class ErrorCodes(SchemaExtension):
                 extensions["code"] = "INTERNAL"
                 if self.mask_internal:
                     error.message = "internal error; it has been logged"
+            elif isinstance(error, GraphQLSyntaxError) or error.message.startswith("Syntax Error"):
+                extensions.setdefault("code", "GRAPHQL_PARSE_FAILED")
             else:
                 extensions.setdefault("code", "GRAPHQL_VALIDATION_FAILED")
             error.extensions = extensions
