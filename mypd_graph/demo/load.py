@@ -43,7 +43,7 @@ Conventions other code can rely on:
 - Student ``grade_level`` is the 2025-26 grade; in 2024-25 a student was one grade lower (2024-25
   sections hold those students). Current kindergarteners have no 2024-25 records; 36 of the 84
   sixth graders came from feeder elementaries outside the demo (2024-25 results, no sections).
-- PlanEvent actions are ``submit``, ``return``, ``approve`` and ``complete`` (services.plans.PlanAction). The teacher
+- PlanEvent actions are ``submit``, ``return``, ``approve`` and ``complete`` (services.plans.workflow.PlanAction). The teacher
   submits and completes; their coach (or, without one, their principal) returns or approves.
 
 Loading uses bulk ``INSERT ... RETURNING`` (ids come back in row order) and takes a few seconds.
