@@ -17,7 +17,7 @@ from mypd_graph.importers.stale import fail_stale_runs
 from mypd_graph.models import data as data_models
 from mypd_graph.schema.context import Info
 from mypd_graph.schema.errors import UserError
-from mypd_graph.schema.people import User, user_by_id
+from mypd_graph.schema.people.types import User, user_by_id
 from mypd_graph.schema.relay import Connection, Node, connection, node_loader, to_global_id
 from mypd_graph.services.errors import PermissionDenied, UserInputError, invalid
 from mypd_graph.services.imports import runs as service

@@ -12,7 +12,7 @@ import strawberry
 
 from mypd_graph import models
 from mypd_graph.schema.context import Info
-from mypd_graph.schema.people import School, Teacher, school_by_id, teacher_by_id
+from mypd_graph.schema.people.types import School, Teacher, school_by_id, teacher_by_id
 from mypd_graph.schema.relay import (
     Connection,
     Node,

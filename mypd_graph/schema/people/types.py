@@ -1,0 +1,254 @@
+"""Schools, users and teachers, with the loaders by id that every other domain calls.
+
+Teacher reaches into the other domains (plans, feedback, students, needs, growth) through lazy types
+and imports inside its resolvers, so that they may import this module and it none of them.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+
+from mypd_graph import models
+from mypd_graph.schema.context import Info
+from mypd_graph.schema.frameworks import Element
+from mypd_graph.schema.relay import Connection, Node, node_loader, to_global_id
+from mypd_graph.services.people import directory as service
+
+if TYPE_CHECKING:
+    from mypd_graph.schema.feedback.types import (
+        Evidence,
+        Observation,
+        SelfAssessment,
+        TrainingRecord,
+    )
+    from mypd_graph.schema.insights.growth import TeacherGrowth
+    from mypd_graph.schema.personalization.needs import Need
+    from mypd_graph.schema.personalization.recommendations import (
+        GoalSuggestion,
+        RecommendationConnection,
+    )
+    from mypd_graph.schema.plans.types import LearningPlan
+    from mypd_graph.schema.students import Section, Student, StudentFilterInput
+
+# Teacher reaches into other domains; lazy types keep the modules free of import cycles.
+_FEEDBACK = strawberry.lazy("mypd_graph.schema.feedback.types")
+_STUDENTS = strawberry.lazy("mypd_graph.schema.students")
+LazyPlan = Annotated["LearningPlan", strawberry.lazy("mypd_graph.schema.plans.types")]
+LazySelfAssessment = Annotated["SelfAssessment", _FEEDBACK]
+LazyObservation = Annotated["Observation", _FEEDBACK]
+LazyEvidence = Annotated["Evidence", _FEEDBACK]
+LazyTrainingRecord = Annotated["TrainingRecord", _FEEDBACK]
+LazySection = Annotated["Section", _STUDENTS]
+LazyStudent = Annotated["Student", _STUDENTS]
+LazyStudentFilter = Annotated["StudentFilterInput", _STUDENTS]
+_RECOMMENDATIONS = strawberry.lazy("mypd_graph.schema.personalization.recommendations")
+LazyNeed = Annotated["Need", strawberry.lazy("mypd_graph.schema.personalization.needs")]
+LazyGoalSuggestion = Annotated["GoalSuggestion", _RECOMMENDATIONS]
+LazyRecommendations = Annotated["RecommendationConnection", _RECOMMENDATIONS]
+LazyGrowth = Annotated["TeacherGrowth", strawberry.lazy("mypd_graph.schema.insights.growth")]
+
+Role = strawberry.enum(models.Role, name="Role")
+
+
+@strawberry.type
+class School(Node):
+    code: str
+    name: str
+    grade_band: str
+    db_id: strawberry.Private[int]
+
+    @classmethod
+    def from_row(cls, row: models.School) -> School:
+        return cls(
+            id=to_global_id("School", row.id),
+            code=row.code,
+            name=row.name,
+            grade_band=row.grade_band,
+            db_id=row.id,
+        )
+
+
+@node_loader("School")
+async def school_by_id(info: Info, school_id: int | None) -> School | None:
+    if school_id is None:
+        return None
+    row = await info.context.loader(service.schools_by_ids).load(school_id)
+    return School.from_row(row) if row else None
+
+
+@strawberry.type(description="Anyone who signs in.")
+class User(Node):
+    name: str
+    email: str
+    role: Role
+    db_id: strawberry.Private[int]
+    school_id: strawberry.Private[int | None]
+
+    @strawberry.field
+    async def school(self, info: Info) -> School | None:
+        return await school_by_id(info, self.school_id)
+
+    @strawberry.field(description="The user's teacher profile, when they are a teacher.")
+    async def teacher(self, info: Info) -> Teacher | None:
+        return await teacher_by_id(info, self.db_id)
+
+    @classmethod
+    def from_row(cls, row: models.User) -> User:
+        return cls(
+            id=to_global_id("User", row.id),
+            name=row.name,
+            email=row.email,
+            role=Role(row.role),
+            db_id=row.id,
+            school_id=row.school_id,
+        )
+
+
+@node_loader("User")
+async def user_by_id(info: Info, user_id: int | None) -> User | None:
+    if user_id is None:
+        return None
+    row = await info.context.loader(service.users_by_ids).load(user_id)
+    return User.from_row(row) if row else None
+
+
+@strawberry.type(description="A teacher: their profile and, through its fields, their growth.")
+class Teacher(Node):
+    subjects: list[str]
+    grade_levels: list[str]
+    years_experience: int | None
+    bio: str
+    db_id: strawberry.Private[int]
+    school_id: strawberry.Private[int | None]
+
+    @strawberry.field
+    async def user(self, info: Info) -> User:
+        user = await user_by_id(info, self.db_id)
+        assert user is not None  # a visible teacher's user is in the viewer's district
+        return user
+
+    @strawberry.field
+    async def name(self, info: Info) -> str:
+        return (await self.user(info)).name
+
+    @strawberry.field
+    async def email(self, info: Info) -> str:
+        return (await self.user(info)).email
+
+    @strawberry.field
+    async def school(self, info: Info) -> School | None:
+        return await school_by_id(info, self.school_id)
+
+    @strawberry.field(description="The elements the teacher chose to grow in.")
+    async def focus_elements(self, info: Info) -> list[Element]:
+        rows = await info.context.loader(service.focus_elements_by_teacher).load(self.db_id)
+        return [Element.from_row(row) for row in rows]
+
+    @strawberry.field(description="Learning plans, newest cycle first; optionally one cycle.")
+    async def plans(self, info: Info, cycle: str | None = None) -> list[LazyPlan]:
+        from mypd_graph.schema.plans.types import plans_of_teacher
+
+        return await plans_of_teacher(info, self.db_id, cycle)
+
+    @strawberry.field
+    async def self_assessments(self, info: Info) -> list[LazySelfAssessment]:
+        from mypd_graph.schema.feedback.types import self_assessments_of_teacher
+
+        return await self_assessments_of_teacher(info, self.db_id)
+
+    @strawberry.field
+    async def observations(self, info: Info) -> list[LazyObservation]:
+        from mypd_graph.schema.feedback.types import observations_of_teacher
+
+        return await observations_of_teacher(info, self.db_id)
+
+    @strawberry.field
+    async def evidence(self, info: Info) -> list[LazyEvidence]:
+        from mypd_graph.schema.feedback.types import evidence_of_teacher
+
+        return await evidence_of_teacher(info, self.db_id)
+
+    @strawberry.field(description="Past PD with hours and aligned elements.")
+    async def training_records(self, info: Info) -> list[LazyTrainingRecord]:
+        from mypd_graph.schema.feedback.types import training_of_teacher
+
+        return await training_of_teacher(info, self.db_id)
+
+    @strawberry.field
+    async def sections(self, info: Info) -> list[LazySection]:
+        from mypd_graph.schema import students
+
+        return await students.sections_of_teacher(info, self.db_id)
+
+    @strawberry.field(description="Students enrolled in the teacher's sections (student data).")
+    async def students(
+        self,
+        info: Info,
+        where: LazyStudentFilter | None = None,
+        first: int = 25,
+        after: str | None = None,
+    ) -> Connection[LazyStudent]:
+        from mypd_graph.schema import students
+
+        return await students.students_of_teacher(info, self.db_id, where, first, after)
+
+    @strawberry.field(
+        description="Needs per element of the active framework, highest first, each with the "
+        "signals behind it. Unscored elements (no student, self or observer data) only with "
+        "includeUnscored."
+    )
+    async def needs(
+        self,
+        info: Info,
+        first: int = 10,
+        include_unscored: bool = False,
+        element_code: str | None = None,
+    ) -> list[LazyNeed]:
+        from mypd_graph.schema.personalization.needs import needs_of_teacher
+
+        return await needs_of_teacher(info, self.db_id, first, include_unscored, element_code)
+
+    @strawberry.field(description="Goals drafted from top needs and focus elements.")
+    async def goal_suggestions(self, info: Info, first: int = 3) -> list[LazyGoalSuggestion]:
+        from mypd_graph.schema.personalization.recommendations import goal_suggestions_of_teacher
+
+        return await goal_suggestions_of_teacher(info, self.db_id, first)
+
+    @strawberry.field(
+        description="PD resources ranked for the teacher's needs and focus, with reasons; "
+        "completed resources and other subjects and grades left out."
+    )
+    async def recommendations(
+        self, info: Info, first: int = 10, after: str | None = None
+    ) -> LazyRecommendations:
+        from mypd_graph.schema.personalization.recommendations import recommendations_of_teacher
+
+        return await recommendations_of_teacher(info, self.db_id, first, after)
+
+    @strawberry.field(
+        description="Growth over time: ratings, goals, training, students, PD impact."
+    )
+    def growth(self) -> LazyGrowth:
+        from mypd_graph.schema.insights.growth import growth_of_teacher
+
+        return growth_of_teacher(self.db_id)
+
+    @classmethod
+    def from_row(cls, row: models.TeacherProfile) -> Teacher:
+        return cls(
+            id=to_global_id("Teacher", row.user_id),
+            subjects=list(row.subjects),
+            grade_levels=list(row.grade_levels),
+            years_experience=row.years_experience,
+            bio=row.bio,
+            db_id=row.user_id,
+            school_id=row.school_id,
+        )
+
+
+@node_loader("Teacher")
+async def teacher_by_id(info: Info, teacher_id: int) -> Teacher | None:
+    row = await info.context.loader(service.teachers_by_ids).load(teacher_id)
+    return Teacher.from_row(row) if row else None

@@ -1,0 +1,128 @@
+"""Personalization mutations: accept a goal suggestion, change the district's settings.
+
+Inputs, payloads and the ``Mutation`` class; the rules live in the personalization services.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from mypd_graph import models
+from mypd_graph.schema.context import Info
+from mypd_graph.schema.errors import UserError, run_mutation
+from mypd_graph.schema.personalization.settings import PersonalizationSettings
+from mypd_graph.schema.relay import decode_id
+from mypd_graph.services.personalization import goal_suggestions as goals_service
+from mypd_graph.services.personalization import settings as settings_service
+from mypd_graph.services.personalization.settings import Signal
+
+if TYPE_CHECKING:
+    from mypd_graph.schema.plans.types import Goal
+
+LazyGoal = Annotated["Goal", strawberry.lazy("mypd_graph.schema.plans.types")]
+
+
+@strawberry.input(description="Weights to change; absent ones stay as they are.")
+class SignalWeightsInput:
+    student_performance: float | None = None
+    training: float | None = None
+    self_assessment: float | None = None
+    observation: float | None = None
+
+    def to_weights(self) -> dict[Signal, float]:
+        given = {
+            Signal.STUDENT_PERFORMANCE: self.student_performance,
+            Signal.TRAINING: self.training,
+            Signal.SELF_ASSESSMENT: self.self_assessment,
+            Signal.OBSERVATION: self.observation,
+        }
+        return {signal: value for signal, value in given.items() if value is not None}
+
+
+@strawberry.input
+class SubjectElementsInput:
+    subject: str
+    element_codes: list[str] = strawberry.field(
+        description="Element codes of the active framework; an empty list unmaps the subject."
+    )
+
+
+@strawberry.input(description="Absent fields stay as they are.")
+class UpdatePersonalizationSettingsInput:
+    weights: SignalWeightsInput | None = None
+    minimum_group_size: int | None = None
+    training_window_months: int | None = None
+    training_full_hours: float | None = None
+    subject_elements: list[SubjectElementsInput] | None = strawberry.field(
+        default=None,
+        description="Replaces every district override; subjects not listed use the framework's map.",
+    )
+
+
+@strawberry.type
+class UpdatePersonalizationSettingsPayload:
+    settings: PersonalizationSettings | None
+    user_errors: list[UserError]
+
+
+@strawberry.input
+class AcceptGoalSuggestionInput:
+    suggestion_id: strawberry.ID = strawberry.field(description="GoalSuggestion.id.")
+    plan_id: strawberry.ID = strawberry.field(description="One of your draft plans.")
+
+
+@strawberry.type
+class AcceptGoalSuggestionPayload:
+    goal: LazyGoal | None
+    user_errors: list[UserError]
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(
+        description="The signed-in teacher adds a suggested goal, with its action steps, to their "
+        "draft plan (plan rules apply as for addGoal)."
+    )
+    async def accept_goal_suggestion(
+        self, info: Info, input: AcceptGoalSuggestionInput
+    ) -> AcceptGoalSuggestionPayload:
+        from mypd_graph.schema.plans.types import Goal
+
+        actor = info.context.actor
+
+        async def work(session: AsyncSession) -> models.Goal:
+            element_id = decode_id(input.suggestion_id, "GoalSuggestion", ("input", "suggestionId"))
+            plan_id = decode_id(input.plan_id, "LearningPlan", ("input", "planId"))
+            return await goals_service.accept_suggestion(session, actor, element_id, plan_id)
+
+        goal, errors = await run_mutation(info, work)
+        return AcceptGoalSuggestionPayload(
+            goal=Goal.from_row(goal) if goal is not None else None, user_errors=errors
+        )
+
+    @strawberry.mutation(description="A district admin changes the personalization settings.")
+    async def update_personalization_settings(
+        self, info: Info, input: UpdatePersonalizationSettingsInput
+    ) -> UpdatePersonalizationSettingsPayload:
+        actor = info.context.actor
+        change = settings_service.SettingsChange(
+            weights=input.weights.to_weights() if input.weights is not None else None,
+            minimum_group_size=input.minimum_group_size,
+            training_window_months=input.training_window_months,
+            training_full_hours=input.training_full_hours,
+            subject_elements=(
+                [(item.subject, item.element_codes) for item in input.subject_elements]
+                if input.subject_elements is not None
+                else None
+            ),
+        )
+        settings, errors = await run_mutation(
+            info, lambda session: settings_service.update_settings(session, actor, change)
+        )
+        return UpdatePersonalizationSettingsPayload(
+            settings=PersonalizationSettings.from_settings(settings) if settings else None,
+            user_errors=errors,
+        )

@@ -1,0 +1,74 @@
+"""The district's personalization settings as read: signal weights, group size, subject elements.
+
+Any signed-in user reads them (``District.personalizationSettings``); :mod:`.mutations` changes them.
+"""
+
+from __future__ import annotations
+
+import strawberry
+
+from mypd_graph.schema.context import Info
+from mypd_graph.services.personalization import settings as settings_service
+from mypd_graph.services.personalization.settings import Signal
+
+
+@strawberry.type(description="How much each signal counts, as configured (any non-negative scale).")
+class SignalWeights:
+    student_performance: float
+    training: float
+    self_assessment: float
+    observation: float
+
+
+@strawberry.type(description="Which elements a tested subject's results speak to.")
+class SubjectElements:
+    subject: str
+    element_codes: list[str]
+    overridden: bool = strawberry.field(description="The district replaced the framework's list.")
+
+
+@strawberry.type(
+    description="The district's personalization settings; any signed-in user reads them."
+)
+class PersonalizationSettings:
+    weights: SignalWeights
+    minimum_group_size: int = strawberry.field(
+        description="Groups of fewer students are never reported (default 10)."
+    )
+    training_window_months: int = strawberry.field(description="Training this recent counts.")
+    training_full_hours: float = strawberry.field(
+        description="Aligned hours at which training brings its signal to 0."
+    )
+    subject_elements: list[SubjectElements]
+
+    @classmethod
+    def from_settings(
+        cls, settings: settings_service.PersonalizationSettings
+    ) -> PersonalizationSettings:
+        weights = settings.weights
+        effective = settings.subject_elements
+        subjects = sorted(set(settings.framework_subject_elements) | set(settings.overrides))
+        return cls(
+            weights=SignalWeights(
+                student_performance=weights[Signal.STUDENT_PERFORMANCE],
+                training=weights[Signal.TRAINING],
+                self_assessment=weights[Signal.SELF_ASSESSMENT],
+                observation=weights[Signal.OBSERVATION],
+            ),
+            minimum_group_size=settings.minimum_group_size,
+            training_window_months=settings.training_window_months,
+            training_full_hours=settings.training_full_hours,
+            subject_elements=[
+                SubjectElements(
+                    subject=subject,
+                    element_codes=list(effective.get(subject, ())),
+                    overridden=subject in settings.overrides,
+                )
+                for subject in subjects
+            ],
+        )
+
+
+async def settings_of_district(info: Info) -> PersonalizationSettings:
+    settings = await info.context.read(settings_service.settings_for)
+    return PersonalizationSettings.from_settings(settings)
