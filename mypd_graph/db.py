@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -38,3 +38,16 @@ def create_engine(database_url: str, **kwargs: Any) -> AsyncEngine:
 
 def create_sessionmaker(engine: AsyncEngine) -> SessionMaker:
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+async def begin_write(session: AsyncSession) -> None:
+    """Take SQLite's write lock at the start of a write transaction.
+
+    SQLite has one writer and no row locks (``SELECT ... FOR UPDATE`` does nothing), and its driver
+    starts a transaction only at the first write, so two requests could both read "draft" and both
+    write "submitted". ``BEGIN IMMEDIATE`` makes a mutation's reads and writes one atomic step: a
+    second writer waits (``busy_timeout``) and then reads what the first committed. PostgreSQL
+    needs nothing here: its writers lock the rows they change (see ``services.common.lock_teacher``).
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        await session.execute(text("BEGIN IMMEDIATE"))

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from mypd_graph import models
 from mypd_graph.plugins import hookimpl
@@ -307,7 +307,8 @@ async def test_accepting_a_suggestion_writes_it_through_the_plan_rules(
     plan = await plan_id(db, world, TEACHER_A)
     variables = {"input": {"suggestionId": suggestion["id"], "planId": plan}}
 
-    for viewer, code in ((COACH, "FORBIDDEN"), (TEACHER_B, "NOT_SUGGESTED")):
+    # Another teacher cannot see the plan: NOT_FOUND, as for a plan that does not exist.
+    for viewer, code in ((COACH, "FORBIDDEN"), (TEACHER_B, "NOT_FOUND")):
         refused = (await client.execute(ACCEPT, variables, as_=viewer))["acceptGoalSuggestion"]
         assert refused["goal"] is None and refused["userErrors"][0]["code"] == code
 
@@ -325,8 +326,14 @@ async def test_accepting_a_suggestion_writes_it_through_the_plan_rules(
     ]
     assert goal["actionSteps"][0]["resource"] == {"title": "Resource any"}
 
+    # Accepting again is idempotent: the same goal, nothing added.
+    goals = select(func.count(models.Goal.id))
+    async with db.sessionmaker() as session:
+        before = await session.scalar(goals)
     again = (await client.execute(ACCEPT, variables, as_=TEACHER_A))["acceptGoalSuggestion"]
-    assert again["userErrors"][0]["code"] == "NOT_SUGGESTED"
+    assert again == done
+    async with db.sessionmaker() as session:
+        assert await session.scalar(goals) == before
     assert (await client.execute(SUGGESTIONS, {"id": gid(world, TEACHER_A)}, as_=TEACHER_A))[
         "teacher"
     ]["goalSuggestions"] == []

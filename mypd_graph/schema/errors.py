@@ -8,6 +8,7 @@ from typing import TypeVar
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from mypd_graph.db import begin_write
 from mypd_graph.services.errors import NotFound, PermissionDenied, Problem, UserInputError
 
 T = TypeVar("T")
@@ -31,6 +32,7 @@ async def run_mutation(
     async with info.context.sessionmaker() as session:
         try:
             async with session.begin():
+                await begin_write(session)
                 result = await work(session)
         except UserInputError as error:
             return None, _as_user_errors(error.problems)

@@ -13,6 +13,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
+from mypd_graph.models import TeacherProfile
 from mypd_graph.services.errors import invalid
 
 T = TypeVar("T")
@@ -85,3 +86,16 @@ async def paginate(
         statement = statement.where(id_column > decode_cursor(after))
     rows = (await session.scalars(statement.order_by(id_column).limit(first + 1))).all()
     return Page(list(rows[:first]), len(rows) > first, count_statement)
+
+
+async def lock_teacher(session: AsyncSession, teacher_id: int) -> None:
+    """Serialise the writers of one teacher's record on PostgreSQL.
+
+    The teacher's profile row stays locked until the transaction ends, so a check followed by a
+    write (no duplicate training record, one self-assessment per cycle, the focus set replaced
+    whole) is one step even when two requests arrive together. On SQLite the mutation already
+    holds the database's write lock (:func:`mypd_graph.db.begin_write`) and this is a plain read.
+    """
+    await session.execute(
+        select(TeacherProfile.user_id).where(TeacherProfile.user_id == teacher_id).with_for_update()
+    )

@@ -24,7 +24,7 @@ from mypd_graph.models import (
     utcnow,
 )
 from mypd_graph.services.access import Actor, may_supervise, teacher_condition
-from mypd_graph.services.common import group_by_key, one_by_key
+from mypd_graph.services.common import group_by_key, lock_teacher, one_by_key
 from mypd_graph.services.errors import PermissionDenied, invalid
 from mypd_graph.services.feedback.common import (
     RatingInput,
@@ -53,6 +53,7 @@ async def submit_self_assessment(
         raise invalid(("input", "ratings"), "rate at least one element", "REQUIRED")
     resolved = await resolve_ratings(session, actor, ratings, ("input", "ratings"))
 
+    await lock_teacher(session, actor.user_id)
     assessment = await session.scalar(
         select(SelfAssessment).where(
             SelfAssessment.teacher_id == actor.user_id, SelfAssessment.cycle == cycle

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from mypd_graph.models import Standard, TeacherProfile, TrainingRecord, TrainingRecordElement
 from mypd_graph.services.access import Actor, teacher_condition
-from mypd_graph.services.common import group_by_key, one_by_key
+from mypd_graph.services.common import group_by_key, lock_teacher, one_by_key
 from mypd_graph.services.errors import PermissionDenied, invalid
 from mypd_graph.services.feedback.common import (
     check_not_future,
@@ -44,6 +44,7 @@ async def record_training(
         await require_own_teacher(session, actor, teacher_id)
     else:
         await _require_admin_of(session, actor, teacher_id)
+    await lock_teacher(session, teacher_id)
     record = TrainingRecord(
         teacher_id=teacher_id,
         title=check_text(title, ("input", "title"), TITLE_MAX_LENGTH),

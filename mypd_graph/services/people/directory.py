@@ -17,7 +17,7 @@ from mypd_graph.models import (
     User,
 )
 from mypd_graph.services.access import Actor, may_edit_own, teacher_condition
-from mypd_graph.services.common import Page, group_by_key, one_by_key, paginate
+from mypd_graph.services.common import Page, group_by_key, lock_teacher, one_by_key, paginate
 from mypd_graph.services.errors import invalid
 from mypd_graph.services.frameworks import registry as frameworks
 
@@ -155,6 +155,7 @@ async def set_focus_elements(
     elements = await frameworks.resolve_elements(
         session, framework.id, codes, ("input", "elementCodes")
     )
+    await lock_teacher(session, teacher_id)  # two requests at once: one whole set wins
     existing = {
         row.element_id: row
         for row in await session.scalars(

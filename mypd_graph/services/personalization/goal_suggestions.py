@@ -39,6 +39,7 @@ from mypd_graph.services.personalization.recommendations import (
     recommendation_inputs,
 )
 from mypd_graph.services.plans import edits as plan_edits
+from mypd_graph.services.plans.checks import plan_for_write
 
 DEFAULT_SUGGESTIONS = 3
 RESOURCE_STEPS = 2
@@ -183,7 +184,21 @@ async def _own_suggestions(session: AsyncSession, actor: Actor) -> list[GoalSugg
 async def accept_suggestion(
     session: AsyncSession, actor: Actor, element_id: int, plan_id: int
 ) -> Goal:
-    """The teacher turns the suggestion for ``element_id`` into a goal of their draft plan."""
+    """The teacher turns the suggestion for ``element_id`` into a goal of their draft plan.
+
+    Accepting is idempotent: the plan is locked first, and when it already holds a goal for the
+    element (an earlier or a concurrent accept), that goal is the answer and nothing is added.
+    """
+    plan = await plan_for_write(session, actor, plan_id, ("input", "planId"))
+    accepted = await session.scalar(
+        select(Goal)
+        .join(GoalElement, GoalElement.goal_id == Goal.id)
+        .where(Goal.plan_id == plan.id, GoalElement.element_id == element_id)
+        .order_by(Goal.id)
+        .limit(1)
+    )
+    if accepted is not None:
+        return accepted
     suggestion = next(
         (s for s in await _own_suggestions(session, actor) if s.element.id == element_id), None
     )

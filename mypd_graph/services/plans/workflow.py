@@ -10,7 +10,7 @@ import enum
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mypd_graph.models import (
@@ -98,7 +98,21 @@ async def transition_plan(
             problems.add(("input", "planId"), "add at least one goal before submitting", "NO_GOALS")
     problems.raise_any()
 
+    # Compare-and-set: of two requests that both read the old status, one changes it and the
+    # other changes nothing and is told so (row locks do not exist on SQLite).
     now = utcnow()
+    changed = await session.execute(
+        update(LearningPlan)
+        .where(LearningPlan.id == plan.id, LearningPlan.status == current.value)
+        .values(status=rule.target.value, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if changed.rowcount != 1:
+        raise invalid(
+            ("input", "planId"),
+            "the plan changed while this request was being handled; reload it and try again",
+            "PLAN_CHANGED",
+        )
     session.add(
         PlanEvent(
             plan_id=plan.id,
@@ -110,7 +124,6 @@ async def transition_plan(
             at=now,
         )
     )
-    plan.status = rule.target.value
-    plan.updated_at = now
     await session.flush()
+    await session.refresh(plan, ["status", "updated_at"])
     return plan
