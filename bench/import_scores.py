@@ -27,9 +27,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import csv
 import importlib
-import io
 import json
 import os
 import resource
@@ -39,212 +37,31 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
-from datetime import date, timedelta
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import insert, select, text  # noqa: E402
+# Beside this file: the generated file and the database it goes into.
+from import_data import (  # noqa: E402
+    ADMIN_EMAIL,
+    assessment_ids,
+    clear_results,
+    generate,
+    parsed_records,
+    prepare,
+)
+from sqlalchemy import select  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
-from mypd_graph import migrate, models  # noqa: E402
+from mypd_graph import models  # noqa: E402
 from mypd_graph.db import create_engine  # noqa: E402
-from mypd_graph.importers.results import COLUMNS as RESULT_COLUMNS  # noqa: E402
+from mypd_graph.importers.result_rows import COLUMNS as RESULT_COLUMNS  # noqa: E402
 
-RESULTS_PER_STUDENT = 12  # Math and Reading, Fall/Winter/Spring, two school years
-TERMS = (
-    ("Fall 2024-2025", date(2024, 9, 16)),
-    ("Winter 2024-2025", date(2025, 1, 13)),
-    ("Spring 2024-2025", date(2025, 5, 5)),
-    ("Fall 2025-2026", date(2025, 9, 15)),
-    ("Winter 2025-2026", date(2026, 1, 12)),
-    ("Spring 2025-2026", date(2026, 5, 4)),
-)
-COURSES = (
-    ("Mathematics", "Math 6+", "Growth: Math 6+ CCSS 2010 V2"),
-    ("Language Arts", "Reading", "Growth: Reading 6+ CCSS 2010 V4"),
-)
-HEADER = (
-    "TermName,DistrictName,SchoolName,StudentLastName,StudentFirstName,StudentID,Student_StateID,"
-    "Grade,Subject,Course,NormsReferenceData,TestType,TestName,TestStartDate,TestStartTime,"
-    "TestDurationMinutes,TestRITScore,TestStandardError,TestPercentile,AchievementQuintile,"
-    "PercentCorrect,RapidGuessingPercentage,Goal1Name,Goal1RitScore,Goal1StdErr,Goal1Range,"
-    "Goal1Adjective,Goal2Name,Goal2RitScore,Goal2StdErr,Goal2Range,Goal2Adjective"
-)
-LAST_NAMES = ("Muñoz", "Nguyen", "O'Brien", "Okafor", "Patel", "García", "Kim", "Smith", "Lee")
-FIRST_NAMES = ("José", "Bao", "Aoife", "Sam", "Riya", "Lucía", "Min", "Ava", "Noah", "Zoë")
-ADMIN_EMAIL = "admin@bench.mypd"
 # The floor inserts what the import writes per result, bar the run that wrote it.
 INSERT_COLUMNS = tuple(column for column in RESULT_COLUMNS if column != "import_id")
-
-
-# -------------------------------------------------------------------------
-# The file
-# -------------------------------------------------------------------------
-
-
-def generate(path: Path, rows: int) -> int:
-    """Write ``rows`` results (streamed, never held in memory); return the number of students."""
-    students = -(-rows // RESULTS_PER_STUDENT)
-    written = 0
-    with path.open("w", encoding="utf-8", newline="") as out:
-        out.write(HEADER + "\r\n")
-        writer = csv.writer(out, lineterminator="\r\n")
-        for term_index, (term_name, start) in enumerate(TERMS):
-            for course_index, (subject, course, test_name) in enumerate(COURSES):
-                for student in range(students):
-                    if written == rows:
-                        return students
-                    rit = 180 + (student * 7 + term_index * 4 + course_index * 3) % 90
-                    writer.writerow(
-                        (
-                            term_name,
-                            "Lakeview Unified",
-                            f"School {student % 40:02d}",
-                            LAST_NAMES[student % len(LAST_NAMES)],
-                            FIRST_NAMES[student % len(FIRST_NAMES)],
-                            f"S{student:07d}",
-                            f"40{student:08d}",
-                            str(3 + student % 6),
-                            subject,
-                            course,
-                            "2020",
-                            "Survey With Goals",
-                            test_name,
-                            (start + timedelta(days=student % 10)).strftime("%-m/%-d/%Y"),
-                            "9:05:12",
-                            str(35 + student % 30),
-                            f"{rit}.0" if student % 5 == 0 else str(rit),
-                            "3.1",
-                            str(1 + (rit - 180) % 99),
-                            "Avg",
-                            str(40 + student % 50),
-                            "0.0",
-                            "Operations and Algebraic Thinking",
-                            str(rit - 2),
-                            "3.3",
-                            f"{rit - 5}-{rit + 1}",
-                            "Avg",
-                            "Number and Operations, Fractions",
-                            str(rit + 1),
-                            "3.4",
-                            f"{rit - 2}-{rit + 4}",
-                            "HiAvg",
-                        )
-                    )
-                    written += 1
-    return students
-
-
-class FileSource:
-    """An ImportSource over a file on disk, decoded as the core decodes it."""
-
-    def __init__(self, path: Path) -> None:
-        self.name = path.name
-        self.path = path
-
-    def binary(self) -> io.BufferedReader:
-        return self.path.open("rb")
-
-    def text(self) -> io.TextIOWrapper:
-        return self.path.open("r", encoding="utf-8-sig", newline="")
-
-
-def parsed_records(path: Path) -> Iterator[Any]:
-    from mypd_graph_csv_scores import parse
-
-    return iter(parse(FileSource(path), {"layout": "nwea-map"}))
-
-
-# -------------------------------------------------------------------------
-# The database: schema, one district, its students (a roster loaded beforehand)
-# -------------------------------------------------------------------------
-
-
-async def prepare(url: str, students: int) -> None:
-    engine = create_engine(url)
-    try:
-        await migrate.upgrade(engine)
-        async with engine.begin() as connection:
-            for table in reversed(models.Base.metadata.sorted_tables):
-                if table.name != "alembic_version":
-                    await connection.execute(table.delete())
-            district_id = (
-                await connection.execute(
-                    insert(models.District)
-                    .values(key="lakeview", name="Lakeview Unified")
-                    .returning(models.District.id)
-                )
-            ).scalar_one()
-            await connection.execute(
-                insert(models.User).values(
-                    district_id=district_id,
-                    email=ADMIN_EMAIL,
-                    name="Bench Admin",
-                    role=models.Role.DISTRICT_ADMIN.value,
-                )
-            )
-            batch = []
-            for student in range(students):
-                batch.append(
-                    {
-                        "district_id": district_id,
-                        "local_id": f"S{student:07d}",
-                        "state_id": f"40{student:08d}",
-                        "first_name": FIRST_NAMES[student % len(FIRST_NAMES)],
-                        "last_name": LAST_NAMES[student % len(LAST_NAMES)],
-                        "grade_level": str(3 + student % 6),
-                    }
-                )
-                if len(batch) == 10_000:
-                    await connection.execute(insert(models.Student), batch)
-                    batch = []
-            if batch:
-                await connection.execute(insert(models.Student), batch)
-    finally:
-        await engine.dispose()
-
-
-async def assessment_ids(url: str) -> tuple[int, dict[str, int], dict[str, int]]:
-    """Create the MAP assessments; the district id, {key: id} and {local id: student id}."""
-    engine = create_engine(url)
-    try:
-        async with engine.begin() as connection:
-            district_id = (await connection.execute(select(models.District.id))).scalar_one()
-            keys = {}
-            for key, name, subject in (
-                ("nwea-map-math", "NWEA MAP Growth Math", "Math"),
-                ("nwea-map-reading", "NWEA MAP Growth Reading", "ELA"),
-            ):
-                existing = (
-                    await connection.execute(
-                        select(models.Assessment.id).where(models.Assessment.key == key)
-                    )
-                ).scalar()
-                if existing is None:
-                    existing = (
-                        await connection.execute(
-                            insert(models.Assessment)
-                            .values(
-                                district_id=district_id,
-                                key=key,
-                                name=name,
-                                subject=subject,
-                                vendor="NWEA",
-                            )
-                            .returning(models.Assessment.id)
-                        )
-                    ).scalar_one()
-                keys[key] = existing
-            students = dict(
-                (await connection.execute(select(models.Student.local_id, models.Student.id))).all()
-            )
-        return district_id, keys, students
-    finally:
-        await engine.dispose()
 
 
 # -------------------------------------------------------------------------
@@ -413,18 +230,6 @@ def run_child(phase: str, path: Path, url: str) -> dict[str, Any]:
     if completed.returncode != 0:
         return {"error": completed.stderr.strip().splitlines()[-1] if completed.stderr else "?"}
     return json.loads(completed.stdout.strip().splitlines()[-1])
-
-
-async def clear_results(url: str) -> None:
-    engine = create_engine(url)
-    try:
-        async with engine.begin() as connection:
-            await connection.execute(text("DELETE FROM assessment_result"))
-            await connection.execute(text("DELETE FROM student_subject_status"))
-            await connection.execute(text("DELETE FROM teacher_subject_status"))
-            await connection.execute(text("DELETE FROM assessment"))
-    finally:
-        await engine.dispose()
 
 
 def report(label: str, database: str, outcome: dict[str, Any], floor: dict[str, Any] | None) -> str:

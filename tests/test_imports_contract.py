@@ -27,13 +27,14 @@ from mypd_graph.plugins.types import (
 )
 from mypd_graph.settings import Settings
 from tests.factories import ADMIN, World
+from tests.import_helpers import ROSTER, actor, counts, row_errors
+from tests.import_plugin import import_plugins
 from tests.test_csv_scores import FIXTURES
-from tests.test_imports import ROSTER, actor, counts, import_plugins, row_errors
 
 if TYPE_CHECKING:
     from tests.conftest import TestDatabase
 
-__all__ = ["import_plugins"]  # the fixture, shared with test_imports
+__all__ = ["import_plugins"]  # the fixture, from tests.import_plugin
 
 
 def parse_ids(source: ImportSource, options: Mapping[str, Any]) -> Iterator[Any]:

@@ -304,6 +304,30 @@ class StagedWriter:
             await self.db.drop_temp(self.seen)
 
 
+@dataclass
+class InMemoryKeys:
+    """Natural keys already written by this import, for the kinds written row by row from Python
+    (teachers, training records: small files), whose duplicates are found in memory instead."""
+
+    label: str
+    seen: dict[tuple[Any, ...], int] = field(default_factory=dict)
+
+    def fresh(
+        self, rows: list[tuple[Any, ...]], size: int, file: str, result: BatchResult
+    ) -> list[tuple[Any, ...]]:
+        kept = []
+        for row in rows:
+            key = row[1 : 1 + size]
+            first = self.seen.setdefault(key, row[0])
+            if first != row[0]:
+                shown = " / ".join(str(part) for part in key)
+                reason = f"duplicate of row {first}: the same {self.label} appears twice"
+                result.errors.append(RowError(row[0], reason, None, shown, file))
+            else:
+                kept.append(row)
+        return kept
+
+
 def dialect_insert(db: Db, table: Any) -> Insert:
     """An INSERT that knows ON CONFLICT (both dialects spell it the same way in SQLAlchemy)."""
     module = postgresql if db.postgres else sqlite

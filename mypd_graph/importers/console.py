@@ -16,13 +16,13 @@ import click
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from mypd_graph.importers.pipeline import ImportProgress, run_import
+from mypd_graph.importers.job import ImportProgress
+from mypd_graph.importers.pipeline import run_import
 from mypd_graph.models import ImportRowError, ImportRun, User
 from mypd_graph.models.data import ImportStatus
 from mypd_graph.plugins.manager import PluginSet
-from mypd_graph.services.access import Actor, actor_for
+from mypd_graph.services.access import IMPORT_ROLES, Actor, actor_for
 from mypd_graph.services.errors import PermissionDenied, UserInputError
-from mypd_graph.services.imports.runs import IMPORT_ROLES
 from mypd_graph.settings import Settings
 
 EXIT_REJECTED = 3

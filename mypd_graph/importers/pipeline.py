@@ -14,11 +14,12 @@ What happens to a file, in order:
    Each record is checked and staged (:mod:`~mypd_graph.importers.kinds`), duplicates of a natural
    key within the file are rejected (the first row wins), and each batch is upserted by natural key
    (:mod:`~mypd_graph.importers.writers`). Memory stays flat: a batch at a time, and row errors
-   spill to a temporary file until they are stored.
+   spill to a temporary file until they are stored. This step is :mod:`~mypd_graph.importers.loading`.
 4. The transaction commits only when the run completes. A file the importer rejects, a file with no
    rows, or a share of bad rows above ``max_error_share`` (10% unless the options say otherwise)
    rolls everything back and marks the run ``rejected``; any error rolls back and marks it
-   ``failed``. Either way the database holds the run record and its row errors, nothing else.
+   ``failed``. Either way the database holds the run record and its row errors, nothing else
+   (:mod:`~mypd_graph.importers.outcome`).
 
 Options the core reads (the importer receives all of them): ``format`` (a layout of the importer),
 ``max_error_share`` (0 to 1), ``create_students`` (results may create students the roster lacks),
@@ -29,84 +30,36 @@ Options the core reads (the importer receives all of them): ``format`` (a layout
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
-import tempfile
-import time
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mypd_graph.db import SessionMaker
-from mypd_graph.importers.bulk import Counts, Db
-from mypd_graph.importers.source import WINDOWS_1252, FileSource, open_source
-from mypd_graph.importers.stale import hold_run
-from mypd_graph.importers.worker import open_reader
-from mypd_graph.importers.writers import Writers
-from mypd_graph.models import AuditEvent, ImportRowError, ImportRun, utcnow
+from mypd_graph.importers.job import ImportJob, ImportProgress, ProgressCallback
+from mypd_graph.importers.loading import Rejected, load
+from mypd_graph.importers.outcome import ErrorBuffer, Outcome, failure_message, record_outcome
+from mypd_graph.importers.source import FileSource, open_source
+from mypd_graph.models import ImportRun, utcnow
 from mypd_graph.models.data import ImportStatus
 from mypd_graph.plugins.manager import PluginSet, load_plugins
-from mypd_graph.plugins.types import (
-    FileRejected,
-    ImporterDefinition,
-    ImportSource,
-    RowError,
-)
-from mypd_graph.services.access import Actor
+from mypd_graph.plugins.types import ImporterDefinition, ImportSource
+from mypd_graph.services.access import Actor, may_import
 from mypd_graph.services.errors import invalid
-from mypd_graph.services.imports.runs import may_import
 
 log = logging.getLogger(__name__)
 
 DEFAULT_BATCH_SIZE = 5000
 DEFAULT_MAX_ERROR_SHARE = 0.10
-ERROR_INSERT_BATCH = 2000
-
-
-class Rejected(Exception):
-    """The file is unusable as a whole; the message says why (for the Import record)."""
-
-
-@dataclass(frozen=True)
-class ImportProgress:
-    """Reported after every batch: enough for a progress bar and a rows/s figure."""
-
-    rows_read: int
-    rows_rejected: int
-    bytes_read: int
-    bytes_total: int
-    elapsed: float
-
-    @property
-    def rows_per_second(self) -> float:
-        return self.rows_read / self.elapsed if self.elapsed > 0 else 0.0
-
-
-ProgressCallback = Callable[[ImportProgress], None]
 
 
 def _flag(value: Any) -> bool:
     if isinstance(value, str):
         return value.strip().lower() in {"1", "true", "yes", "on"}
     return bool(value)
-
-
-@dataclass(frozen=True)
-class ImportJob:
-    """A checked request to import: who, with which importer, format and options."""
-
-    actor: Actor
-    definition: ImporterDefinition
-    options: Mapping[str, Any]
-    layout: str
-    max_error_share: float
-    create_students: bool
-    attribute_teachers: bool
 
 
 def prepare_job(
@@ -163,215 +116,6 @@ def prepare_job(
     )
 
 
-class ErrorBuffer:
-    """Row errors, spilled to a temporary file until the run's outcome is known."""
-
-    def __init__(self) -> None:
-        self.file = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115 (closed in close())
-        self.count = 0
-        self.rows_rejected = 0
-
-    def add(self, errors: list[RowError]) -> None:
-        """One batch's errors; a row with several errors counts once."""
-        if not errors:
-            return
-        self.rows_rejected += len({(error.file, error.row) for error in errors})
-        for error in sorted(errors, key=lambda error: (error.file, error.row)):
-            value = None if error.value is None else str(error.value)[:1000]
-            record = [error.row, error.file[:200], (error.column or None), value, error.reason]
-            if record[2] is not None:
-                record[2] = str(record[2])[:200]
-            self.file.write(json.dumps(record) + "\n")
-        self.count += len(errors)
-
-    def batches(self, size: int) -> Iterator[list[list[Any]]]:
-        self.file.seek(0)
-        batch: list[list[Any]] = []
-        for line in self.file:
-            batch.append(json.loads(line))
-            if len(batch) >= size:
-                yield batch
-                batch = []
-        if batch:
-            yield batch
-
-    def close(self) -> None:
-        self.file.close()
-
-
-@dataclass
-class Outcome:
-    rows_read: int = 0
-    counts: Counts = field(default_factory=Counts)
-    notes: list[str] = field(default_factory=list)
-    skipped: dict[str, int] = field(default_factory=dict)  # reason -> rows left out on purpose
-
-    @property
-    def rows_skipped(self) -> int:
-        return sum(self.skipped.values())
-
-    def skipped_note(self) -> str | None:
-        if not self.skipped:
-            return None
-        reasons = sorted(self.skipped.items(), key=lambda item: (-item[1], item[0]))
-        shown = "; ".join(f"{reason} ({rows:,})" for reason, rows in reasons[:10])
-        more = f"; and {len(reasons) - 10} more reasons" if len(reasons) > 10 else ""
-        return f"{self.rows_skipped:,} rows skipped on purpose: {shown}{more}"
-
-
-def _rejection(error: FileRejected) -> str:
-    message = str(error)
-    extra = []
-    if error.missing and not all(name in message for name in error.missing):
-        extra.append(f"missing columns: {', '.join(error.missing)}")
-    if error.unknown and not all(name in message for name in error.unknown):
-        extra.append(f"unknown columns: {', '.join(error.unknown)}")
-    return "; ".join([message, *extra])
-
-
-async def _load(
-    session: AsyncSession,
-    run_id: int,
-    job: ImportJob,
-    source: ImportSource,
-    outcome: Outcome,
-    errors: ErrorBuffer,
-    progress: ProgressCallback | None,
-    batch_size: int,
-) -> None:
-    """Parse and write the whole file inside the caller's transaction; raise Rejected to undo it."""
-    if getattr(source, "size", None) == 0:
-        raise Rejected("the file is empty")
-    connection = await session.connection()
-    db = Db(connection, {"district_id": job.actor.district_id, "run_id": run_id, "now": utcnow()})
-    # Writing first takes SQLite's write lock now, so a concurrent writer waits instead of failing.
-    await db.execute(update(ImportRun).where(ImportRun.id == run_id).values(status="running"))
-    await hold_run(session, run_id)  # alive for as long as this transaction (stale.py)
-    writers = Writers(db, job)
-    await writers.start()
-    reader = open_reader(job, source, batch_size)
-    started = time.monotonic()
-    try:
-        while True:
-            # One batch at a time: read (in a worker thread, so the event loop stays free), then
-            # write. Reading beside the writing would only share one interpreter lock with it; a
-            # large file's parser runs ahead in a process of its own instead (worker.py).
-            try:
-                chunk = await asyncio.to_thread(reader.take)
-            except FileRejected as error:
-                raise Rejected(_rejection(error)) from error
-            result = await writers.write(chunk)
-            outcome.rows_read += chunk.rows_read
-            for reason, rows in chunk.skipped.items():
-                outcome.skipped[reason] = outcome.skipped.get(reason, 0) + rows
-            outcome.counts.add(result.counts)
-            errors.add(chunk.errors + result.errors)
-            if progress is not None:
-                progress(
-                    ImportProgress(
-                        outcome.rows_read,
-                        errors.rows_rejected,
-                        getattr(source, "bytes_read", 0),
-                        getattr(source, "size", 0),
-                        time.monotonic() - started,
-                    )
-                )
-            if chunk.exhausted:
-                break
-        outcome.counts.add(await writers.finish())
-        results = writers.by_kind.get("assessment_results")
-        if results is not None:
-            await results.refresh_status()
-        await writers.refresh_rosters()
-        await writers.close()
-    finally:
-        reader.close()
-    outcome.notes.extend(writers.notes())
-    skipped_note = outcome.skipped_note()
-    if skipped_note:
-        outcome.notes.append(skipped_note)
-    if getattr(source, "encoding", "") == WINDOWS_1252:
-        outcome.notes.insert(0, "the file is not UTF-8; it was read as Windows-1252")
-    if outcome.rows_read == 0:
-        raise Rejected("the file has no data rows")
-    # Rows skipped on purpose are not candidates: the share is of the rows meant to be imported.
-    candidates = outcome.rows_read - outcome.rows_skipped
-    share = errors.rows_rejected / candidates if candidates > 0 else 0.0
-    if share > job.max_error_share:
-        raise Rejected(
-            f"{errors.rows_rejected} of {candidates} rows ({share:.1%}) were rejected, more "
-            f"than the {job.max_error_share:.0%} allowed (max_error_share); nothing was imported. "
-            "Fix the rows listed in the errors and import the file again."
-        )
-
-
-async def _finish(
-    session: AsyncSession,
-    run_id: int,
-    job: ImportJob,
-    status: ImportStatus,
-    message: str,
-    outcome: Outcome,
-    errors: ErrorBuffer,
-) -> ImportRun:
-    """Record the outcome and the row errors (in the caller's transaction) and return the run."""
-    counts = outcome.counts if status is ImportStatus.COMPLETED else Counts()
-    await session.execute(
-        update(ImportRun)
-        .where(ImportRun.id == run_id)
-        .values(
-            status=status.value,
-            message=message[:4000],
-            rows_read=outcome.rows_read,
-            rows_inserted=counts.inserted,
-            rows_updated=counts.updated,
-            rows_unchanged=counts.unchanged,
-            rows_rejected=errors.rows_rejected,
-            rows_skipped=outcome.rows_skipped,
-            finished_at=utcnow(),
-        )
-    )
-    for batch in errors.batches(ERROR_INSERT_BATCH):
-        await session.execute(
-            insert(ImportRowError),
-            [
-                {
-                    "import_id": run_id,
-                    "row": row,
-                    "file": file,
-                    "column": column,
-                    "value": value,
-                    "reason": reason,
-                }
-                for row, file, column, value, reason in batch
-            ],
-        )
-    if status is ImportStatus.COMPLETED and counts.inserted + counts.updated:
-        session.add(
-            AuditEvent(
-                user_id=job.actor.user_id,
-                action="import",
-                entity="import_run",
-                entity_ids=[str(run_id)],
-                detail=f"{job.definition.name}: {counts.inserted} inserted, "
-                f"{counts.updated} updated",
-            )
-        )
-    await session.flush()
-    run = await session.scalar(
-        select(ImportRun).where(ImportRun.id == run_id).execution_options(populate_existing=True)
-    )
-    assert run is not None
-    return run
-
-
-def _failure(error: BaseException) -> str:
-    if isinstance(error, asyncio.CancelledError):
-        return "the import was cancelled before it finished; nothing was imported"
-    first_line = (str(error).strip().splitlines() or [""])[0]
-    return f"the import failed and nothing was imported: {type(error).__name__}: {first_line}"
-
-
 def new_run(job: ImportJob, source: ImportSource) -> ImportRun:
     return ImportRun(
         district_id=job.actor.district_id,
@@ -408,8 +152,8 @@ async def execute_run(
     try:
         try:
             async with sessionmaker() as session, session.begin():
-                await _load(session, run_id, job, source, outcome, errors, progress, batch_size)
-                return await _finish(
+                await load(session, run_id, job, source, outcome, errors, progress, batch_size)
+                return await record_outcome(
                     session,
                     run_id,
                     job,
@@ -422,10 +166,10 @@ async def execute_run(
             status, message, cancelled = ImportStatus.REJECTED, str(rejected), None
         except (Exception, asyncio.CancelledError) as error:
             log.exception("import %s (%s) failed", run_id, job.definition.name)
-            status, message = ImportStatus.FAILED, _failure(error)
+            status, message = ImportStatus.FAILED, failure_message(error)
             cancelled = error if isinstance(error, asyncio.CancelledError) else None
         async with sessionmaker() as session, session.begin():
-            run = await _finish(session, run_id, job, status, message, outcome, errors)
+            run = await record_outcome(session, run_id, job, status, message, outcome, errors)
         if cancelled is not None:
             raise cancelled
         return run
@@ -449,14 +193,14 @@ async def _run_in_session(
     try:
         try:
             async with session.begin_nested():
-                await _load(session, run.id, job, source, outcome, errors, progress, batch_size)
+                await load(session, run.id, job, source, outcome, errors, progress, batch_size)
             status, message = ImportStatus.COMPLETED, "; ".join(outcome.notes)
         except Rejected as rejected:
             status, message = ImportStatus.REJECTED, str(rejected)
         except Exception as error:
             log.exception("import %s (%s) failed", run.id, job.definition.name)
-            status, message = ImportStatus.FAILED, _failure(error)
-        return await _finish(session, run.id, job, status, message, outcome, errors)
+            status, message = ImportStatus.FAILED, failure_message(error)
+        return await record_outcome(session, run.id, job, status, message, outcome, errors)
     finally:
         errors.close()
 

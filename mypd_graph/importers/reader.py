@@ -8,9 +8,9 @@ prepares each record (:mod:`mypd_graph.importers.kinds`), and groups the rows by
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from mypd_graph.importers.job import Chunk, ImporterBug, ImportJob, Part, ResultExtras
 from mypd_graph.importers.kinds import SPECS, assessment_problem
 from mypd_graph.plugins.types import (
     AssessmentResultRecord,
@@ -19,44 +19,6 @@ from mypd_graph.plugins.types import (
     RowSkipped,
     SectionRecord,
 )
-
-if TYPE_CHECKING:
-    from mypd_graph.importers.pipeline import ImportJob
-
-
-@dataclass
-class ResultExtras:
-    """What a batch of results brings besides the results: its assessments, and (when asked)
-    students to create and teachers to attribute them to."""
-
-    assessments: dict[str, tuple[str, str, str, int, int]] = field(default_factory=dict)
-    students: dict[str, tuple[str, str, str, str | None, str | None]] = field(default_factory=dict)
-    attributions: set[tuple[str, str, str, str, str | None]] = field(default_factory=set)
-    # (school code, section id) of sections whose enrollments this import lists in full
-    complete_sections: set[tuple[str, str]] = field(default_factory=set)
-
-
-class ImporterBug(Exception):
-    """The importer broke its contract (yielded something that is not a record of its kinds)."""
-
-
-@dataclass
-class Part:
-    """The staged rows of one record kind in one batch (the writers find duplicates)."""
-
-    kind: str
-    file: str
-    rows: list[tuple[Any, ...]] = field(default_factory=list)
-
-
-@dataclass
-class Chunk:
-    parts: dict[str, Part] = field(default_factory=dict)
-    errors: list[RowError] = field(default_factory=list)
-    extras: ResultExtras = field(default_factory=ResultExtras)
-    rows_read: int = 0
-    skipped: dict[str, int] = field(default_factory=dict)  # reason -> rows
-    exhausted: bool = False
 
 
 class Reader:

@@ -20,6 +20,7 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from mypd_graph.ids import from_global_id
 from mypd_graph.importers.csvfiles import parse_date, read_header, resolve_columns
 from mypd_graph.plugins import hookimpl
 from mypd_graph.plugins.types import (
@@ -61,8 +62,6 @@ def _teacher_id(value: str) -> int | None:
     value = value.strip()
     if value.isdigit():
         return int(value)
-    from mypd_graph.schema.relay import from_global_id
-
     try:
         type_name, user_id = from_global_id(value)
     except ValueError:

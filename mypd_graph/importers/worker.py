@@ -24,14 +24,12 @@ import subprocess
 import sys
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import Any, BinaryIO
 
-from mypd_graph.importers.reader import Chunk, ImporterBug, Reader
+from mypd_graph.importers.job import Chunk, ImporterBug, ImportJob
+from mypd_graph.importers.reader import Reader
 from mypd_graph.importers.source import FileSource
 from mypd_graph.plugins.types import FileRejected, ImportSource
-
-if TYPE_CHECKING:
-    from mypd_graph.importers.pipeline import ImportJob
 
 PROCESS_MIN_BYTES = 8 << 20  # below this, starting an interpreter costs more than it saves
 
@@ -127,7 +125,9 @@ class ProcessReader:
 class _Job:
     """What :class:`Reader` needs of an :class:`ImportJob`, rebuilt in the child."""
 
-    def __init__(self, definition: Any, options: dict[str, Any], create: bool, attribute: bool):
+    def __init__(
+        self, definition: Any, options: dict[str, Any], create: bool, attribute: bool
+    ) -> None:
         self.definition = definition
         self.options = MappingProxyType(options)
         self.create_students = create

@@ -2,36 +2,17 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import Awaitable, Callable
 from typing import Any, Generic, TypeVar
 
 import strawberry
 
+from mypd_graph.ids import from_global_id
+from mypd_graph.ids import to_global_id as to_global_id
 from mypd_graph.services.common import MAX_PAGE_SIZE, Page, encode_cursor
 from mypd_graph.services.errors import invalid
 
 T = TypeVar("T")
-
-
-def to_global_id(type_name: str, db_id: int) -> strawberry.ID:
-    return strawberry.ID(base64.urlsafe_b64encode(f"{type_name}:{db_id}".encode()).decode())
-
-
-MAX_DB_ID = 2**31 - 1  # integer primary keys on PostgreSQL; larger numbers were never issued
-
-
-def from_global_id(global_id: str) -> tuple[str, int]:
-    """``(type name, database id)``; raises ValueError for anything this API did not issue."""
-    try:
-        type_name, _, raw_id = base64.urlsafe_b64decode(global_id.encode()).decode().partition(":")
-        db_id = int(raw_id)
-    except (binascii.Error, UnicodeDecodeError, ValueError) as error:
-        raise ValueError(f"{global_id!r} is not an ID this API issued") from error
-    if not type_name or not 1 <= db_id <= MAX_DB_ID:
-        raise ValueError(f"{global_id!r} is not an ID this API issued")
-    return type_name, db_id
 
 
 def decode_id(global_id: str, expected_type: str, field: str | tuple[str, ...]) -> int:

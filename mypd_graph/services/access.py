@@ -118,3 +118,12 @@ def may_supervise(actor: Actor, teacher_id: int | None = None) -> None:
         raise PermissionDenied("only a coach, principal or district admin may do this")
     if teacher_id is not None and teacher_id == actor.user_id:
         raise PermissionDenied("a decision about your own growth is made by someone who serves you")
+
+
+IMPORT_ROLES = (Role.DISTRICT_ADMIN, Role.IMPORTER)
+
+
+def may_import(actor: Actor) -> None:
+    """Only district admins and the importer service role load data into their district."""
+    if actor.role not in IMPORT_ROLES:
+        raise PermissionDenied("only a district admin or the importer service may import files")

@@ -1,8 +1,9 @@
-"""Imports as the API sees them: who may import, starting an upload, reading runs and row errors.
+"""Imports as the API sees them: starting an upload, reading runs and row errors.
 
 Import runs and their row errors are read only by the people who may import (district admins and
-the importer service role), and only for their own district: row errors quote the file's values,
-which can be student data, so reading them is written to the audit log.
+the importer service role, :data:`~mypd_graph.services.access.IMPORT_ROLES`), and only for their
+own district: row errors quote the file's values, which can be student data, so reading them is
+written to the audit log.
 """
 
 from __future__ import annotations
@@ -18,26 +19,20 @@ from sqlalchemy import ColumnElement, Select, false, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mypd_graph.db import SessionMaker
-from mypd_graph.models import ImportRowError, ImportRun, Role
+from mypd_graph.importers.pipeline import create_run, execute_run, prepare_job
+from mypd_graph.importers.source import spool
+from mypd_graph.models import ImportRowError, ImportRun
 from mypd_graph.plugins.manager import PluginSet
-from mypd_graph.services.access import Actor
+from mypd_graph.services.access import IMPORT_ROLES, Actor
 from mypd_graph.services.common import Page, check_first, decode_cursor
-from mypd_graph.services.errors import PermissionDenied
 from mypd_graph.services.students.rosters import record_read
 
 log = logging.getLogger(__name__)
 
-IMPORT_ROLES = (Role.DISTRICT_ADMIN, Role.IMPORTER)
 INLINE_LIMIT_BYTES = 256 * 1024  # uploads up to this size import within the request
 ROW_ERROR = "import_row_error"
 
 _background: set[asyncio.Task[Any]] = set()
-
-
-def may_import(actor: Actor) -> None:
-    """Only district admins and the importer service role load data into their district."""
-    if actor.role not in IMPORT_ROLES:
-        raise PermissionDenied("only a district admin or the importer service may import files")
 
 
 def _visible(actor: Actor) -> ColumnElement[bool]:
@@ -67,9 +62,6 @@ async def import_upload(
     request). A background import runs as an asyncio task with its own sessions; the run returned
     then has status ``running`` and is watched through the ``imports`` query or ``node``.
     """
-    from mypd_graph.importers.pipeline import create_run, execute_run, prepare_job
-    from mypd_graph.importers.source import spool
-
     job = prepare_job(actor, importer, options, plugins)
     source = await asyncio.to_thread(spool, stream, file_name)
     limit = INLINE_LIMIT_BYTES if inline_limit is None else inline_limit

@@ -1,0 +1,133 @@
+"""Keeping the summaries that needs read in step with the results an import writes.
+
+``student_subject_status`` and ``teacher_subject_status`` (``services/students/status.py``) are
+refreshed at the end of a result import, in its transaction, under the summaries' own lock (roster
+imports take it too). Recomputing them from every result of the years written costs seconds a
+million rows, so :class:`ResultSummary` follows the import as it goes: a first load of an
+administration (nothing stored before) counts, per roster position, the results it inserts and
+those below the proficient level, and those counts are added to the student summary instead.
+Anything else (rows updated, an assessment this import did not describe, or one whose subject or
+proficient level changed) falls back to recomputing.
+"""
+
+from __future__ import annotations
+
+from array import array
+from dataclasses import dataclass
+
+from mypd_graph.importers.bulk import Db
+from mypd_graph.services.students.status import (
+    lock_summaries,
+    refresh_result_status,
+    refresh_teacher_status,
+)
+
+FEW_STUDENTS = 2000  # above this, the summary of the years written is recomputed whole
+
+
+@dataclass
+class StatusCounts:
+    """Per roster position, one subject and school year: results this import inserted, and how
+    many below the proficient level. Added to the per-student summary at the end, instead of
+    recomputing it from every result of those years (the recompute costs seconds a million)."""
+
+    scored: array  # type: ignore[type-arg]
+    below: array  # type: ignore[type-arg]
+
+
+def written_students(
+    first_rows: list[array],  # type: ignore[type-arg]
+    student_ids: list[int],
+) -> list[int] | None:
+    """The students the import wrote results of, or None when there are more than a few."""
+    students: set[int] = set()
+    for rows in first_rows:
+        students.update(student_ids[p] for p, first in enumerate(rows) if first)
+        if len(students) > FEW_STUDENTS:
+            return None
+    return sorted(students)
+
+
+class ResultSummary:
+    """What the refresh at the end needs to know: subject and proficient level per assessment key,
+    counts per (subject, year) of fresh administrations, and whether it must recompute instead
+    (rows updated, or an assessment's subject or level changed)."""
+
+    def __init__(self) -> None:
+        self.assessment_info: dict[str, tuple[str, int]] = {}
+        self.status_counts: dict[tuple[str, str], StatusCounts] = {}
+        self.recompute_years = False
+        self.recompute_all = False
+
+    def counts_for(self, subject: str, year: str, students: int) -> StatusCounts:
+        """The counts of one subject and year (made for ``students`` roster positions)."""
+        counts = self.status_counts.get((subject, year))
+        if counts is None:
+            size = 4 * students
+            counts = StatusCounts(array("I", bytes(size)), array("I", bytes(size)))
+            self.status_counts[(subject, year)] = counts
+        return counts
+
+    def grow(self, students: int) -> None:
+        """The roster grew (students created or written by the import): room for them."""
+        for counts in self.status_counts.values():
+            grow = students - len(counts.scored)
+            if grow > 0:
+                counts.scored.extend(bytes(4 * grow))
+                counts.below.extend(bytes(4 * grow))
+
+    async def refresh(
+        self,
+        db: Db,
+        years: set[str],
+        first_rows: list[array],  # type: ignore[type-arg]
+        student_ids: list[int],
+    ) -> None:
+        """Bring the summaries in step with the results written in ``years``: a first load adds
+        its counts to the student summary, then recomputes the teacher summary of those years;
+        anything else recomputes both for those years (only for the students written, and their
+        teachers, when they are few), or every year when an assessment changed."""
+        district_id = db.params["district_id"]
+        await lock_summaries(db.connection, district_id)  # a roster import may refresh too
+        if self.recompute_all:  # even when no row was written: the assessment itself changed
+            await refresh_result_status(db.connection, district_id)
+        elif not years:
+            return
+        elif self.recompute_years:
+            await refresh_result_status(
+                db.connection,
+                district_id,
+                school_years=years,
+                students=written_students(first_rows, student_ids),
+            )
+        else:
+            await self._add_status_counts(db, student_ids)
+            await refresh_teacher_status(db.connection, district_id, school_years=years)
+
+    async def _add_status_counts(self, db: Db, ids: list[int]) -> None:
+        rows = [
+            (ids[position], subject, year, scored, counts.below[position])
+            for (subject, year), counts in self.status_counts.items()
+            for position, scored in enumerate(counts.scored)
+            if scored
+        ]
+        if not rows:
+            return
+        table = "import_status_counts"
+        columns = ("student_id", "subject", "school_year", "scored", "below")
+        await db.create_temp(
+            table,
+            [("student_id", "int"), ("subject", "text"), ("school_year", "text"),
+             ("scored", "int"), ("below", "int")],
+        )  # fmt: skip
+        await db.load(table, columns, rows)
+        await db.execute(
+            "INSERT INTO student_subject_status "
+            "(student_id, subject, school_year, district_id, scored, below) "
+            f"SELECT student_id, subject, school_year, :district_id, scored, below FROM {table} "
+            "WHERE true "  # SQLite needs a WHERE to read ON CONFLICT as an upsert clause
+            "ON CONFLICT (student_id, subject, school_year) DO UPDATE SET "
+            "scored = student_subject_status.scored + excluded.scored, "
+            "below = student_subject_status.below + excluded.below"
+        )
+        await db.drop_temp(table)
