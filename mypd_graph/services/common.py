@@ -20,6 +20,7 @@ T = TypeVar("T")
 K = TypeVar("K", bound=Hashable)
 
 MAX_PAGE_SIZE = 100
+MAX_ID = 2**31 - 1  # cursors are ids of Integer columns on both databases
 
 
 def group_by_key(rows: Iterable[T], keys: Sequence[K], key_of: Callable[[T], K]) -> list[list[T]]:
@@ -44,7 +45,10 @@ def decode_cursor(cursor: str, field: str = "after") -> int:
         prefix, _, value = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
         if prefix != "cursor":
             raise ValueError(prefix)
-        return int(value)
+        number = int(value)
+        if not 0 <= number <= MAX_ID:
+            raise ValueError(number)
+        return number
     except (ValueError, binascii.Error, UnicodeDecodeError) as error:
         raise invalid(
             field, f"{cursor!r} is not a cursor this API returned", "BAD_CURSOR"

@@ -6,12 +6,9 @@ records both align to elements. Validation and batched reads of those shapes liv
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 from sqlalchemy import ColumnElement, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,53 +19,9 @@ from mypd_graph.services.access import Actor, may_edit_own
 from mypd_graph.services.common import group_by_key
 from mypd_graph.services.errors import PermissionDenied, Problem, UserInputError, invalid
 from mypd_graph.services.frameworks import registry as frameworks
+from mypd_graph.services.inputs import check_list
 
 Field = tuple[str, ...]
-
-_CYCLE = re.compile(r"^(\d{4})-(\d{2})$")
-
-
-def today() -> date:
-    """Today in UTC: never earlier than any US district's local date, so "not in the future" never
-    rejects a teacher's honest "today"."""
-    return datetime.now(UTC).date()
-
-
-def check_cycle(cycle: str, field: Field) -> str:
-    """A school year written ``2025-26``: the second year follows the first."""
-    match = _CYCLE.match(cycle.strip())
-    if match is None or (int(match[1]) + 1) % 100 != int(match[2]):
-        raise invalid(
-            field, f"cycle must look like 2025-26 (a school year), got {cycle!r}", "BAD_CYCLE"
-        )
-    return match[0]
-
-
-def check_text(value: str, field: Field, max_length: int, *, required: bool = True) -> str:
-    """Trimmed text that fits its column; PostgreSQL would otherwise fail the whole transaction."""
-    value = value.strip()
-    if required and not value:
-        raise invalid(field, f"{field[-1]} must not be empty", "REQUIRED")
-    if len(value) > max_length:
-        raise invalid(field, f"{field[-1]} is longer than {max_length} characters", "TOO_LONG")
-    return value
-
-
-def check_not_future(day: date, field: Field) -> date:
-    if day > today():
-        raise invalid(field, f"{field[-1]} {day.isoformat()} is in the future", "IN_FUTURE")
-    return day
-
-
-def check_url(url: str, field: Field, max_length: int, *, required: bool) -> str:
-    """An absolute http(s) URL, so clients can render it as a link without further checks."""
-    url = check_text(url, field, max_length, required=required)
-    if not url:
-        return url
-    parts = urlsplit(url)
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
-        raise invalid(field, f"url must be an absolute http(s) URL, got {url!r}", "BAD_URL")
-    return url
 
 
 async def require_framework(session: AsyncSession, actor: Actor) -> Framework:
@@ -122,6 +75,7 @@ async def resolve_ratings(
     each pinned to its own ``ratings.<index>.<field>``."""
     if not ratings:
         return []
+    check_list(ratings, field)
     framework = await require_framework(session, actor)
     codes = [rating.element_code.strip() for rating in ratings]
     elements = {

@@ -25,17 +25,17 @@ from mypd_graph.services.access import Actor, may_edit_own, teacher_condition
 from mypd_graph.services.common import group_by_key, one_by_key
 from mypd_graph.services.errors import PermissionDenied, Problem, UserInputError, invalid
 from mypd_graph.services.feedback.common import (
-    check_text,
-    check_url,
     elements_by_owner,
     replace_links,
     require_own_teacher,
     resolve_element_codes,
 )
+from mypd_graph.services.inputs import check_text, check_url, column_length
 
-TITLE_MAX_LENGTH = 300  # the column's length
-URL_MAX_LENGTH = 1000  # the column's length
+TITLE_MAX_LENGTH = column_length(Evidence.title)
+URL_MAX_LENGTH = column_length(Evidence.url)
 COMMENT_MAX_LENGTH = 10_000  # feedback, not documents: longer belongs in evidence
+EVIDENCE_BODY_MAX = 100_000  # a reflection or a pasted lesson plan; files belong in attachments
 
 # --- evidence -------------------------------------------------------------------------------------
 
@@ -91,7 +91,9 @@ async def _apply(
     if changes.title is not None:
         evidence.title = check_text(changes.title, ("input", "title"), TITLE_MAX_LENGTH)
     if changes.body is not None:
-        evidence.body = changes.body.strip()
+        evidence.body = check_text(
+            changes.body, ("input", "body"), EVIDENCE_BODY_MAX, required=False
+        )
     if changes.url is not None:
         evidence.url = check_url(changes.url, ("input", "url"), URL_MAX_LENGTH, required=False)
     if evidence.kind == EvidenceKind.LINK.value and not evidence.url:

@@ -29,12 +29,11 @@ from mypd_graph.services.errors import PermissionDenied, invalid
 from mypd_graph.services.feedback.common import (
     RatingInput,
     RatingRow,
-    check_cycle,
-    check_not_future,
     ratings_by_owner,
     require_own_teacher,
     resolve_ratings,
 )
+from mypd_graph.services.inputs import check_cycle, check_not_future
 
 # --- self-assessments -----------------------------------------------------------------------------
 

@@ -13,17 +13,16 @@ from mypd_graph.services.access import Actor, teacher_condition
 from mypd_graph.services.common import group_by_key, lock_teacher, one_by_key
 from mypd_graph.services.errors import PermissionDenied, invalid
 from mypd_graph.services.feedback.common import (
-    check_not_future,
-    check_text,
     elements_by_owner,
     replace_links,
     require_own_teacher,
     resolve_element_codes,
 )
+from mypd_graph.services.inputs import check_not_future, check_text, column_length
 
 MAX_HOURS = 500  # more than a year of full-time PD in one record is a typing error
-TITLE_MAX_LENGTH = 300  # the column's length
-PROVIDER_MAX_LENGTH = 200  # the column's length
+TITLE_MAX_LENGTH = column_length(TrainingRecord.title)
+PROVIDER_MAX_LENGTH = column_length(TrainingRecord.provider)
 
 
 async def record_training(

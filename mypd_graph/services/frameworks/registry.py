@@ -16,6 +16,7 @@ from mypd_graph.plugins.types import FrameworkDefinition
 from mypd_graph.services.access import Actor
 from mypd_graph.services.common import group_by_key, one_by_key
 from mypd_graph.services.errors import PermissionDenied, invalid
+from mypd_graph.services.inputs import check_list
 
 
 def definition_checksum(definition: FrameworkDefinition) -> str:
@@ -203,6 +204,7 @@ async def resolve_elements(
     session: AsyncSession, framework_id: int, codes: Sequence[str], field: tuple[str, ...]
 ) -> list[Standard]:
     """Element rows for codes of the given framework, or a userError naming the unknown codes."""
+    check_list(codes, field)
     rows = {
         row.code: row
         for row in await session.scalars(

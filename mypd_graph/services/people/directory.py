@@ -20,6 +20,13 @@ from mypd_graph.services.access import Actor, may_edit_own, teacher_condition
 from mypd_graph.services.common import Page, group_by_key, lock_teacher, one_by_key, paginate
 from mypd_graph.services.errors import invalid
 from mypd_graph.services.frameworks import registry as frameworks
+from mypd_graph.services.inputs import (
+    LONG_TEXT,
+    check_list,
+    check_text,
+    column_length,
+    search_pattern,
+)
 
 MAX_YEARS_EXPERIENCE = 60
 
@@ -44,6 +51,9 @@ async def teachers_by_ids(
         )
     )
     return one_by_key(rows, ids, lambda row: row.user_id)
+
+
+LABEL_LENGTH = 64  # a subject or a grade level, stored in a JSON list
 
 
 @dataclass(frozen=True)
@@ -73,8 +83,9 @@ def _teacher_statement(actor: Actor, where: TeacherFilter) -> Select[tuple[Teach
         if where.plan_cycle:
             plans = plans.where(LearningPlan.cycle == where.plan_cycle)
         statement = statement.where(TeacherProfile.user_id.in_(plans))
-    if where.name_contains:
-        named = select(User.id).where(User.name.ilike(f"%{where.name_contains}%"))
+    pattern = search_pattern(where.name_contains, ("where", "nameContains"))
+    if pattern:
+        named = select(User.id).where(User.name.ilike(pattern, escape="\\"))
         statement = statement.where(TeacherProfile.user_id.in_(named))
     return statement
 
@@ -120,10 +131,8 @@ async def update_profile(
         raise invalid("input", "only teachers have a teacher profile", "NOT_A_TEACHER")
     may_edit_own(actor, profile.user_id)
     if name is not None:
-        if not name.strip():
-            raise invalid(("input", "name"), "name must not be empty", "REQUIRED")
         user = await session.get_one(User, actor.user_id)
-        user.name = name.strip()
+        user.name = check_text(name, ("input", "name"), column_length(User.name))
     if years_experience is not None:
         if not 0 <= years_experience <= MAX_YEARS_EXPERIENCE:
             raise invalid(
@@ -133,13 +142,20 @@ async def update_profile(
             )
         profile.years_experience = years_experience
     if subjects is not None:
-        profile.subjects = sorted({subject.strip() for subject in subjects if subject.strip()})
+        profile.subjects = sorted(set(_labels(subjects, ("input", "subjects"))))
     if grade_levels is not None:
-        profile.grade_levels = [grade.strip() for grade in grade_levels if grade.strip()]
+        profile.grade_levels = _labels(grade_levels, ("input", "gradeLevels"))
     if bio is not None:
-        profile.bio = bio
+        profile.bio = check_text(bio, ("input", "bio"), LONG_TEXT, required=False)
     await session.flush()
     return profile
+
+
+def _labels(values: Sequence[str], field: tuple[str, ...]) -> list[str]:
+    """Short labels (subjects, grade levels): each checked as text, the empty ones dropped."""
+    check_list(values, field)
+    labels = (check_text(value, field, LABEL_LENGTH, required=False) for value in values)
+    return [label for label in labels if label]
 
 
 async def set_focus_elements(

@@ -9,6 +9,7 @@ changes them. The subject → element map starts from the active framework's ``s
 from __future__ import annotations
 
 import enum
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -25,6 +26,7 @@ from mypd_graph.models.settings import (
 )
 from mypd_graph.services.access import Actor
 from mypd_graph.services.errors import PermissionDenied, Problem, UserInputError
+from mypd_graph.services.inputs import check_cycle
 
 MAX_GROUP_SIZE = 1000
 MAX_WINDOW_MONTHS = 120
@@ -131,8 +133,10 @@ async def _check(
 ) -> dict[str, tuple[str, ...]] | None:
     problems: list[Problem] = []
     if change.weights is not None:
-        if any(weight < 0 for weight in weights.values()):
-            problems.append(Problem(("input", "weights"), "weights must not be negative", "RANGE"))
+        if any(not math.isfinite(weight) or not 0 <= weight <= 1 for weight in weights.values()):
+            problems.append(
+                Problem(("input", "weights"), "each weight must be a number from 0 to 1", "RANGE")
+            )
         elif not any(weight > 0 for weight in weights.values()):
             problems.append(
                 Problem(("input", "weights"), "at least one weight must be above 0", "RANGE")
@@ -252,5 +256,5 @@ def school_year_of(day: date) -> str:
 
 def school_year_bounds(cycle: str) -> tuple[date, date]:
     """First and last day of a school year written ``2025-26``."""
-    start = int(cycle[:4])
+    start = int(check_cycle(cycle, ("cycle",))[:4])
     return date(start, 7, 1), date(start + 1, 6, 30)

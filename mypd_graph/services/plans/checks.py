@@ -5,8 +5,8 @@ A target the viewer cannot see is "not found", with the same message as one that
 
 from __future__ import annotations
 
-import re
 from collections.abc import Awaitable, Sequence
+from datetime import date
 from typing import TypeVar
 
 from sqlalchemy import select
@@ -25,11 +25,9 @@ from mypd_graph.models import (
 from mypd_graph.services.access import Actor, teacher_condition
 from mypd_graph.services.errors import Problem, UserInputError, invalid
 from mypd_graph.services.frameworks import registry as frameworks
+from mypd_graph.services.inputs import check_day, text_problem
 
 T = TypeVar("T")
-
-
-CYCLE_PATTERN = re.compile(r"(\d{4})-(\d{2})")
 
 
 # --- input checks ---------------------------------------------------------------------------------
@@ -57,23 +55,24 @@ class Problems:
             raise UserInputError(*self.found)
 
 
-def check_cycle(cycle: str, field: tuple[str, ...] = ("input", "cycle")) -> str:
-    """A school year written ``2026-27``: four digits, a hyphen, the next year's last two digits."""
-    match = CYCLE_PATTERN.fullmatch(cycle.strip())
-    if match is None or (int(match[1]) + 1) % 100 != int(match[2]):
-        raise invalid(field, f"{cycle!r} is not a school year like 2026-27", "BAD_CYCLE")
-    return match[0]
-
-
 def check_text(
     problems: Problems, field: tuple[str, ...], value: str, limit: int | None, required: bool
 ) -> str:
-    value = value.strip()
-    if required and not value:
-        problems.add(field, f"{field[-1]} must not be empty", "REQUIRED")
-    if limit is not None and len(value) > limit:
-        problems.add(field, f"{field[-1]} must be at most {limit} characters", "TOO_LONG")
-    return value
+    """The text's problem (:func:`~mypd_graph.services.inputs.text_problem`) joins the others."""
+    problem = text_problem(value, field, limit, required)
+    if problem is not None:
+        problems.found.append(problem)
+    return value.strip()
+
+
+def check_due(problems: Problems, field: tuple[str, ...], day: date | None) -> date | None:
+    """A due day, if any, within the plausible range (:func:`~mypd_graph.services.inputs.check_day`)."""
+    if day is not None:
+        try:
+            check_day(day, field)
+        except UserInputError as error:
+            problems.found.extend(error.problems)
+    return day
 
 
 def check_progress(problems: Problems, progress: int) -> None:

@@ -35,11 +35,12 @@ from mypd_graph.models import (
 )
 from mypd_graph.services.access import Actor, may_edit_own
 from mypd_graph.services.errors import PermissionDenied, UserInputError, invalid
+from mypd_graph.services.inputs import LONG_TEXT, check_cycle, column_length
 from mypd_graph.services.plans.checks import (
     Problems,
     active_district_goal,
     active_framework_id,
-    check_cycle,
+    check_due,
     check_level_order,
     check_progress,
     check_text,
@@ -52,8 +53,8 @@ from mypd_graph.services.plans.checks import (
     step_for_write,
 )
 
-PLAN_TITLE_MAX = 200
-GOAL_TITLE_MAX = 300
+PLAN_TITLE_MAX = column_length(LearningPlan.title)
+GOAL_TITLE_MAX = column_length(Goal.title)
 
 
 class _Unchanged(enum.Enum):
@@ -125,6 +126,8 @@ async def add_goal(
 
     problems = Problems()
     title = check_text(problems, ("input", "title"), title, GOAL_TITLE_MAX, required=True)
+    description = check_text(problems, ("input", "description"), description, LONG_TEXT, False)
+    check_due(problems, ("input", "dueOn"), due_on)
     elements = await problems.check(current_elements(session, framework_id, element_codes))
     baseline = await problems.check(
         level_by_key(session, framework_id, baseline_level, ("input", "baselineLevel"))
@@ -139,7 +142,7 @@ async def add_goal(
     goal = Goal(
         plan_id=plan.id,
         title=title,
-        description=description.strip(),
+        description=description,
         baseline_level_id=baseline.id if baseline else None,
         target_level_id=target.id if target else None,
         due_on=due_on,
@@ -192,6 +195,10 @@ async def update_goal(
     problems = Problems()
     if title is not UNCHANGED:
         title = check_text(problems, ("input", "title"), title, GOAL_TITLE_MAX, required=True)
+    if description is not UNCHANGED:
+        description = check_text(problems, ("input", "description"), description, LONG_TEXT, False)
+    if due_on is not UNCHANGED:
+        check_due(problems, ("input", "dueOn"), due_on)
     if progress is not UNCHANGED:
         check_progress(problems, progress)
     district_goal: int | None | Unchanged = UNCHANGED
@@ -216,7 +223,7 @@ async def update_goal(
     if title is not UNCHANGED:
         goal.title = title
     if description is not UNCHANGED:
-        goal.description = description.strip()
+        goal.description = description
     if progress is not UNCHANGED:
         goal.progress = progress
     if due_on is not UNCHANGED:
@@ -264,7 +271,8 @@ async def add_action_step(
     may_edit_own(actor, plan.teacher_id)
     require_status(plan, EDITABLE, ("input", "goalId"), "action steps can be added")
     problems = Problems()
-    description = check_text(problems, ("input", "description"), description, None, True)
+    description = check_text(problems, ("input", "description"), description, LONG_TEXT, True)
+    check_due(problems, ("input", "dueOn"), due_on)
     resource = await problems.check(existing_resource(session, resource_id))
     problems.raise_any()
     step = ActionStep(
@@ -311,7 +319,11 @@ async def update_action_step(
 
     problems = Problems()
     if description is not UNCHANGED:
-        description = check_text(problems, ("input", "description"), description, None, True)
+        description = check_text(problems, ("input", "description"), description, LONG_TEXT, True)
+    if reflection is not UNCHANGED:
+        reflection = check_text(problems, ("input", "reflection"), reflection, LONG_TEXT, False)
+    if due_on is not UNCHANGED:
+        check_due(problems, ("input", "dueOn"), due_on)
     resource: int | None | Unchanged = UNCHANGED
     if resource_id is not UNCHANGED:
         resource = await problems.check(existing_resource(session, resource_id))
@@ -323,7 +335,7 @@ async def update_action_step(
     if due_on is not UNCHANGED:
         step.due_on = due_on
     if reflection is not UNCHANGED:
-        step.reflection = reflection.strip()
+        step.reflection = reflection
     if status is not UNCHANGED and status.value != step.status:
         step.status = status.value
         step.completed_at = utcnow() if status is ActionStepStatus.DONE else None

@@ -22,6 +22,7 @@ from mypd_graph.plugins.types import ResourceProvider, ResourceRecord
 from mypd_graph.services.access import Actor
 from mypd_graph.services.common import Page, group_by_key, one_by_key, paginate
 from mypd_graph.services.frameworks import registry as frameworks
+from mypd_graph.services.inputs import search_pattern
 
 log = logging.getLogger(__name__)
 
@@ -226,11 +227,6 @@ def _has_subject(session: AsyncSession, subject: str) -> ColumnElement[bool]:
     return exists(select(1).select_from(items).where(func.lower(items.c.value) == subject.lower()))
 
 
-def _like_pattern(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 async def _element_condition(session: AsyncSession, actor: Actor, code: str) -> ColumnElement[bool]:
     """Aligned to the element with this code in the district's active framework (any framework
     when the district has none active), since codes such as ``1.1`` repeat across frameworks."""
@@ -254,8 +250,8 @@ async def resource_page(
         statement = statement.where(_has_subject(session, where.subject.strip()))
     if where.format and where.format.strip():
         statement = statement.where(Resource.format == where.format.strip().lower())
-    if where.search and where.search.strip():
-        pattern = _like_pattern(where.search.strip())
+    pattern = search_pattern(where.search, ("where", "search"))
+    if pattern:
         statement = statement.where(
             or_(
                 Resource.title.ilike(pattern, escape="\\"),

@@ -30,6 +30,7 @@ from mypd_graph.models import (
 )
 from mypd_graph.services.access import Actor, teacher_condition, visible_student_ids
 from mypd_graph.services.common import Page, check_first, group_by_key, one_by_key
+from mypd_graph.services.inputs import search_pattern
 
 STUDENT = "student"
 ASSESSMENT_RESULT = "assessment_result"
@@ -124,11 +125,6 @@ async def students_by_ids(
     return one_by_key(rows, ids, lambda row: row.id)
 
 
-def _like_pattern(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def _enrolled_pairs(
     actor: Actor,
     owner_column: InstrumentedAttribute[int],
@@ -152,8 +148,8 @@ def _enrolled_pairs(
         statement = statement.where(Section.id == where.section_id)
     if where.grade_level:
         statement = statement.where(Student.grade_level == where.grade_level.strip())
-    if where.name_contains:
-        pattern = _like_pattern(where.name_contains.strip())
+    pattern = search_pattern(where.name_contains, ("where", "nameContains"))
+    if pattern:
         statement = statement.where(
             or_(
                 Student.first_name.ilike(pattern, escape="\\"),
