@@ -1,10 +1,10 @@
-"""District settings for personalization: how needs are weighed and how small groups are protected."""
+"""District settings: how needs are weighed, how small groups are protected, who finds whom."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey
+from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from mypd_graph.models.base import Base, utcnow
@@ -18,6 +18,8 @@ DEFAULT_WEIGHTS = {
 DEFAULT_MINIMUM_GROUP_SIZE = 10
 DEFAULT_TRAINING_WINDOW_MONTHS = 36
 DEFAULT_TRAINING_FULL_HOURS = 15.0
+DEFAULT_STAFF_DIRECTORY = "school"
+STAFF_DIRECTORY_SCOPES = ("school", "district")
 
 
 class DistrictSettings(Base):
@@ -35,6 +37,7 @@ class DistrictSettings(Base):
             "AND weight_self_assessment >= 0 AND weight_observation >= 0",
             name="weights_not_negative",
         ),
+        CheckConstraint("staff_directory IN ('school', 'district')", name="staff_directory_scope"),
     )
 
     district_id: Mapped[int] = mapped_column(
@@ -52,6 +55,10 @@ class DistrictSettings(Base):
     training_window_months: Mapped[int] = mapped_column(default=DEFAULT_TRAINING_WINDOW_MONTHS)
     training_full_hours: Mapped[float] = mapped_column(default=DEFAULT_TRAINING_FULL_HOURS)
     subject_elements: Mapped[dict[str, object]] = mapped_column(default=dict)
+    # Who finds whom in the staff directory: "school" (the safe default) or "district".
+    staff_directory: Mapped[str] = mapped_column(
+        String(16), default=DEFAULT_STAFF_DIRECTORY, server_default=DEFAULT_STAFF_DIRECTORY
+    )
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("app_user.id", ondelete="SET NULL")
