@@ -127,7 +127,9 @@ class StagedKind:
     """How one record kind is upserted. ``columns`` follow ``src_row`` in the staged row, natural
     key first (``key_size`` of them); ``values`` maps target columns to SQL over the stage ``s`` and
     the lookups' aliases; ``updates`` are compared and written on conflict, ``touch`` only written
-    alongside them; ``keep_stored`` columns keep the stored value when the file has none."""
+    alongside them. An import never replaces a known value with an empty one: ``keep_stored``
+    columns keep the stored value when the file has none (NULL), ``keep_stored_text`` ones when
+    the file's text is empty."""
 
     kind: str
     table: str
@@ -140,6 +142,7 @@ class StagedKind:
     updates: tuple[str, ...] = ()
     touch: tuple[str, ...] = ()
     keep_stored: tuple[str, ...] = ()
+    keep_stored_text: tuple[str, ...] = ()
     delete_flag: str | None = None
 
 
@@ -191,6 +194,8 @@ class StagedWriter:
             def new(column: str) -> str:
                 if column in spec.keep_stored:
                     return f"COALESCE(excluded.{column}, {spec.table}.{column})"
+                if column in spec.keep_stored_text:
+                    return f"COALESCE(NULLIF(excluded.{column}, ''), {spec.table}.{column})"
                 return f"excluded.{column}"
 
             assignments = ", ".join(f"{c} = {new(c)}" for c in (*spec.updates, *spec.touch))

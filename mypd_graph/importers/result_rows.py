@@ -5,6 +5,7 @@ writes it. A fresh administration's rows are plain inserts (``COPY`` on PostgreS
 ``executemany`` on SQLite); the others are upserts by natural key that write a row only when
 something differs (PostgreSQL: ``COPY`` into a staging table, then ``INSERT ... SELECT ... ON
 CONFLICT``; SQLite: one ``executemany`` of the upsert), counted as inserted, updated or unchanged.
+A value the file leaves empty keeps the stored one.
 """
 
 from __future__ import annotations
@@ -29,11 +30,19 @@ COMPARED = ("administered_on", "scale_score", "achievement_level", "percentile")
 STAGE = "import_stage_results"
 
 
+def _kept(column: str) -> str:
+    """The file's value, or the stored one when the file has none: an import never replaces a
+    known value with an empty one (TOMS extracts carry no test date; CERS exports do)."""
+    return f"COALESCE(excluded.{column}, assessment_result.{column})"
+
+
 def upsert_sql(postgres: bool, source: str) -> str:
     """``INSERT ... ON CONFLICT (natural key) DO UPDATE ... WHERE something differs``."""
     distinct = "IS DISTINCT FROM" if postgres else "IS NOT"
-    assignments = ", ".join(f"{c} = excluded.{c}" for c in (*COMPARED, "import_id"))
-    differs = " OR ".join(f"assessment_result.{c} {distinct} excluded.{c}" for c in COMPARED)
+    assignments = ", ".join(
+        [*(f"{c} = {_kept(c)}" for c in COMPARED), "import_id = excluded.import_id"]
+    )
+    differs = " OR ".join(f"assessment_result.{c} {distinct} {_kept(c)}" for c in COMPARED)
     return (
         f"INSERT INTO assessment_result ({', '.join(COLUMNS)}) {source} "
         "ON CONFLICT (student_id, assessment_id, school_year, term) "

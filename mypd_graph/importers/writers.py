@@ -82,6 +82,7 @@ STAGED: dict[str, StagedKind] = {
         conflict=("district_id", "local_id"),
         updates=("school_id", "state_id", "first_name", "last_name", "grade_level"),
         keep_stored=("school_id", "state_id"),
+        keep_stored_text=("grade_level",),
     ),
     "sections": StagedKind(
         kind="sections",
@@ -118,6 +119,7 @@ STAGED: dict[str, StagedKind] = {
         ),
         conflict=("school_id", "local_id"),
         updates=("teacher_id", "name", "subject", "grade_level", "school_year"),
+        keep_stored_text=("subject", "grade_level"),
     ),
     "enrollments": StagedKind(
         kind="enrollments",
