@@ -9,16 +9,20 @@ import shutil
 from datetime import date
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from mypd_graph import models
+from mypd_graph.importers.oneroster import state_id, state_id_types
 from mypd_graph.importers.pipeline import run_import
 from mypd_graph.plugins.manager import PluginSet
+from mypd_graph.services.access import Actor
 from tests.conftest import TestDatabase
 from tests.factories import ADMIN, World
-from tests.import_helpers import ROSTER, actor, counts
+from tests.import_helpers import ROSTER, actor, counts, row_errors
 from tests.import_plugin import import_plugins
-from tests.test_csv_scores_pipeline import SMALL_FILE_SHARE, lakeview, load
+from tests.test_csv_scores import FIXTURES
+from tests.test_csv_scores_pipeline import SMALL_FILE_SHARE, lakeview, load, roster
 
 __all__ = ["import_plugins"]  # the fixture, from tests.import_plugin
 
@@ -79,3 +83,132 @@ async def test_a_roster_without_grades_or_subjects_keeps_the_stored_ones(
         )
     assert student is not None and student.grade_level == "9"
     assert section is not None and (section.subject, section.grade_level) == ("Science", "9")
+
+
+# -------------------------------------------------------------------------
+# State ids: OneRoster userIds labels, then CAASPP files matched by SSID
+# -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("user_ids", "expected"),
+    [
+        ("{SSID:4000000000}", "4000000000"),
+        ("{StateID:4000000001}", "4000000001"),
+        ("{State ID:4000000002}", "4000000002"),
+        ("{state_id:4000000003}", "4000000003"),
+        ("{SASID:4000000004}", "4000000004"),
+        ("{Fed:T1001},{Statewide Student Identifier:4000000005}", "4000000005"),
+        ("[{District:123}, {ssid: 4000000006 }]", "4000000006"),
+        ("{Fed:T1001}", None),
+        ("{SSID:}", None),
+        ("", None),
+    ],
+)
+def test_state_ids_are_read_under_the_labels_districts_use(
+    user_ids: str, expected: str | None
+) -> None:
+    assert state_id(user_ids) == expected
+
+
+def test_a_district_names_its_own_state_id_label() -> None:
+    labels = state_id_types("CALPADS, EDU-ID")
+    assert state_id("{CALPADS:4000000000}", labels) == "4000000000"
+    assert state_id("{edu id:4000000001}", labels) == "4000000001"
+    assert state_id("{SSID:4000000002}", labels) is None, "the option replaces the defaults"
+    assert state_id("{CALPADS:4000000000}") is None
+
+
+def roster_with(tmp_path: Path, replacements: dict[str, str]) -> Path:
+    """The roster fixture with some ``userIds`` cells replaced."""
+    folder = tmp_path / "roster"
+    shutil.copytree(ROSTER, folder)
+    users = (folder / "users.csv").read_text(encoding="utf-8")
+    for old, new in replacements.items():
+        assert old in users
+        users = users.replace(old, new)
+    (folder / "users.csv").write_text(users, encoding="utf-8")
+    return folder
+
+
+async def cers_for(
+    db: TestDatabase, admin: Actor, plugins: PluginSet
+) -> tuple[models.ImportRun, dict[int, tuple[str | None, str]]]:
+    run = await run_import(
+        db.sessionmaker,
+        admin,
+        "csv-scores",
+        FIXTURES / "caaspp_cers_export.csv",
+        {"max_error_share": 0.9},
+        plugins=plugins,
+    )
+    return run, {error.row: (error.value, error.reason) for error in await row_errors(db, run.id)}
+
+
+async def test_ssids_of_a_oneroster_export_match_the_caaspp_files(
+    db: TestDatabase, world: World, import_plugins: PluginSet, plugins: PluginSet, tmp_path: Path
+) -> None:
+    folder = roster_with(
+        tmp_path,
+        {"{StateID:1100000001}": "{SSID:4012345678}", "{StateID:1100000002}": "{SSID:4012345679}"},
+    )
+    admin = await actor(db, world, ADMIN)
+    roster = await run_import(db.sessionmaker, admin, "oneroster", folder, plugins=import_plugins)
+    assert roster.status == "completed", roster.message
+
+    run, errors = await cers_for(db, admin, plugins)
+    assert run.status == "completed", run.message
+    async with db.sessionmaker() as session:
+        matched = set(
+            await session.execute(
+                select(models.Student.local_id, models.Assessment.key)
+                .join(
+                    models.AssessmentResult, models.AssessmentResult.student_id == models.Student.id
+                )
+                .join(
+                    models.Assessment, models.Assessment.id == models.AssessmentResult.assessment_id
+                )
+                .where(models.Assessment.key.like("caaspp-%"))
+            )
+        )
+    assert {("s1", "caaspp-sb-ela"), ("s1", "caaspp-sb-math"), ("s2", "caaspp-sb-ela")} <= matched
+    # nobody in the roster has SSID 4012345680: the error says the state id was looked for
+    value, reason = errors[6]
+    assert value == "4012345680"
+    assert "no student of the district has the state id 4012345680" in reason
+    assert "import the roster first" in reason
+
+
+async def test_the_state_id_label_is_an_option_of_the_roster_import(
+    db: TestDatabase, world: World, import_plugins: PluginSet, tmp_path: Path
+) -> None:
+    folder = roster_with(tmp_path, {"{StateID:1100000001}": "{CALPADS:4012345678}"})
+    admin = await actor(db, world, ADMIN)
+    run = await run_import(
+        db.sessionmaker,
+        admin,
+        "oneroster",
+        folder,
+        {"state_id_types": "CALPADS"},
+        plugins=import_plugins,
+    )
+    assert run.status == "completed", run.message
+    async with db.sessionmaker() as session:
+        states = dict(
+            (await session.execute(select(models.Student.local_id, models.Student.state_id))).all()
+        )
+    assert states["s1"] == "4012345678"
+    assert states["s2"] is None, "StateID is not a CALPADS label: the option replaces the defaults"
+
+
+async def test_a_roster_without_state_ids_is_named_in_the_row_error(
+    db: TestDatabase, plugins: PluginSet
+) -> None:
+    admin = await lakeview(db)
+    await roster(db, admin, "100234")
+    run, errors = await cers_for(db, admin, plugins)
+    assert run.status == "rejected", "no result finds its student"
+    value, reason = errors[2]
+    assert value == "4012345678"
+    assert "no student of the district has a state id yet" in reason
+    assert "{SSID:4000000000}" in reason

@@ -8,7 +8,11 @@ Records come out in dependency order, so one import creates and updates everythi
   state or district code) or, when empty, its ``sourcedId``;
 - teachers (users with role ``teacher``, matched to mypd_graph users by ``email``) and students
   (role ``student``; the student id is the ``identifier``, the district's SIS id that score files
-  use, or the ``sourcedId`` when empty) from ``users.csv``;
+  use, or the ``sourcedId`` when empty) from ``users.csv``. A student's state id (California's
+  SSID, which CAASPP files carry) is the ``userIds`` entry whose type is a state id label:
+  ``{SSID:4000000000}``, ``{StateID:...}``, ``{State ID:...}``, ``{state_id:...}``, ``{SASID:...}``
+  and the like (:data:`STATE_ID_TYPES`, or any type naming the state); the ``state_id_types``
+  option (``SSID,CALPADS``) names a district's own labels instead;
 - sections from ``classes.csv`` (key: the class ``sourcedId`` within its school), each with its
   teacher of record: the teacher enrollment marked ``primary``, else the class's first teacher
   enrollment (co-teachers have no place in a section and are not recorded). The school year comes
@@ -28,6 +32,7 @@ must say OneRoster 1.1 (or 1.0); ``file.x = absent`` skips a file.
 
 from __future__ import annotations
 
+import re
 import zipfile
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack
@@ -98,6 +103,25 @@ COLUMNS = {
 }
 REQUIRED_FILES = ("orgs.csv", "users.csv", "classes.csv", "enrollments.csv")
 DELETED = "tobedeleted"
+# userIds types that carry the statewide student id, compared without case, spaces or punctuation:
+# SSID (California's CALPADS, Washington, Oregon), SASID (Massachusetts, New Hampshire, Rhode
+# Island), STN (Indiana), NYSSIS (New York), and the generic spellings SIS vendors export.
+STATE_ID_TYPES = frozenset(
+    {
+        "ssid",
+        "sasid",
+        "stn",
+        "nyssis",
+        "stateid",
+        "statestudentid",
+        "statestudentidentifier",
+        "statestudentnumber",
+        "statewideid",
+        "statewidestudentid",
+        "statewidestudentidentifier",
+    }
+)
+_NOT_WORD = re.compile(r"[^0-9a-z]+")
 
 
 class Export:
@@ -222,6 +246,7 @@ def parse(source: ImportSource, options: Mapping[str, Any]) -> Iterator[Any]:
         # A bulk enrollments file is the whole list: a class it covers loses the students it omits.
         bulk_enrollments = present["enrollments.csv"] == "bulk"
         default_year = str(options.get("school_year") or school_year_of(date.today()))
+        state_types = state_id_types(options.get("state_id_types"))
 
         school_codes: dict[str, str] = {}
         for row_number, org in export.rows("orgs.csv"):
@@ -268,7 +293,7 @@ def parse(source: ImportSource, options: Mapping[str, Any]) -> Iterator[Any]:
                     user["givenName"],
                     user["familyName"],
                     grade_level=_grade(user.get("grades", "")),
-                    state_id=_state_id(user.get("userIds", "")),
+                    state_id=state_id(user.get("userIds", ""), state_types),
                     school_code=school,
                     file="users.csv",
                 )
@@ -345,12 +370,32 @@ def parse(source: ImportSource, options: Mapping[str, Any]) -> Iterator[Any]:
             )
 
 
-def _state_id(user_ids: str) -> str | None:
-    """``{StateID:123}`` style entries of ``userIds``; the one whose type mentions "state"."""
-    for entry in user_ids.split(","):
+def _label(kind: str) -> str:
+    return _NOT_WORD.sub("", kind.lower())
+
+
+def state_id_types(option: Any) -> frozenset[str] | None:
+    """The ``state_id_types`` option (``"SSID, CALPADS"`` or a list) as labels; None: the defaults."""
+    if option in (None, ""):
+        return None
+    names = option.split(",") if isinstance(option, str) else [str(name) for name in option]
+    labels = frozenset(_label(name) for name in names if _label(name))
+    if not labels:
+        raise FileRejected(f"option state_id_types={option!r} names no userIds type")
+    return labels
+
+
+def state_id(user_ids: str, types: frozenset[str] | None = None) -> str | None:
+    """The state id among a user's ``userIds`` (``{SSID:4000000000},{District:123}``): the entry
+    whose type is one of ``types``, by default :data:`STATE_ID_TYPES` or any type naming the
+    state (``{Student State ID:...}``)."""
+    for entry in user_ids.strip().strip("[]").split(","):
         kind, _, value = entry.strip().strip("{}").partition(":")
-        if "state" in kind.lower() and value.strip():
-            return value.strip()
+        label, value = _label(kind), value.strip()
+        if not value:
+            continue
+        if label in types if types is not None else (label in STATE_ID_TYPES or "state" in label):
+            return value
     return None
 
 

@@ -44,6 +44,10 @@ from mypd_graph.plugins.types import RowError
 
 RESULTS_LOCK = 0x4D595044  # the advisory lock class of result imports (with the district id)
 UNKNOWN_STUDENT = "unknown student: not in the district's roster (import the roster first)"
+NO_STATE_IDS = (
+    "import a roster that carries them (OneRoster userIds such as {SSID:4000000000}; the "
+    "oneroster importer's state_id_types option names other labels)"
+)
 SHARED_STATE_ID = "several students of the district have this state id: fix the roster first"
 AMBIGUOUS = -1  # a state id that more than one student has
 KEY_LABEL = "student, assessment, school year and term"
@@ -156,7 +160,8 @@ class ResultsWriter:
                     if local_id or state_id is None
                     else ("student_state_id", state_id)
                 )
-                errors.append(RowError(src, UNKNOWN_STUDENT, column, value, file))
+                reason = UNKNOWN_STUDENT if state_id is None else self._unknown(local_id, state_id)
+                errors.append(RowError(src, reason, column, value, file))
                 continue
             administration = administrations.get((key, year, term))
             if administration is None:
@@ -195,6 +200,14 @@ class ResultsWriter:
         if self.attribute_teachers and extras.attributions:
             await self.attribution.attribute(extras.attributions)
         return result
+
+    def _unknown(self, local_id: str, state_id: str) -> str:
+        """Why a result that gave a state id found no student, saying what was looked for."""
+        other = f" or the student id {local_id}" if local_id and local_id != state_id else ""
+        reason = f"unknown student: no student of the district has the state id {state_id}{other}"
+        if not self.state_positions:
+            return f"{reason}; no student of the district has a state id yet: {NO_STATE_IDS}"
+        return f"{reason} (import the roster first)"
 
     async def _administration(self, key: str, year: str, term: str) -> Administration:
         """Meet an administration: fresh when no result of it is stored yet."""
