@@ -244,9 +244,10 @@ async def test_observations_newest_first(client, world):
 async def test_supervisors_observe_the_teachers_they_serve(client, world, observer, teacher):
     result = await observe(client, world, teacherId=teacher_id(world, teacher), as_=observer)
     listed = await of_teacher(
-        client, world, teacher, "observations { id observer { email } }", teacher
+        client, world, teacher, "observations { id observer { id } }", teacher
     )
-    assert listed == [{"id": result["id"], "observer": {"email": observer}}]
+    observer_id = to_global_id("User", world.id(observer))
+    assert listed == [{"id": result["id"], "observer": {"id": observer_id}}]
 
 
 @pytest.mark.parametrize(

@@ -104,6 +104,61 @@ def visible_student_ids(actor: Actor) -> Select[tuple[int]]:
     return select(Student.id).where(false())
 
 
+def _school_of(actor: Actor) -> Select[tuple[int | None]]:
+    """The actor's school: a teacher's is their profile's (the one that counts), others' their own."""
+    if actor.role is Role.TEACHER:
+        return select(TeacherProfile.school_id).where(TeacherProfile.user_id == actor.user_id)
+    return select(User.school_id).where(User.id == actor.user_id)
+
+
+def _coaches_of(teachers: Select[tuple[int]]) -> Select[tuple[int]]:
+    return select(CoachAssignment.coach_id).where(CoachAssignment.teacher_id.in_(teachers))
+
+
+def _principals_of(teachers: Select[tuple[int]]) -> Select[tuple[int]]:
+    schools = select(TeacherProfile.school_id).where(TeacherProfile.user_id.in_(teachers))
+    return select(User.id).where(User.role == Role.PRINCIPAL.value, User.school_id.in_(schools))
+
+
+def directory_user_ids(actor: Actor, district_wide: bool = False) -> Select[tuple[int]]:
+    """Whose name and role the actor may look up (``node(id)`` of a User).
+
+    District admins, and everyone when the district opens its directory, see the district's staff.
+    Otherwise: yourself, the district admins, the staff of your school, the teachers you serve, and
+    the coaches and principals of the teachers you may read (a teacher: their own). People who
+    appear on a record you may read (an observer, a comment's author) are shown there regardless.
+    """
+    district = select(User.id).where(User.district_id == actor.district_id)
+    if district_wide or actor.role in IMPORT_ROLES:
+        return district
+    mine = visible_teacher_ids(actor)
+    school = _school_of(actor).scalar_subquery()
+    at_school = select(TeacherProfile.user_id).where(TeacherProfile.school_id == school)
+    return district.where(
+        (User.id == actor.user_id)
+        | (User.role == Role.DISTRICT_ADMIN.value)
+        | (User.school_id == school)
+        | User.id.in_(at_school)
+        | User.id.in_(mine)
+        | User.id.in_(_coaches_of(mine))
+        | User.id.in_(_principals_of(mine))
+    )
+
+
+def contact_user_ids(actor: Actor, district_wide: bool = False) -> Select[tuple[int]]:
+    """Whose email the actor may read: a teacher their own coaches' and principal's (and their
+    own); those who serve teachers, everyone in their directory; admins, the district."""
+    if actor.role is not Role.TEACHER:
+        return directory_user_ids(actor, district_wide)
+    district = select(User.id).where(User.district_id == actor.district_id)
+    if district_wide:
+        return district
+    me = select(User.id).where(User.id == actor.user_id)
+    return district.where(
+        (User.id == actor.user_id) | User.id.in_(_coaches_of(me)) | User.id.in_(_principals_of(me))
+    )
+
+
 def may_edit_own(actor: Actor, teacher_id: int) -> None:
     """Profiles, plans, evidence, self-assessments and focus elements are written by their owner."""
     if actor.user_id != teacher_id:

@@ -5,6 +5,7 @@ District reaches into personalization and insights lazily, as Teacher does in :m
 
 from __future__ import annotations
 
+import enum
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
@@ -29,6 +30,18 @@ LazySettings = Annotated[
 LazyDistrictInsights = Annotated[
     "DistrictInsights", strawberry.lazy("mypd_graph.schema.insights.district")
 ]
+
+
+@strawberry.enum(description="Who finds whom among the district's staff.")
+class StaffDirectoryScope(enum.Enum):
+    SCHOOL = strawberry.enum_value(
+        "school",
+        description="Staff find the people of their school, those they serve and who serves "
+        "them, and the district admins; a teacher reads only their coaches' and principal's email.",
+    )
+    DISTRICT = strawberry.enum_value(
+        "district", description="All staff find and contact everyone in the district."
+    )
 
 
 @strawberry.input
@@ -82,6 +95,13 @@ class District(Node):
         after: str | None = None,
     ) -> Connection[Teacher]:
         return await teacher_connection(info, where, first, after)
+
+    @strawberry.field(description="Who finds whom among the staff (node(id) of a User, emails).")
+    async def staff_directory(self, info: Info) -> StaffDirectoryScope:
+        scope = await info.context.read(
+            lambda session, actor: service.staff_directory(session, actor.district_id)
+        )
+        return StaffDirectoryScope(scope)
 
     @strawberry.field
     async def active_framework(self, info: Info) -> Framework | None:

@@ -9,7 +9,7 @@ from mypd_graph import models
 from mypd_graph.schema.context import Info
 from mypd_graph.schema.errors import UserError, run_mutation
 from mypd_graph.schema.frameworks import Element
-from mypd_graph.schema.people.district import District
+from mypd_graph.schema.people.district import District, StaffDirectoryScope
 from mypd_graph.schema.people.types import Teacher
 from mypd_graph.services.frameworks import registry as framework_service
 from mypd_graph.services.people import directory as service
@@ -46,6 +46,17 @@ class SetFocusElementsPayload:
 
 @strawberry.type
 class ActivateFrameworkPayload:
+    district: District | None
+    user_errors: list[UserError]
+
+
+@strawberry.input
+class SetStaffDirectoryInput:
+    scope: StaffDirectoryScope
+
+
+@strawberry.type
+class SetStaffDirectoryPayload:
     district: District | None
     user_errors: list[UserError]
 
@@ -104,5 +115,20 @@ class Mutation:
             info, lambda session: framework_service.activate_framework(session, actor, key)
         )
         return ActivateFrameworkPayload(
+            district=District.from_row(district) if district else None, user_errors=errors
+        )
+
+    @strawberry.mutation(description="A district admin sets who finds whom among the staff.")
+    async def set_staff_directory(
+        self, info: Info, input: SetStaffDirectoryInput
+    ) -> SetStaffDirectoryPayload:
+        actor = info.context.actor
+
+        async def work(session: AsyncSession) -> models.District:
+            await service.set_staff_directory(session, actor, input.scope.value)
+            return await session.get_one(models.District, actor.district_id)
+
+        district, errors = await run_mutation(info, work)
+        return SetStaffDirectoryPayload(
             district=District.from_row(district) if district else None, user_errors=errors
         )

@@ -81,10 +81,18 @@ async def school_by_id(info: Info, school_id: int | None) -> School | None:
 @strawberry.type(description="Anyone who signs in.")
 class User(Node):
     name: str
-    email: str
     role: Role
     db_id: strawberry.Private[int]
     school_id: strawberry.Private[int | None]
+    email_address: strawberry.Private[str]
+
+    @strawberry.field(
+        description="Null unless the district's staff directory lets the viewer contact this "
+        "person (a teacher: their own coaches and principal)."
+    )
+    async def email(self, info: Info) -> str | None:
+        visible = await info.context.loader(service.emails_visible_by_ids).load(self.db_id)
+        return self.email_address if visible else None
 
     @strawberry.field
     async def school(self, info: Info) -> School | None:
@@ -99,18 +107,25 @@ class User(Node):
         return cls(
             id=to_global_id("User", row.id),
             name=row.name,
-            email=row.email,
             role=Role(row.role),
             db_id=row.id,
             school_id=row.school_id,
+            email_address=row.email,
         )
 
 
-@node_loader("User")
 async def user_by_id(info: Info, user_id: int | None) -> User | None:
+    """A user a record the viewer may read points to (an observer, an author), in the district."""
     if user_id is None:
         return None
     row = await info.context.loader(service.users_by_ids).load(user_id)
+    return User.from_row(row) if row else None
+
+
+@node_loader("User")
+async def directory_user_by_id(info: Info, user_id: int) -> User | None:
+    """A user looked up by id: only those the district's staff directory lets the viewer find."""
+    row = await info.context.loader(service.directory_users_by_ids).load(user_id)
     return User.from_row(row) if row else None
 
 
@@ -135,7 +150,7 @@ class Teacher(Node):
 
     @strawberry.field
     async def email(self, info: Info) -> str:
-        return (await self.user(info)).email
+        return (await self.user(info)).email_address
 
     @strawberry.field
     async def school(self, info: Info) -> School | None:

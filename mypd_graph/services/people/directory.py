@@ -9,16 +9,25 @@ from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mypd_graph.models import (
+    DistrictSettings,
     FocusElement,
     LearningPlan,
     School,
     Standard,
     TeacherProfile,
     User,
+    utcnow,
 )
-from mypd_graph.services.access import Actor, may_edit_own, teacher_condition
+from mypd_graph.models.settings import DEFAULT_STAFF_DIRECTORY, STAFF_DIRECTORY_SCOPES
+from mypd_graph.services.access import (
+    Actor,
+    contact_user_ids,
+    directory_user_ids,
+    may_edit_own,
+    teacher_condition,
+)
 from mypd_graph.services.common import Page, group_by_key, lock_teacher, one_by_key, paginate
-from mypd_graph.services.errors import invalid
+from mypd_graph.services.errors import PermissionDenied, invalid
 from mypd_graph.services.frameworks import registry as frameworks
 from mypd_graph.services.inputs import (
     LONG_TEXT,
@@ -39,6 +48,55 @@ async def users_by_ids(
         select(User).where(User.id.in_(ids), User.district_id == actor.district_id)
     )
     return one_by_key(rows, ids, lambda row: row.id)
+
+
+async def staff_directory(session: AsyncSession, district_id: int) -> str:
+    """The district's directory scope: "school" unless the district opened it to "district"."""
+    scope = await session.scalar(
+        select(DistrictSettings.staff_directory).where(DistrictSettings.district_id == district_id)
+    )
+    return scope or DEFAULT_STAFF_DIRECTORY
+
+
+async def directory_users_by_ids(
+    session: AsyncSession, actor: Actor, ids: Sequence[int]
+) -> list[User | None]:
+    """Users the actor may look up by id (the directory rule in :mod:`..access`)."""
+    wide = await staff_directory(session, actor.district_id) == "district"
+    rows = await session.scalars(
+        select(User).where(User.id.in_(ids), User.id.in_(directory_user_ids(actor, wide)))
+    )
+    return one_by_key(rows, ids, lambda row: row.id)
+
+
+async def emails_visible_by_ids(
+    session: AsyncSession, actor: Actor, ids: Sequence[int]
+) -> list[bool]:
+    """For each user id, whether the actor may read that user's email address."""
+    wide = await staff_directory(session, actor.district_id) == "district"
+    visible = set(
+        await session.scalars(
+            select(User.id).where(User.id.in_(ids), User.id.in_(contact_user_ids(actor, wide)))
+        )
+    )
+    return [user_id in visible for user_id in ids]
+
+
+async def set_staff_directory(session: AsyncSession, actor: Actor, scope: str) -> str:
+    """A district admin opens the directory to the whole district, or narrows it to schools."""
+    if not actor.is_district_admin:
+        raise PermissionDenied("only a district admin may change the staff directory")
+    if scope not in STAFF_DIRECTORY_SCOPES:
+        raise invalid(("input", "scope"), f"scope must be one of {STAFF_DIRECTORY_SCOPES}")
+    settings = await session.get(DistrictSettings, actor.district_id)
+    if settings is None:
+        settings = DistrictSettings(district_id=actor.district_id)
+        session.add(settings)
+    settings.staff_directory = scope
+    settings.updated_by_id = actor.user_id
+    settings.updated_at = utcnow()
+    await session.flush()
+    return scope
 
 
 async def teachers_by_ids(
