@@ -18,6 +18,7 @@ from mypd_graph.importers.pipeline import run_import
 from mypd_graph.plugins.manager import PluginSet
 from mypd_graph.services.access import Actor
 from tests.conftest import TestDatabase
+from tests.csv_scores_helpers import errors, results, run_text
 from tests.factories import ADMIN, World
 from tests.import_helpers import ROSTER, actor, counts, row_errors
 from tests.import_plugin import import_plugins
@@ -156,7 +157,7 @@ async def test_ssids_of_a_oneroster_export_match_the_caaspp_files(
     roster = await run_import(db.sessionmaker, admin, "oneroster", folder, plugins=import_plugins)
     assert roster.status == "completed", roster.message
 
-    run, errors = await cers_for(db, admin, plugins)
+    run, reported = await cers_for(db, admin, plugins)
     assert run.status == "completed", run.message
     async with db.sessionmaker() as session:
         matched = set(
@@ -173,7 +174,7 @@ async def test_ssids_of_a_oneroster_export_match_the_caaspp_files(
         )
     assert {("s1", "caaspp-sb-ela"), ("s1", "caaspp-sb-math"), ("s2", "caaspp-sb-ela")} <= matched
     # nobody in the roster has SSID 4012345680: the error says the state id was looked for
-    value, reason = errors[6]
+    value, reason = reported[6]
     assert value == "4012345680"
     assert "no student of the district has the state id 4012345680" in reason
     assert "import the roster first" in reason
@@ -206,9 +207,92 @@ async def test_a_roster_without_state_ids_is_named_in_the_row_error(
 ) -> None:
     admin = await lakeview(db)
     await roster(db, admin, "100234")
-    run, errors = await cers_for(db, admin, plugins)
+    run, reported = await cers_for(db, admin, plugins)
     assert run.status == "rejected", "no result finds its student"
-    value, reason = errors[2]
+    value, reason = reported[2]
     assert value == "4012345678"
     assert "no student of the district has a state id yet" in reason
     assert "{SSID:4000000000}" in reason
+
+
+# -------------------------------------------------------------------------
+# Scores no test produces
+# -------------------------------------------------------------------------
+
+
+async def test_impossible_rit_scores_are_row_errors_and_never_stored(
+    db: TestDatabase, plugins: PluginSet
+) -> None:
+    admin = await lakeview(db)
+    await roster(db, admin, *(f"1002{n}" for n in range(34, 41)))
+    run = await load(db, admin, plugins, "bad_impossible_scores.csv", max_error_share=0.6)
+    assert run.status == "completed", run.message
+    assert (run.rows_read, run.rows_inserted, run.rows_rejected) == (7, 3, 4)
+    rejected = {error.row: error for error in await row_errors(db, run.id)}
+    assert {row: error.value for row, error in rejected.items()} == {
+        3: "-5",
+        4: "99999",
+        5: "94",
+        7: "2,150",
+    }
+    assert rejected[3].column == "TestRITScore"
+    assert rejected[3].reason == (
+        "the score -5 is outside the MAP Growth RIT scale (95 to 350): no test produces it"
+    )
+    async with db.sessionmaker() as session:
+        stored = set(await session.scalars(select(models.AssessmentResult.scale_score)))
+    assert stored == {215.0, 350.0, 201.0}
+
+
+CERS_HEADER = (
+    "StudentIdentifier,SchoolYear,AssessmentType,AssessmentSubType,AssessmentName,Subject,"
+    "SubmitDateTime,ScaleScoreAchievementLevel,ScaleScore\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("layout", "text", "bad", "scale"),
+    [
+        (
+            "caaspp-cers",
+            CERS_HEADER + "1,2025,Summative,SUM,Grade 4 ELA,ELA,2025-04-22,3,2478\n"
+            "2,2025,Summative,SUM,Grade 4 Math,Math,2025-04-22,3,24410\n"
+            "3,2025,Summative,SUM,Grade 8 CAST,CAST,2025-04-22,1,95\n"
+            "4,2025,Interim,IAB,Fractions,Math,2025-01-14,2,1999\n",
+            {3: "24410", 4: "95", 5: "1999"},
+            "Smarter Balanced Math summative",
+        ),
+        (
+            "caaspp-toms",
+            "RecordType^SSID^ScaleScore^AchievementLevels^AdministrationYear\n"
+            "01^1^2478^3^2025\n02^2^2100^1^2025\n",
+            {3: "2100"},
+            "Smarter Balanced Math summative",
+        ),
+        (
+            "iready-diagnostic",
+            "Student ID,Academic Year,Completion Date,Overall Scale Score\n"
+            "1,2025-2026,09/09/2025,463\n2,2025-2026,09/09/2025,0\n3,2025-2026,09/09/2025,801\n",
+            {3: "0", 4: "801"},
+            "i-Ready Diagnostic",
+        ),
+    ],
+)
+def test_each_vendor_layout_knows_its_scale(
+    layout: str, text: str, bad: dict[int, str], scale: str
+) -> None:
+    items = run_text(text, "scores_math.csv", layout=layout)
+    reported = {error.row: error.value for error in errors(items)}
+    assert reported == bad
+    assert scale in errors(items)[0].reason
+    assert len(results(items)) == 1
+
+
+def test_a_generic_file_is_held_to_the_bounds_its_options_give() -> None:
+    text = "id,score,year,term\n1,55,2025-26,Fall\n2,101,2025-26,Fall\n3,-1,2025-26,Fall\n"
+    mapping = {"student_id": "id", "score": "score", "school_year": "year", "term": "term"}
+    options = {"layout": "generic", "mapping": mapping, "subject": "Math"}
+    assert errors(run_text(text, **options)) == [], "no bounds given: any finite score"
+    bounded = run_text(text, score_min=0, score_max=100, **options)
+    assert [(error.row, error.value) for error in errors(bounded)] == [(3, "101"), (4, "-1")]
+    assert "(0 to 100)" in errors(bounded)[0].reason

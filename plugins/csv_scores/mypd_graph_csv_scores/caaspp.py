@@ -9,6 +9,7 @@ Summative results of both files share assessment keys (``caaspp-sb-ela``, ``caas
 of the same year does not count a student's summative score twice. Achievement levels are the
 state's: 1 Standard Not Met, 2 Nearly Met, 3 Met, 4 Exceeded (Smarter Balanced and CAST);
 interim assessment blocks (IAB, FIAB) report three levels (Below, Near, At or Above Standard).
+Scale scores outside the test's scale are row errors (:mod:`~mypd_graph_csv_scores.ranges`).
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from mypd_graph_csv_scores.common import (
     score,
     unreadable,
 )
+from mypd_graph_csv_scores.ranges import CAASPP_INTERIM, CAASPP_SUMMATIVE
 from mypd_graph_csv_scores.reading import Layout, Table
 
 VENDOR = "CAASPP"
@@ -157,6 +159,9 @@ def cers_records(
                     raise BadValue("date", "an interim result needs its SubmitDateTime", "")
                 key = f"caaspp-{values.slug(subtype)}-{values.slug(name)}"[:100]
                 term = values.term_of(administered)
+            plausible = (CAASPP_SUMMATIVE if subtype == "SUM" else CAASPP_INTERIM).get(subject)
+            if plausible is not None:
+                plausible.check(scale_score, row[i_score].strip())
         except Skip as skip:
             yield RowSkipped(row_number, skip.reason)
             continue
@@ -243,6 +248,7 @@ def toms_records(
                 raise Skip(NOT_TESTED)
             year = fixed_year or school_year(row[i_year].strip())  # type: ignore[index]
             administered = day(row[i_date]) if i_date is not None else None
+            CAASPP_SUMMATIVE[RECORD_TYPES[record_type]].check(scale_score, row[i_score].strip())
         except Skip as skip:
             yield RowSkipped(row_number, skip.reason)
             continue

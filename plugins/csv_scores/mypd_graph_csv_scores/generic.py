@@ -9,7 +9,8 @@ Fields: student_id (required), score and/or achievement_level (one required), sc
 term, date, subject, assessment_key, assessment_name, percentile, first_name, last_name,
 grade_level, state_id, school_code, teacher_names. Values that do not vary by row come from
 options instead: subject, school_year, term, assessment_key, assessment_name, vendor,
-level_count, proficient_level. The school year and term fall back to the date when neither a
+level_count, proficient_level, and the plausible scores ``score_min`` and ``score_max`` (a score
+outside them is a row error). The school year and term fall back to the date when neither a
 column nor an option gives them.
 """
 
@@ -35,6 +36,7 @@ from mypd_graph_csv_scores.common import (
     unreadable,
 )
 from mypd_graph_csv_scores.iready import teacher_names
+from mypd_graph_csv_scores.ranges import option_range
 from mypd_graph_csv_scores.reading import Layout, Table
 
 NAME = "generic"
@@ -127,6 +129,7 @@ def records(
     key_option, name_option = context.option("assessment_key"), context.option("assessment_name")
     level_count = _int_option(context, "level_count", 4)
     proficient = _int_option(context, "proficient_level", 3)
+    plausible = option_range(options, f"{vendor or 'district'} benchmark")
     get = columns.get
     i_student = columns["student_id"]
     students = Students(context)
@@ -148,6 +151,8 @@ def records(
                         "subject", "unknown subject (expected Math, ELA or Science)", text
                     )
             scale_score = score(cell(row, get("score")))
+            if plausible is not None:
+                plausible.check(scale_score, cell(row, get("score")))
             achieved = level(cell(row, get("achievement_level")), level_count)
             if scale_score is None and achieved is None:
                 raise BadValue(

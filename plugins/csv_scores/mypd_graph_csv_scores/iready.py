@@ -8,7 +8,8 @@ Norming Window when the file has it, else the season of the completion date. ``C
 becomes ``teacher_names`` so results can be attributed to teachers when no roster exists. The
 overall relative placement is i-Ready's own five-level scale and becomes the achievement level
 (1 three or more grade levels below ... 4 early on grade level, 5 mid or above grade level;
-on grade level, 4 and up, is proficient).
+on grade level, 4 and up, is proficient). Overall scale scores run from 100 to 800
+(:mod:`~mypd_graph_csv_scores.ranges`).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from mypd_graph_csv_scores.common import (
     score,
     unreadable,
 )
+from mypd_graph_csv_scores.ranges import IREADY
 from mypd_graph_csv_scores.reading import Layout, Table
 
 NAME = "iready-diagnostic"
@@ -169,6 +171,7 @@ def records(
             scale_score = score(row[i_score])
             if scale_score is None:
                 raise BadValue("score", "the overall scale score is blank", "")
+            IREADY.check(scale_score, row[i_score].strip())
             field_name = "completion_date" if cell(row, i_completion) else "start_date"
             completed = day(cell(row, i_completion) or cell(row, i_start), field_name)
             year_text = cell(row, i_year)

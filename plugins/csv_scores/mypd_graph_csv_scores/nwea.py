@@ -2,7 +2,8 @@
 ComboStudentAssessment file, and the Comprehensive Data File zip (names joined from
 StudentsBySchool.csv on TermName + StudentID).
 
-MAP reports a RIT score and a norm percentile; it has no achievement levels, so
+MAP reports a RIT score (95 to 350: :mod:`~mypd_graph_csv_scores.ranges`) and a norm percentile;
+it has no achievement levels, so
 ``achievement_level`` stays empty (AchievementQuintile and projected proficiency are not levels).
 The natural key is student, scale (Math, Reading, Language Usage, Science), school year and
 term; when the file says which test event is the term's growth measure (older files'
@@ -31,6 +32,7 @@ from mypd_graph_csv_scores.common import (
     score,
     unreadable,
 )
+from mypd_graph_csv_scores.ranges import MAP_RIT
 from mypd_graph_csv_scores.reading import Layout, Table, read_header, split_header
 
 NAME = "nwea-map"
@@ -78,6 +80,7 @@ _SCALES = {
 }
 _NOT_GROWTH_EVENT = frozenset({"false", "n", "no", "0"})
 _INFINITIES = (float("inf"), float("-inf"))
+RIT_LOW, RIT_HIGH = MAP_RIT.low, MAP_RIT.high  # module constants: the check runs once per row
 
 
 @lru_cache(maxsize=256)
@@ -193,6 +196,8 @@ def records(
                 rit = score(score_text)  # blank, "1,215", or the error saying why not
             if rit is None:
                 raise BadValue("score", "the RIT score is blank", "")
+            if not RIT_LOW <= rit <= RIT_HIGH:
+                raise MAP_RIT.problem(rit, score_text)
             if i_growth is not None and row[i_growth].strip().lower() in _NOT_GROWTH_EVENT:
                 raise Skip(
                     "not the term's growth test event (GrowthMeasureYN is false); "
