@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from mypd_graph.importers.job import ImportProgress
 from mypd_graph.importers.pipeline import run_import
+from mypd_graph.importers.printable import printable
 from mypd_graph.models import ImportRowError, ImportRun, User
 from mypd_graph.models.data import ImportStatus
 from mypd_graph.plugins.manager import PluginSet
@@ -143,7 +144,7 @@ async def _run(
                 sessionmaker, actor, importer, path, options, plugins=plugins, progress=bar
             )
         except (UserInputError, PermissionDenied) as error:
-            raise click.ClickException(str(error)) from error
+            raise click.ClickException(printable(str(error))) from error
         async with sessionmaker() as session:
             errors = list(
                 await session.scalars(
@@ -189,22 +190,23 @@ def run_command(
 
 
 def summary(run: ImportRun, errors: list[ImportRowError], total: int, seconds: float) -> str:
+    """What the command prints at the end; nothing of the file reaches the terminal unescaped."""
     layout = f", {run.layout}" if run.layout else ""
     rate = run.rows_read / seconds if seconds > 0 else 0
     lines = [
-        f"import {run.id} {run.status}: {run.file_name} ({run.importer}{layout}) "
+        f"import {run.id} {run.status}: {printable(run.file_name)} ({run.importer}{layout}) "
         f"in {seconds:.1f}s, {rate:,.0f} rows/s",
         f"  read {run.rows_read:,} rows: {run.rows_inserted:,} inserted, "
         f"{run.rows_updated:,} updated, {run.rows_unchanged:,} unchanged, "
         f"{run.rows_rejected:,} rejected, {run.rows_skipped:,} skipped",
     ]
     if run.message:
-        lines.append(f"  {run.message}")
+        lines.append(f"  {printable(run.message)}")
     for error in errors:
         where = f"{error.file} row {error.row}" if error.file else f"row {error.row}"
         column = f", {error.column}" if error.column else ""
         value = f" {error.value!r}" if error.value not in (None, "") else ""
-        lines.append(f"  {where}{column}{value}: {error.reason}")
+        lines.append(printable(f"  {where}{column}{value}: {error.reason}"))
     if total > len(errors):
         lines.append(
             f"  ... {total - len(errors):,} more row errors: mypd-graph import errors {run.id}"

@@ -152,7 +152,7 @@ class Export:
 
     def rows(self, name: str) -> Iterator[tuple[int, dict[str, str]]]:
         """``(row number, row)`` with the header as row 1; blank lines are skipped."""
-        text = self.stack.enter_context(open_text(self.openers[name.lower()]))
+        text = self.stack.enter_context(open_text(self.openers[name.lower()], name))
         header, reader = read_header(text, name)
         for row_number, row in enumerate(reader, start=2):
             if any(value.strip() for value in row):
@@ -160,7 +160,7 @@ class Export:
                 yield row_number, {key: cells[i].strip() for i, key in enumerate(header)}
 
     def header(self, name: str) -> list[str]:
-        with open_text(self.openers[name.lower()]) as text:
+        with open_text(self.openers[name.lower()], name) as text:
             return read_header(text, name)[0]
 
 

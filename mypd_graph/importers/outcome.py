@@ -2,7 +2,9 @@
 
 Row errors can be many (a bad file of a million rows), so :class:`ErrorBuffer` spills them to a
 temporary file until the run's status is known; :func:`record_outcome` then writes the Import
-record, its row errors and (when data changed) the audit event, whatever the status. Both the
+record, its row errors and (when data changed) the audit event, whatever the status. What a file
+said (a value, a header in a message) is stored with its control characters escaped
+(:mod:`~mypd_graph.importers.printable`). Both the
 pipeline's ways of running (:mod:`~mypd_graph.importers.pipeline`) end here.
 """
 
@@ -20,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from mypd_graph.importers.bulk import Counts
 from mypd_graph.importers.job import ImportJob
+from mypd_graph.importers.printable import printable
 from mypd_graph.models import AuditEvent, ImportRowError, ImportRun, utcnow
 from mypd_graph.models.data import ImportStatus
 from mypd_graph.plugins.types import RowError
@@ -41,10 +44,11 @@ class ErrorBuffer:
             return
         self.rows_rejected += len({(error.file, error.row) for error in errors})
         for error in sorted(errors, key=lambda error: (error.file, error.row)):
-            value = None if error.value is None else str(error.value)[:1000]
-            record = [error.row, error.file[:200], (error.column or None), value, error.reason]
-            if record[2] is not None:
-                record[2] = str(record[2])[:200]
+            # What a file said is shown and stored with its control characters escaped.
+            value = None if error.value is None else printable(str(error.value)[:1000])[:1000]
+            column = printable(str(error.column))[:200] if error.column else None
+            reason = printable(str(error.reason))
+            record = [error.row, printable(error.file)[:200], column, value, reason]
             self.file.write(json.dumps(record) + "\n")
         self.count += len(errors)
 
@@ -101,7 +105,7 @@ async def record_outcome(
         .where(ImportRun.id == run_id)
         .values(
             status=status.value,
-            message=message[:4000],
+            message=printable(message)[:4000],
             rows_read=outcome.rows_read,
             rows_inserted=counts.inserted,
             rows_updated=counts.updated,

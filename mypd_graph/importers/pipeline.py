@@ -42,6 +42,7 @@ from mypd_graph.db import SessionMaker
 from mypd_graph.importers.job import ImportJob, ImportProgress, ProgressCallback
 from mypd_graph.importers.loading import Rejected, load
 from mypd_graph.importers.outcome import ErrorBuffer, Outcome, failure_message, record_outcome
+from mypd_graph.importers.printable import printable
 from mypd_graph.importers.source import FileSource, open_source
 from mypd_graph.models import ImportRun, utcnow
 from mypd_graph.models.data import ImportStatus
@@ -122,7 +123,7 @@ def new_run(job: ImportJob, source: ImportSource) -> ImportRun:
         user_id=job.actor.user_id,
         importer=job.definition.name,
         layout=job.layout,
-        file_name=str(source.name)[:500],
+        file_name=printable(str(source.name))[:500],
         checksum=str(getattr(source, "checksum", "")),
         status=ImportStatus.RUNNING.value,
         message="",

@@ -14,6 +14,11 @@ before the importer sees anything:
 ``text()`` then decodes with universal newlines, so CRLF, LF and old Mac CR files read alike, and
 quoted fields that span lines come through the ``csv`` module intact. The same detection is offered
 for members of a zip or files of a folder through :func:`open_text`.
+
+The same first block also tells a file that is not text at all (a workbook, a PDF, a zip renamed
+``.csv``, UTF-16 saved without its byte order mark): :func:`not_text` finds NUL bytes or a run of
+control characters there, as git and GNU grep decide "binary", and ``text()`` then rejects the
+file saying so, instead of handing a parser bytes whose "header" it would echo back as columns.
 """
 
 from __future__ import annotations
@@ -72,14 +77,53 @@ class _CountingReader(io.RawIOBase):
         super().close()
 
 
+# Bytes that text files carry besides printable characters: tab, newlines, form feed, vertical
+# tab, backspace, the DOS end-of-file mark and escape. The other C0 controls and DEL are "odd".
+_TEXT_CONTROLS = b"\t\n\r\f\v\b\x1a\x1b"
+_ODD = bytes(code for code in range(32) if code not in _TEXT_CONTROLS) + b"\x7f"
+ODD_SHARE = 0.05  # random bytes are about 11% odd; text is next to none
+
+
+def not_text(head: bytes) -> str | None:
+    """Why a file whose first block is ``head`` is not text, or None when it looks like text.
+
+    A UTF-16 file with a byte order mark is text and is not examined (its NULs are half of it).
+    """
+    if not head or head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return None
+    nul = head.find(0)
+    if nul >= 0:
+        nuls = head.count(0)
+        beside = head[nul % 2 :: 2]  # every other byte, from the first NUL
+        if nuls * 3 > len(head) and beside.count(0) * 10 >= len(beside) * 9:
+            return (
+                "a NUL byte stands beside every character, as in UTF-16 text saved without its "
+                "byte order mark"
+            )
+        return f"it holds NUL bytes, the first at byte {nul:,} (line {head.count(10, 0, nul) + 1})"
+    odd = len(head) - len(head.translate(None, _ODD))
+    if odd > len(head) * ODD_SHARE:
+        return f"{odd:,} of its first {len(head):,} bytes are control characters"
+    return None
+
+
+def examine(stream: IO[bytes], digest: hashlib._Hash | None = None) -> tuple[str, str | None]:
+    """Read ``stream`` to its end: its encoding, and why it is not text (None when it is)."""
+    head = stream.read(CHUNK)
+    if digest is not None:
+        digest.update(head)
+    return _encoding(stream, head, digest), not_text(head)
+
+
 def detect_encoding(stream: IO[bytes], digest: hashlib._Hash | None = None) -> str:
     """Read ``stream`` to its end and name its encoding (see the module docstring).
 
     ``digest``, when given, is fed every byte on the way, so one pass also yields the checksum.
     """
-    head = stream.read(CHUNK)
-    if digest is not None:
-        digest.update(head)
+    return examine(stream, digest)[0]
+
+
+def _encoding(stream: IO[bytes], head: bytes, digest: hashlib._Hash | None) -> str:
     if head.startswith(codecs.BOM_UTF8):
         encoding = UTF8_BOM
     elif head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -114,12 +158,22 @@ def text_stream(binary: IO[bytes], encoding: str) -> io.TextIOWrapper:
     return io.TextIOWrapper(binary, encoding=encoding, errors=errors, newline=None)  # type: ignore[arg-type]
 
 
-def open_text(opener: Callable[[], IO[bytes]]) -> io.TextIOWrapper:
+def rejection(name: str, reason: str) -> FileRejected:
+    """The rejection of a file that is not text, saying what to export instead."""
+    return FileRejected(
+        f"{name} is not a text file: {reason}. Export it as CSV (UTF-8), or pick the file the "
+        "vendor's export produced."
+    )
+
+
+def open_text(opener: Callable[[], IO[bytes]], name: str = "") -> io.TextIOWrapper:
     """Decode a file the way the core decodes an import: ``opener`` returns a fresh binary stream
     (``lambda: zip_file.open(name)``, ``path.open("rb")``) and is called twice, once to detect the
-    encoding and once to read."""
+    encoding and once to read. A file that is not text is rejected (``name`` says which)."""
     with opener() as probe:
-        encoding = detect_encoding(probe)
+        encoding, binary = examine(probe)
+    if binary is not None:
+        raise rejection(name or "a file of the export", binary)
     return text_stream(opener(), encoding)
 
 
@@ -127,8 +181,9 @@ class FileSource:
     """An :class:`~mypd_graph.plugins.types.ImportSource` with what the Import record needs.
 
     ``checksum`` is the SHA-256 of the file (of every file, by relative path, for a folder);
-    ``encoding`` is what :func:`detect_encoding` decided; ``bytes_read`` grows as the importer reads.
-    Close it (or use it as a context manager) to remove a spooled temporary file.
+    ``encoding`` is what :func:`detect_encoding` decided, ``not_text`` why the file is not text
+    (None when it is); ``bytes_read`` grows as the importer reads. Close it (or use it as a
+    context manager) to remove a spooled temporary file.
     """
 
     def __init__(self, name: str, path: Path | None, spooled: IO[bytes] | None = None) -> None:
@@ -138,24 +193,32 @@ class FileSource:
         self._opened: list[IO[bytes]] = []
         self.counter = ByteCounter()
         digest = hashlib.sha256()
+        self.not_text: str | None = None
         if path is not None and path.is_dir():
             self.size = self._hash_folder(path, digest)
             self.encoding = ""
         else:
             with self._open_raw() as raw:
-                self.encoding = detect_encoding(raw, digest)
+                self.encoding, self.not_text = examine(raw, digest)
                 self.size = raw.tell()
         self.checksum = digest.hexdigest()
 
     @classmethod
     def known(
-        cls, name: str, path: Path, encoding: str, size: int, checksum: str = ""
+        cls,
+        name: str,
+        path: Path,
+        encoding: str,
+        size: int,
+        checksum: str = "",
+        not_text: str | None = None,
     ) -> FileSource:
         """A file already examined (by another process): no second pass over its bytes."""
         source = cls.__new__(cls)
         source.name, source.path, source._spooled, source._opened = name, path, None, []
         source.counter = ByteCounter()
         source.encoding, source.size, source.checksum = encoding, size, checksum
+        source.not_text = not_text
         return source
 
     @staticmethod
@@ -193,7 +256,10 @@ class FileSource:
         return stream
 
     def text(self) -> io.TextIOWrapper:
-        """The decoded text (see the module docstring), counted for progress."""
+        """The decoded text (see the module docstring), counted for progress; a file that is not
+        text is rejected here, before a parser reads a byte of it."""
+        if self.not_text is not None and not self.is_folder:
+            raise rejection(self.name, self.not_text)
         return text_stream(self.binary(), self.encoding)
 
     def close(self) -> None:

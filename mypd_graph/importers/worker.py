@@ -88,7 +88,13 @@ class ProcessReader:
         setup = {
             "sys_path": list(sys.path),
             "job": (job.definition, dict(job.options), job.create_students, job.attribute_teachers),
-            "source": (source.name, str(source.path), source.encoding, source.size),
+            "source": (
+                source.name,
+                str(source.path),
+                source.encoding,
+                source.size,
+                source.not_text,
+            ),
             "batch_size": batch_size,
         }
         assert self.process.stdin is not None
@@ -138,8 +144,8 @@ def _child(write_fd: int) -> None:
     setup = pickle.load(sys.stdin.buffer)
     sys.path[:] = setup["sys_path"]
     definition, options, create, attribute = setup["job"]
-    name, path, encoding, size = setup["source"]
-    source = FileSource.known(name, Path(path), encoding, size)
+    name, path, encoding, size, not_text = setup["source"]
+    source = FileSource.known(name, Path(path), encoding, size, not_text=not_text)
     job = _Job(definition, options, create, attribute)
     reader = Reader(job, source, setup["batch_size"])  # type: ignore[arg-type]
     with os.fdopen(write_fd, "wb") as pipe:

@@ -17,6 +17,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import IO, TextIO
 
+from mypd_graph.importers.source import not_text, rejection
 from mypd_graph.plugins.types import FileRejected, ImportSource
 from mypd_graph_csv_scores.values import normalize_header
 
@@ -271,13 +272,20 @@ def open_member(archive: zipfile.ZipFile, name: str) -> TextIO:
     """A zip member as text: UTF-8 (BOM or not) when it all decodes so, else Windows-1252.
 
     The check streams the member once through an incremental decoder (the core cannot detect
-    the encoding of files inside a zip), then reopens it for reading.
+    the encoding of files inside a zip), then reopens it for reading. A member that is not text
+    (NUL bytes or control characters in its first block) is rejected as the core rejects a file.
     """
     decoder = codecs.getincrementaldecoder("utf-8")()
     encoding = "utf-8-sig"
     with archive.open(name) as raw:
+        first = True
         try:
             for chunk in iter(lambda: raw.read(1 << 20), b""):
+                if first:
+                    reason = not_text(chunk)
+                    if reason is not None:
+                        raise rejection(name, reason)
+                    first = False
                 decoder.decode(chunk)
             decoder.decode(b"", final=True)
         except UnicodeDecodeError:
