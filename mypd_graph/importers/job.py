@@ -40,8 +40,9 @@ class ImportProgress:
     rows_read: int
     rows_rejected: int
     bytes_read: int
-    bytes_total: int
+    bytes_total: int  # 0 when the source's size in bytes says nothing of its progress (a folder)
     elapsed: float
+    layout: str = ""  # the layout the file was recognized as, once the importer said so
 
     @property
     def rows_per_second(self) -> float:
@@ -86,3 +87,4 @@ class Chunk:
     rows_read: int = 0
     skipped: dict[str, int] = field(default_factory=dict)  # reason -> rows
     exhausted: bool = False
+    layout: str = ""  # what the importer recognized the file as (ImportSource.recognized)

@@ -61,6 +61,8 @@ async def load(
     writers = Writers(db, job)
     await writers.start()
     reader = open_reader(job, source, batch_size)
+    # A folder's files are read by the importer, not through the source: no byte count to show.
+    total = 0 if getattr(source, "is_folder", False) else getattr(source, "size", 0)
     started = time.monotonic()
     try:
         while True:
@@ -72,6 +74,8 @@ async def load(
             except FileRejected as error:
                 raise Rejected(_rejection(error)) from error
             result = await writers.write(chunk)
+            if chunk.layout and chunk.layout in (job.definition.layouts or (chunk.layout,)):
+                outcome.layout = chunk.layout
             outcome.rows_read += chunk.rows_read
             for reason, rows in chunk.skipped.items():
                 outcome.skipped[reason] = outcome.skipped.get(reason, 0) + rows
@@ -83,8 +87,9 @@ async def load(
                         outcome.rows_read,
                         errors.rows_rejected,
                         getattr(source, "bytes_read", 0),
-                        getattr(source, "size", 0),
+                        total,
                         time.monotonic() - started,
+                        outcome.layout or job.layout,
                     )
                 )
             if chunk.exhausted:

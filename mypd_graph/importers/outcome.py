@@ -72,6 +72,7 @@ class Outcome:
     """What the batches added up to: rows read, counts, notes and the rows skipped on purpose."""
 
     rows_read: int = 0
+    layout: str = ""  # the layout the importer recognized, when it said
     counts: Counts = field(default_factory=Counts)
     notes: list[str] = field(default_factory=list)
     skipped: dict[str, int] = field(default_factory=dict)  # reason -> rows left out on purpose
@@ -100,10 +101,12 @@ async def record_outcome(
 ) -> ImportRun:
     """Record the outcome and the row errors (in the caller's transaction) and return the run."""
     counts = outcome.counts if status is ImportStatus.COMPLETED else Counts()
+    recognized = {"layout": outcome.layout} if outcome.layout else {}
     await session.execute(
         update(ImportRun)
         .where(ImportRun.id == run_id)
         .values(
+            **recognized,
             status=status.value,
             message=printable(message)[:4000],
             rows_read=outcome.rows_read,

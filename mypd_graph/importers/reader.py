@@ -86,6 +86,7 @@ class Reader:
         else:
             chunk.exhausted = True
         chunk.rows_read = read
+        chunk.layout = getattr(self.source, "layout", "")
         self.last_row = (last_file, last_row)
         return chunk
 

@@ -182,7 +182,8 @@ class FileSource:
 
     ``checksum`` is the SHA-256 of the file (of every file, by relative path, for a folder);
     ``encoding`` is what :func:`detect_encoding` decided, ``not_text`` why the file is not text
-    (None when it is); ``bytes_read`` grows as the importer reads. Close it (or use it as a
+    (None when it is); ``bytes_read`` grows as the importer reads; ``layout`` is the layout the
+    importer recognized the file as, when it says (:meth:`recognized`). Close it (or use it as a
     context manager) to remove a spooled temporary file.
     """
 
@@ -192,6 +193,7 @@ class FileSource:
         self._spooled = spooled
         self._opened: list[IO[bytes]] = []
         self.counter = ByteCounter()
+        self.layout = ""
         digest = hashlib.sha256()
         self.not_text: str | None = None
         if path is not None and path.is_dir():
@@ -218,7 +220,7 @@ class FileSource:
         source.name, source.path, source._spooled, source._opened = name, path, None, []
         source.counter = ByteCounter()
         source.encoding, source.size, source.checksum = encoding, size, checksum
-        source.not_text = not_text
+        source.not_text, source.layout = not_text, ""
         return source
 
     @staticmethod
@@ -238,6 +240,11 @@ class FileSource:
             return _Unclosable(self._spooled)
         assert self.path is not None
         return self.path.open("rb")
+
+    def recognized(self, layout: str) -> None:
+        """The importer says which of its layouts the file is (it detected it from the header):
+        the Import record keeps it, and progress shows it."""
+        self.layout = str(layout)[:100]
 
     @property
     def is_folder(self) -> bool:

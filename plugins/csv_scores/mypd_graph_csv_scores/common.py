@@ -39,6 +39,8 @@ class Context:
     source_name: str
     options: Mapping[str, Any]
     extra: dict[str, Any] = field(default_factory=dict)
+    # the core's ImportSource.recognized, when the source has it: told the layout of the file
+    recognized: Callable[[str], None] | None = None
 
     def option(self, *names: str) -> Any:
         for name in names:

@@ -2,7 +2,7 @@
 match the header, and hand the rows to the preset.
 
 Options: ``layout`` (also accepted as ``format`` or ``preset``; detected from the header when
-absent), ``delimiter`` (a character or comma/tab/caret; detected when absent), and the
+absent, and then told to the core through the source's ``recognized``), ``delimiter`` (a character or comma/tab/caret; detected when absent), and the
 preset's own options (``mapping`` for generic; ``subject``, ``school_year``, ``term``...).
 """
 
@@ -73,7 +73,7 @@ LAYOUTS = tuple(PRESETS)
 
 def parse(source: ImportSource, options: Mapping[str, Any]) -> Records:
     """Yield records and row errors; raise FileRejected before the first one for a bad file."""
-    context = Context(source_name=source.name, options=options)
+    context = Context(source.name, options, recognized=getattr(source, "recognized", None))
     requested = context.option("layout", "format", "preset")
     if requested is not None and str(requested) not in PRESETS:
         raise FileRejected(f"unknown layout {requested!r}; csv-scores reads: {', '.join(LAYOUTS)}")
@@ -95,6 +95,8 @@ def _parse_stream(
     header_line, header_row = read_header(stream, name)
     preset = PRESETS[requested] if requested else detect(header_line, delimiter, name)
     table = open_table(stream, header_line, header_row, preset.layout(context), delimiter, name)
+    if context.recognized is not None:
+        context.recognized(preset.name)  # the Import record and the progress show it
     yield from preset.records(table, context)
 
 
