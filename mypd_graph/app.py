@@ -7,17 +7,27 @@ import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
+from cross_web import HTTPException
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from strawberry.asgi import GraphQL
+from strawberry.file_uploads.utils import replace_placeholders_with_files
+from strawberry.types.unset import UNSET
 
 from mypd_graph import migrate
 from mypd_graph.db import SessionMaker, create_engine, create_sessionmaker
-from mypd_graph.guard import GraphQLGuard, actor_of
+from mypd_graph.guard import (
+    BadRequest,
+    GraphQLGuard,
+    actor_of,
+    decode_json,
+    error_body,
+    operation_problem,
+)
 from mypd_graph.importers.stale import fail_stale_runs
 from mypd_graph.plugins.manager import PluginSet, load_plugins
 from mypd_graph.schema import create_schema
@@ -33,7 +43,13 @@ class NotMigrated(RuntimeError):
     """The database is behind the code; the message says what to run."""
 
 
+# The code a refusal Strawberry raises itself carries, by HTTP status.
+HTTP_CODES = {400: "BAD_REQUEST", 404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}
+
+
 class MypdGraphQL(GraphQL[Context, None]):
+    """Strawberry's ASGI view with our context, and refusals in JSON like the guard's."""
+
     def __init__(self, *, settings: Settings, sessionmaker: SessionMaker, plugins: PluginSet):
         super().__init__(
             create_schema(settings),
@@ -46,6 +62,52 @@ class MypdGraphQL(GraphQL[Context, None]):
         self.sessionmaker = sessionmaker
         self.plugins = plugins
 
+    async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
+        """Strawberry answers what it refuses (unknown operation name, unsupported content type,
+        a GET mutation ...) in plain text; a client reads every refusal of /graphql as JSON."""
+        try:
+            return await super().run(request, context, root_value)
+        except HTTPException as error:
+            code = HTTP_CODES.get(error.status_code, "BAD_REQUEST")
+            return Response(
+                error_body(error.reason, code),
+                status_code=error.status_code,
+                media_type="application/json",
+            )
+
+    def decode_json(self, data: str | bytes) -> object:
+        """Strawberry catches only JSON syntax errors: bytes that are not UTF-8, huge integers and
+        deep nesting in a GET's ``variables`` or a multipart ``operations`` were HTTP 500."""
+        try:
+            return decode_json(data, "a parameter or form field of the request")
+        except BadRequest as error:
+            raise HTTPException(400, str(error)) from error
+
+    async def parse_multipart(self, request: Any) -> dict[str, Any]:
+        """An upload (the GraphQL multipart request spec): ``operations`` must be one operation
+        and ``map`` name files and variable paths that exist; Strawberry assumed both (500)."""
+        try:
+            form = (await request.get_form_data()).form
+        except ValueError as error:
+            raise HTTPException(400, "Unable to parse the multipart body") from error
+        operations = self.decode_json(_text(form.get("operations")))
+        files_map = self.decode_json(_text(form.get("map")) or "{}")
+        problem = operation_problem(operations)
+        if problem is None and not (
+            isinstance(files_map, dict)
+            and all(isinstance(paths, list) for paths in files_map.values())
+            and all(isinstance(path, str) for paths in files_map.values() for path in paths)
+        ):
+            problem = "the multipart `map` must be a JSON object of lists of variable paths"
+        if problem is not None:
+            raise HTTPException(400, problem)
+        try:
+            return replace_placeholders_with_files(operations, files_map, form)
+        except (LookupError, ValueError, TypeError) as error:
+            raise HTTPException(
+                400, "the multipart `map` names a file or a variable path the request lacks"
+            ) from error
+
     async def get_context(self, request: Any, response: Any = None) -> Context:
         return Context(
             signed_in=actor_of(request),
@@ -55,6 +117,11 @@ class MypdGraphQL(GraphQL[Context, None]):
             request=request,
             response=response,
         )
+
+
+def _text(value: object) -> str:
+    """A form field as text; a field sent as a file part is no JSON text at all."""
+    return value if isinstance(value, str) else ""
 
 
 async def prepare_database(engine: AsyncEngine, settings: Settings, plugins: PluginSet) -> None:

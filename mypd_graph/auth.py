@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import jwt
 
 ISSUER = "mypd_graph"
 ALGORITHM = "HS256"
+# users.id is a 32-bit integer on PostgreSQL: a larger subject was never issued, and looking it up
+# raised a driver error (HTTP 500) instead of refusing the token.
+MAX_USER_ID = 2**31 - 1
+# What mint_token writes: a positive id in ASCII digits, no sign, spaces or leading zeros
+# (``int()`` alone would also take " 7", "+7", "0007", "7_0" or Arabic-Indic digits).
+_SUBJECT = re.compile(r"[1-9][0-9]{0,9}")
 
 
 class AuthenticationError(Exception):
@@ -45,7 +52,11 @@ def user_id_from_authorization(secret: str, header: str | None) -> int:
         raise AuthenticationError("the token has expired; request a new one") from error
     except jwt.InvalidTokenError as error:
         raise AuthenticationError(f"the token is not valid: {error}") from error
-    try:
-        return int(claims["sub"])
-    except (TypeError, ValueError) as error:
-        raise AuthenticationError("the token's subject is not a user id") from error
+    return _user_id(claims["sub"])
+
+
+def _user_id(subject: object) -> int:
+    """The user id a subject names, or AuthenticationError for any subject we never issue."""
+    if isinstance(subject, str) and _SUBJECT.fullmatch(subject) and int(subject) <= MAX_USER_ID:
+        return int(subject)
+    raise AuthenticationError("the token's subject is not a user id")

@@ -14,7 +14,7 @@ import click
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from mypd_graph.settings import DEVELOPMENT_SECRET, Settings
+from mypd_graph.settings import DEVELOPMENT_SECRET, Settings, SettingsError
 
 T = TypeVar("T")
 DEFAULT_SCHEMA_FILE = Path("schema.graphql")
@@ -25,8 +25,17 @@ def _settings(ctx: click.Context) -> Settings:
     """Settings are read when a command needs them (schema export does not)."""
     root = ctx.find_root()
     if "settings" not in root.obj:
-        root.obj["settings"] = Settings.from_env(database_url=root.obj["database_url"])
+        root.obj["settings"] = _read_settings(root.obj["database_url"])
     return root.obj["settings"]  # type: ignore[no-any-return]
+
+
+def _read_settings(database_url: str | None) -> Settings:
+    """Settings from the environment; a refused one stops the command with its one-line message
+    (``Error: ...``, exit 1), not a traceback."""
+    try:
+        return Settings.from_env(database_url=database_url)
+    except SettingsError as error:
+        raise click.ClickException(str(error)) from error
 
 
 def _with_session(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
@@ -77,9 +86,7 @@ def serve(
     from mypd_graph.app import create_app
     from mypd_graph.db import create_engine
 
-    settings = _settings(ctx)
-    if database_url:
-        settings = Settings.from_env(database_url=database_url)
+    settings = _read_settings(database_url) if database_url else _settings(ctx)
     if settings.secret_key == DEVELOPMENT_SECRET and host not in LOOPBACK_HOSTS:
         raise click.ClickException(
             f"refusing to listen on {host} with the development secret: anyone could mint tokens. "

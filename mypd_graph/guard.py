@@ -1,4 +1,5 @@
-"""The door of /graphql: authentication, request-size and time limits, before any GraphQL runs."""
+"""The door of /graphql: authentication, request-size and time limits, and the shape of the request
+(one GraphQL operation as a JSON object), before any GraphQL runs. Every refusal is JSON."""
 
 from __future__ import annotations
 
@@ -19,8 +20,13 @@ from mypd_graph.settings import Settings
 log = logging.getLogger(__name__)
 
 
+def error_body(message: str, code: str) -> bytes:
+    """The JSON every refusal of /graphql carries, GraphQL's ``errors`` with a machine code."""
+    return json.dumps({"errors": [{"message": message, "extensions": {"code": code}}]}).encode()
+
+
 async def _send_error(send: Send, status: int, code: str, message: str) -> None:
-    body = json.dumps({"errors": [{"message": message, "extensions": {"code": code}}]}).encode()
+    body = error_body(message, code)
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
     if status == 401:
         headers.append((b"www-authenticate", b'Bearer realm="mypd_graph"'))
@@ -30,6 +36,37 @@ async def _send_error(send: Send, status: int, code: str, message: str) -> None:
 
 class BodyTooLarge(Exception):
     pass
+
+
+class BadRequest(Exception):
+    """The request is not one GraphQL operation; the message says what is wrong (HTTP 400)."""
+
+
+def decode_json(raw: bytes | str, what: str) -> object:
+    """JSON or BadRequest. Besides syntax errors, ``json.loads`` raises UnicodeDecodeError for
+    bytes that are not UTF-8, ValueError for integers over 4,300 digits and RecursionError for
+    deep nesting; Strawberry catches only the first, so the others were HTTP 500."""
+    try:
+        return json.loads(raw)
+    except (ValueError, RecursionError) as error:
+        raise BadRequest(f"{what} is not valid JSON") from error
+
+
+def operation_problem(payload: object) -> str | None:
+    """What keeps a decoded request from being one GraphQL operation, or None. Strawberry reads
+    the fields of whatever JSON arrives, so ``null``, ``"x"`` or ``42`` raised inside it (500)."""
+    if isinstance(payload, list):
+        return "batched requests are not supported: send one operation per request"
+    if not isinstance(payload, dict):
+        return "the request must be a JSON object with a `query` string"
+    if not isinstance(payload.get("query"), str):
+        return "the request's `query` must be a string holding a GraphQL document"
+    for key in ("variables", "extensions"):
+        if not isinstance(payload.get(key), dict | None):
+            return f"the request's `{key}` must be a JSON object or null"
+    if not isinstance(payload.get("operationName"), str | None):
+        return "the request's `operationName` must be a string or null"
+    return None
 
 
 class GraphQLGuard:
@@ -69,7 +106,8 @@ class GraphQLGuard:
             await _send_error(send, 401, "UNAUTHENTICATED", str(error))
             return
         scope.setdefault("state", {})["actor"] = actor
-        await self._run_limited(scope, self._limit_body(receive, limit), send, limit)
+        json_body = not uploading and "application/json" in headers.get("content-type", "").lower()
+        await self._run_limited(scope, self._limit_body(receive, limit), send, limit, json_body)
 
     @staticmethod
     def _limit_body(receive: Receive, limit: int) -> Receive:
@@ -86,7 +124,38 @@ class GraphQLGuard:
 
         return limited
 
-    async def _run_limited(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+    @staticmethod
+    async def _checked_json(receive: Receive) -> Receive:
+        """Read a JSON body (already bounded by ``_limit_body``), refuse it unless it is one
+        operation, and hand the same bytes on to GraphQL."""
+        chunks: list[bytes] = []
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                raise BadRequest("the client disconnected before sending the whole body")
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        problem = operation_problem(decode_json(body, "the request body"))
+        if problem is not None:
+            raise BadRequest(problem)
+        sent = False
+
+        async def replay() -> Message:
+            nonlocal sent
+            if sent:
+                return await receive()  # after the body: a disconnect, when it comes
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        return replay
+
+    async def _run_limited(
+        self, scope: Scope, receive: Receive, send: Send, limit: int, json_body: bool
+    ) -> None:
+        """Check the request's shape and run GraphQL, both within the time limit (a body that
+        arrives slowly counts against it)."""
         started = False
 
         async def tracking_send(message: Message) -> None:
@@ -97,7 +166,12 @@ class GraphQLGuard:
         seconds = self.settings.request_timeout_seconds
         try:
             async with asyncio.timeout(seconds):
+                if scope["method"] == "POST" and json_body:
+                    receive = await self._checked_json(receive)
                 await self.app(scope, receive, tracking_send)
+        except BadRequest as error:
+            if not started:
+                await _send_error(send, 400, "BAD_REQUEST", str(error))
         except BodyTooLarge:
             if not started:
                 await _send_error(send, 413, "BODY_TOO_LARGE", f"request body over {limit} bytes")

@@ -1,15 +1,42 @@
-"""Settings read from the environment once, at start-up, into one typed object."""
+"""Settings read from the environment once, at start-up, into one typed object.
+
+Settings fail safe: a value the service does not understand is refused with one line naming the
+variable (:class:`SettingsError`), never guessed. ``MYPD_ENVIRONMENT=Production`` once started in
+development mode with the public development secret; now every spelling of a known environment
+means that environment and anything else stops the start.
+"""
 
 from __future__ import annotations
 
 import logging
+import math
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 DEVELOPMENT_SECRET = "mypd-graph-development-secret-do-not-use-in-production"
+# HS256 keys shorter than the hash (32 bytes) can be brute-forced offline from any one token.
+MIN_PRODUCTION_SECRET_BYTES = 32
+# Every accepted spelling (after trimming and lower-casing) and the one value it means.
+ENVIRONMENTS = {
+    "development": "development",
+    "dev": "development",
+    "test": "test",
+    "testing": "test",
+    "production": "production",
+    "prod": "production",
+}
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+_WHOLE = re.compile(r"[0-9]+")
+_DECIMAL = re.compile(r"[0-9]+(\.[0-9]+)?")
 
 log = logging.getLogger(__name__)
+
+
+class SettingsError(ValueError):
+    """A setting the service refuses to start with; the message is one line naming the variable."""
 
 
 def default_database_url() -> str:
@@ -17,24 +44,65 @@ def default_database_url() -> str:
     return f"sqlite+aiosqlite:///{Path.cwd() / 'mypd.db'}"
 
 
+def canonical_environment(value: str) -> str:
+    """The environment a name means (case and surrounding spaces forgiven), or SettingsError."""
+    canonical = ENVIRONMENTS.get(value.strip().lower())
+    if canonical is None:
+        names = ", ".join(sorted(ENVIRONMENTS))
+        raise SettingsError(f"MYPD_ENVIRONMENT={value!r} is not one of: {names}")
+    return canonical
+
+
 def _split(value: str | None) -> tuple[str, ...]:
     return tuple(part.strip() for part in (value or "").split(",") if part.strip())
 
 
-def _flag(value: str | None, default: bool) -> bool:
-    if value is None or value.strip() == "":
+def _flag(env: dict[str, str], name: str, default: bool) -> bool:
+    """An on/off variable; a value that is neither is refused rather than read as off."""
+    raw = (env.get(name) or "").strip().lower()
+    if not raw:
         return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+    if raw in _TRUE | _FALSE:
+        return raw in _TRUE
+    raise SettingsError(f"{name} must be one of 1/true/yes/on or 0/false/no/off, not {raw!r}")
+
+
+def _number(env: dict[str, str], name: str, default: int) -> int:
+    """A positive whole number in ASCII digits (``int()`` would also take ``١٢`` or ``1_0``)."""
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return default
+    if not _WHOLE.fullmatch(raw) or int(raw) < 1:
+        raise SettingsError(f"{name} must be a whole number of at least 1, not {raw!r}")
+    return int(raw)
+
+
+def _seconds(env: dict[str, str], name: str, default: float) -> float:
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return default
+    seconds = float(raw) if _DECIMAL.fullmatch(raw) else math.nan
+    if not 0 < seconds < math.inf:
+        raise SettingsError(f"{name} must be a number of seconds above 0, not {raw!r}")
+    return seconds
 
 
 @dataclass(frozen=True)
 class Settings:
-    """Everything configurable; see the README's Configuration table for the variables."""
+    """Everything configurable; see the README's Configuration table for the variables.
+
+    Constructing one validates it (``__post_init__``), so no code path, the tests' included, can
+    hold production settings with a weak secret or an environment name nobody checks for.
+    """
 
     database_url: str = field(default_factory=default_database_url)
     secret_key: str = DEVELOPMENT_SECRET
     environment: str = "development"
     graphiql: bool = True
+    # None: on, except in production, where the schema and "Did you mean ...?" hints are a map
+    # for whoever probes the service.
+    introspection: bool | None = None
+    field_suggestions: bool | None = None
     token_ttl_hours: int = 12
     plugins_allow: tuple[str, ...] = ()
     plugins_deny: tuple[str, ...] = ()
@@ -50,26 +118,55 @@ class Settings:
     request_timeout_seconds: float = 15.0
     auto_migrate: bool = False
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "environment", canonical_environment(self.environment))
+        if self.is_production:
+            self._refuse_weak_secret()
+
+    def _refuse_weak_secret(self) -> None:
+        # Tokens are HS256, signed with this secret, and it is the only kind of token accepted.
+        # When SSO tokens land (verified by the identity provider's public keys), skip this check
+        # when only SSO tokens are accepted: then nothing is signed or verified with this secret.
+        if self.secret_key == DEVELOPMENT_SECRET:
+            raise SettingsError(
+                "MYPD_SECRET_KEY must be set when MYPD_ENVIRONMENT=production "
+                "(the development secret is public)"
+            )
+        size = len(self.secret_key.encode("utf-8"))
+        if size < MIN_PRODUCTION_SECRET_BYTES:
+            raise SettingsError(
+                f"MYPD_SECRET_KEY is {size} bytes; production needs at least "
+                f"{MIN_PRODUCTION_SECRET_BYTES} (for example the output of "
+                "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`)"
+            )
+
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: object) -> Settings:
+        """Settings from ``environ`` (the process environment by default); SettingsError for
+        a missing or unreadable value, with a message fit to print as it is."""
         env = dict(os.environ if environ is None else environ)
-        environment = env.get("MYPD_ENVIRONMENT", "development")
+        environment = canonical_environment(
+            (env.get("MYPD_ENVIRONMENT") or "").strip() or "development"
+        )
+        production = environment == "production"
         values: dict[str, object] = {
             "database_url": env.get("MYPD_DATABASE_URL") or default_database_url(),
             "secret_key": env.get("MYPD_SECRET_KEY") or DEVELOPMENT_SECRET,
             "environment": environment,
-            "graphiql": _flag(env.get("MYPD_GRAPHIQL"), environment == "development"),
-            "token_ttl_hours": int(env.get("MYPD_TOKEN_TTL_HOURS") or 12),
+            "graphiql": _flag(env, "MYPD_GRAPHIQL", environment == "development"),
+            "introspection": _flag(env, "MYPD_INTROSPECTION", not production),
+            "field_suggestions": _flag(env, "MYPD_FIELD_SUGGESTIONS", not production),
+            "token_ttl_hours": _number(env, "MYPD_TOKEN_TTL_HOURS", 12),
             "plugins_allow": _split(env.get("MYPD_PLUGINS")),
             "plugins_deny": _split(env.get("MYPD_DISABLE_PLUGINS")),
-            "max_query_depth": int(env.get("MYPD_MAX_QUERY_DEPTH") or 12),
-            "max_body_bytes": int(env.get("MYPD_MAX_BODY_BYTES") or 1_000_000),
-            "max_upload_bytes": int(env.get("MYPD_MAX_UPLOAD_BYTES") or 200_000_000),
-            "max_query_cost": int(env.get("MYPD_MAX_QUERY_COST") or 25_000),
-            "max_selections": int(env.get("MYPD_MAX_SELECTIONS") or 2_000),
-            "max_fragment_spreads": int(env.get("MYPD_MAX_FRAGMENT_SPREADS") or 200),
-            "request_timeout_seconds": float(env.get("MYPD_REQUEST_TIMEOUT") or 15),
-            "auto_migrate": _flag(env.get("MYPD_AUTO_MIGRATE"), False),
+            "max_query_depth": _number(env, "MYPD_MAX_QUERY_DEPTH", 12),
+            "max_body_bytes": _number(env, "MYPD_MAX_BODY_BYTES", 1_000_000),
+            "max_upload_bytes": _number(env, "MYPD_MAX_UPLOAD_BYTES", 200_000_000),
+            "max_query_cost": _number(env, "MYPD_MAX_QUERY_COST", 25_000),
+            "max_selections": _number(env, "MYPD_MAX_SELECTIONS", 2_000),
+            "max_fragment_spreads": _number(env, "MYPD_MAX_FRAGMENT_SPREADS", 200),
+            "request_timeout_seconds": _seconds(env, "MYPD_REQUEST_TIMEOUT", 15.0),
+            "auto_migrate": _flag(env, "MYPD_AUTO_MIGRATE", False),
         }
         values.update({key: value for key, value in overrides.items() if value is not None})
         settings = cls(**values)  # type: ignore[arg-type]
@@ -77,14 +174,28 @@ class Settings:
         return settings
 
     def check(self) -> None:
-        """Refuse unsafe production settings; warn about development defaults."""
+        """Warn about development defaults (construction has already refused unsafe ones)."""
         if self.secret_key == DEVELOPMENT_SECRET:
-            if self.environment == "production":
-                raise ValueError("MYPD_SECRET_KEY must be set when MYPD_ENVIRONMENT=production")
             log.warning(
                 "MYPD_SECRET_KEY is not set: using the development secret; tokens it signs are "
                 "not safe outside development"
             )
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment == "production"
+
+    @property
+    def introspection_enabled(self) -> bool:
+        """``__schema`` and ``__type`` answer: as set, else everywhere but production."""
+        return self.introspection if self.introspection is not None else not self.is_production
+
+    @property
+    def field_suggestions_enabled(self) -> bool:
+        """Errors may suggest names ("Did you mean ...?"): as set, else outside production."""
+        if self.field_suggestions is not None:
+            return self.field_suggestions
+        return not self.is_production
 
     @property
     def is_sqlite(self) -> bool:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+import re
+from collections.abc import Callable, Iterator
 
 import strawberry
 from graphql import GraphQLSyntaxError
-from strawberry.extensions import MaxTokensLimiter, SchemaExtension
+from strawberry.extensions import DisableIntrospection, MaxTokensLimiter, SchemaExtension
 from strawberry.tools import merge_types
 
 from mypd_graph.schema import (
@@ -96,7 +97,27 @@ class ErrorCodes(SchemaExtension):
             error.extensions = extensions
 
 
+# graphql-core's guess at the name a client meant: " Did you mean 'a', 'b', or 'c'?" (names hold
+# no "?"). Mostly it ends the message; a variable's error may go on ("... Found: {...}").
+SUGGESTION = re.compile(r" ?Did you mean [^?]*\?")
+
+
+class HideSuggestions(SchemaExtension):
+    """Drop graphql-core's "Did you mean 'x'?" from every error: with introspection off, guessed
+    names would otherwise map the schema one typo at a time. graphql-core can omit them
+    (``hide_suggestions``) but Strawberry does not pass it, and its ``disable_field_suggestions``
+    covers unknown fields only, not arguments, types, enum values or input fields."""
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        for error in (result.errors or []) if result else []:
+            error.message = SUGGESTION.sub("", error.message)
+
+
 def create_schema(settings: Settings | None = None) -> strawberry.Schema:
+    """The schema with the document bounds, error codes and, as configured, without
+    introspection and name suggestions (both off by default in production)."""
     settings = settings or Settings()
     limits = DocumentLimits(
         max_depth=settings.max_query_depth,
@@ -105,12 +126,13 @@ def create_schema(settings: Settings | None = None) -> strawberry.Schema:
         max_selections=settings.max_selections,
         max_fragment_spreads=settings.max_fragment_spreads,
     )
-    return strawberry.Schema(
-        query=Query,
-        mutation=Mutation,
-        extensions=[
-            lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
-            lambda: DocumentLimitsExtension(limits=limits),
-            lambda: ErrorCodes(mask_internal=settings.environment == "production"),
-        ],
-    )
+    extensions: list[Callable[[], SchemaExtension]] = [
+        lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
+        lambda: DocumentLimitsExtension(limits=limits),
+        lambda: ErrorCodes(mask_internal=settings.is_production),
+    ]
+    if not settings.introspection_enabled:
+        extensions.append(DisableIntrospection)
+    if not settings.field_suggestions_enabled:
+        extensions.append(HideSuggestions)
+    return strawberry.Schema(query=Query, mutation=Mutation, extensions=extensions)
