@@ -1,5 +1,5 @@
 """The import commands' work, apart from their click wiring in :mod:`mypd_graph.cli`: who the
-command runs as, the progress bar, and the summary printed at the end."""
+command runs as, the progress it shows while it works, and the summary printed at the end."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import json
 import sys
 import time
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import click
 from sqlalchemy import func, select
@@ -87,31 +87,87 @@ async def importing_actor(session: AsyncSession, email: str | None) -> Actor:
     return actor_for(users[0])
 
 
-class ProgressBar:
-    """Bytes of the file as the bar, rows and rows/s as its label; on standard error."""
+PLAIN_EVERY = 5.0  # seconds between progress lines when standard error is not a terminal
 
-    def __init__(self) -> None:
+
+def plural(count: int, noun: str) -> str:
+    return f"{count:,} {noun}" if count == 1 else f"{count:,} {noun}s"
+
+
+def _size(count: int) -> str:
+    for unit, size in (("GB", 1 << 30), ("MB", 1 << 20), ("KB", 1 << 10)):
+        if count >= size:
+            return f"{count / size:,.1f} {unit}"
+    return plural(count, "byte")
+
+
+def describe(progress: ImportProgress) -> str:
+    """Where an import stands: the share of the file read (when its size says it), rows so far,
+    their rate, and the rows rejected so far."""
+    rows = (
+        f"{plural(progress.rows_read, 'row')}, {progress.rows_per_second:,.0f} rows/s, "
+        f"{progress.rows_rejected:,} rejected"
+    )
+    if progress.bytes_total <= 0:
+        return rows
+    done = min(progress.bytes_read, progress.bytes_total)
+    share = done / progress.bytes_total
+    return f"{share:.0%} ({_size(done)} of {_size(progress.bytes_total)}), {rows}"
+
+
+class ProgressReport:
+    """An import's progress on standard error, as the pipeline reports it after each batch.
+
+    On a terminal: a bar of the bytes read out of the file's size, the rows beside it. Elsewhere
+    (a log file, a pipe, cron) a bar shows only its first frame, so a plain line says the same
+    every ``every`` seconds (:data:`PLAIN_EVERY`). A folder (a OneRoster export) has no byte
+    count to show: its progress is lines of rows, on a terminal too.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        stream: TextIO | None = None,
+        every: float | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.name = printable(name)
+        self.stream = stream if stream is not None else sys.stderr
+        self.tty = self.stream.isatty()
+        self.every = PLAIN_EVERY if every is None else every
+        self.clock = clock
         self.bar: Any = None
-        self.done = 0
+        self.shown = 0
         self.text = ""
+        self.last_line: float | None = None
 
     def __call__(self, progress: ImportProgress) -> None:
+        label = f"importing {self.name}" + (f" ({progress.layout})" if progress.layout else "")
+        if self.tty and progress.bytes_total > 0:
+            self._bar(progress, label)
+            return
+        now = self.clock()
+        if self.last_line is None or now - self.last_line >= self.every:
+            self.last_line = now
+            click.echo(f"{label}: {describe(progress)}", file=self.stream)
+
+    def _bar(self, progress: ImportProgress, label: str) -> None:
         if self.bar is None:
             self.bar = click.progressbar(
-                length=max(progress.bytes_total, 1),
-                label="importing",
-                file=sys.stderr,
+                length=progress.bytes_total,
+                label=label,
+                file=self.stream,
                 show_eta=True,
                 item_show_func=lambda _: self.text,
             )
             self.bar.__enter__()
         self.text = (
-            f"{progress.rows_read:,} rows, {progress.rows_per_second:,.0f} rows/s, "
+            f"{plural(progress.rows_read, 'row')}, {progress.rows_per_second:,.0f} rows/s, "
             f"{progress.rows_rejected:,} rejected"
         )
-        step = max(progress.bytes_read - self.done, 0)
-        self.done += step
-        self.bar.update(step, self.text)
+        done = min(progress.bytes_read, progress.bytes_total)
+        self.bar.update(max(done - self.shown, 0), self.text)
+        self.shown = max(done, self.shown)
 
     def close(self) -> None:
         if self.bar is not None:
@@ -125,7 +181,7 @@ async def _run(
     path: Path,
     options: Mapping[str, Any],
     email: str | None,
-    bar: ProgressBar,
+    bar: ProgressReport,
 ) -> tuple[ImportRun, list[ImportRowError], int]:
     from mypd_graph import migrate
     from mypd_graph.db import create_engine, create_sessionmaker
@@ -173,7 +229,7 @@ def run_command(
     """Import, print the summary, and return the exit status (0, or 3 rejected, 4 failed)."""
     if importer not in plugins.importers and importer.replace("_", "-") in plugins.importers:
         importer = importer.replace("_", "-")  # the plugin is csv_scores, its importer csv-scores
-    bar = ProgressBar()
+    bar = ProgressReport(path.name)
     started = time.monotonic()
     try:
         run, errors, total = asyncio.run(
@@ -196,7 +252,7 @@ def summary(run: ImportRun, errors: list[ImportRowError], total: int, seconds: f
     lines = [
         f"import {run.id} {run.status}: {printable(run.file_name)} ({run.importer}{layout}) "
         f"in {seconds:.1f}s, {rate:,.0f} rows/s",
-        f"  read {run.rows_read:,} rows: {run.rows_inserted:,} inserted, "
+        f"  read {plural(run.rows_read, 'row')}: {run.rows_inserted:,} inserted, "
         f"{run.rows_updated:,} updated, {run.rows_unchanged:,} unchanged, "
         f"{run.rows_rejected:,} rejected, {run.rows_skipped:,} skipped",
     ]

@@ -36,23 +36,28 @@ from typing import IO, BinaryIO
 from mypd_graph.plugins.types import FileRejected
 
 CHUNK = 1 << 20
+READ_BLOCK = 64 << 10  # what a parser's stream reads at a time: progress moves in steps this small
 SPOOL_IN_MEMORY = 4 << 20  # uploads up to 4 MB stay in memory; larger ones go to disk
 UTF8, UTF8_BOM, UTF16, WINDOWS_1252 = "utf-8", "utf-8-sig", "utf-16", "windows-1252"
 
 
 class ByteCounter:
-    """How many bytes of the source the importer has consumed, for progress reports."""
+    """How far into the source the importer has read, for progress reports: the end of what its
+    streams have read without a gap from the start of the file. A second stream reading the
+    start again (a parser's probe of the first bytes) does not count twice, and a zip's look at
+    its directory at the end of the file does not jump to 100%."""
 
     def __init__(self) -> None:
         self.count = 0
 
 
 class _CountingReader(io.RawIOBase):
-    """A raw stream that adds what it reads to a counter; seeks pass through (zips need them)."""
+    """A raw stream that moves its counter on as it reads; seeks pass through (zips need them)."""
 
     def __init__(self, raw: IO[bytes], counter: ByteCounter) -> None:
         self._raw = raw
         self._counter = counter
+        self._position = 0  # where the next read starts
 
     def readable(self) -> bool:
         return True
@@ -63,14 +68,18 @@ class _CountingReader(io.RawIOBase):
     def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
         data = self._raw.read(len(buffer))
         buffer[: len(data)] = data
-        self._counter.count += len(data)
+        start = self._position
+        self._position += len(data)
+        if start <= self._counter.count < self._position:  # no gap: the read file grows
+            self._counter.count = self._position
         return len(data)
 
     def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
-        return self._raw.seek(offset, whence)
+        self._position = self._raw.seek(offset, whence)
+        return self._position
 
     def tell(self) -> int:
-        return self._raw.tell()
+        return self._position
 
     def close(self) -> None:
         self._raw.close()
@@ -258,7 +267,7 @@ class FileSource:
         """The raw bytes, seekable, counted for progress."""
         if self.is_folder:
             raise FileRejected(f"{self.name} is a folder; this importer reads a single file")
-        stream = io.BufferedReader(_CountingReader(self._open_raw(), self.counter), CHUNK)
+        stream = io.BufferedReader(_CountingReader(self._open_raw(), self.counter), READ_BLOCK)
         self._opened.append(stream)
         return stream
 
