@@ -150,6 +150,7 @@ class StagedKind:
 class BatchResult:
     counts: Counts = field(default_factory=Counts)
     errors: list[RowError] = field(default_factory=list)
+    unresolved: set[int] = field(default_factory=set)  # rows a reference of failed (src_row)
 
 
 class StagedWriter:
@@ -270,6 +271,7 @@ class StagedWriter:
                 lookup = self.checks[failed]
                 value = values[failed]
                 result.errors.append(RowError(row, lookup.reason, lookup.column, value, file))
+                result.unresolved.add(row)
                 unresolved += 1
         removals = 0
         if self.spec.delete_flag:

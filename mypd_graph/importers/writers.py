@@ -19,6 +19,7 @@ from mypd_graph.importers.kinds import KIND_ORDER
 from mypd_graph.importers.results import ResultsWriter
 from mypd_graph.importers.teachers import TeacherWriter
 from mypd_graph.importers.training_records import TrainingWriter
+from mypd_graph.models import Role
 from mypd_graph.services.students.status import refresh_teacher_status
 
 # Kinds that change whose students are whose: the teacher summary is recomputed after them.
@@ -105,6 +106,13 @@ STAGED: dict[str, StagedKind] = {
                 "u.id IS NULL",
                 "teacher_email",
                 "unknown teacher of record: no user of the district has this email",
+            ),
+            Lookup(
+                "",
+                f"u.role <> '{Role.TEACHER.value}'",
+                "teacher_email",
+                "the teacher of record is not a teacher in mypd (a principal, coach or "
+                "administrator): a roster import does not make them one, nor a section's teacher",
             ),
         ),
         values=(
@@ -202,6 +210,12 @@ class Writers:
                 results = self.by_kind.get("assessment_results")
                 if kind == "students" and results is not None:
                     await results.students_written([row[1] for row in part.rows])
+                if kind == "sections" and result.unresolved:
+                    # A rejected section row leaves its enrollments alone, as one the reader
+                    # rejected does: they are not replaced by the import's list.
+                    self.complete_sections -= {
+                        (row[1], row[2]) for row in part.rows if row[0] in result.unresolved
+                    }
             total.counts.add(result.counts)
             total.errors.extend(result.errors)
         return total
