@@ -14,6 +14,7 @@ import click
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from mypd_graph.importers.formats import LayoutOption
 from mypd_graph.settings import DEVELOPMENT_SECRET, Settings, SettingsError
 
 T = TypeVar("T")
@@ -297,7 +298,11 @@ _MAPPING = click.option(
 @import_group.command("scores")
 @click.argument("file", type=_EXISTING)
 @click.option(
-    "--format", "layout", help="The layout, e.g. nwea-map, caaspp-cers, iready-diagnostic."
+    "--format",
+    "layout",
+    cls=LayoutOption,
+    kind="assessment_results",
+    help="The layout of FILE; detected from its header when not given.",
 )
 @click.option("--importer", default="csv-scores", show_default=True, help="The importer to use.")
 @_MAPPING
@@ -346,7 +351,7 @@ def import_training(
 @import_group.command("file")
 @click.argument("file", type=_EXISTING)
 @click.option("--importer", required=True, help="Any installed importer (mypd-graph plugins list).")
-@click.option("--format", "layout", help="One of the importer's layouts.")
+@click.option("--format", "layout", cls=LayoutOption, help="One of the importer's layouts.")
 @_MAPPING
 @_import_options
 @click.pass_context
