@@ -11,11 +11,13 @@ fragment again at every spread is exponential in the document: 23 fragments each
 next twice (884 bytes) took 24 s, and at 25 levels 13 minutes, with nothing else served meanwhile.
 Here each fragment's depth, aliases and cost are measured once and reused at every spread
 (:class:`DocumentMeasure`), and a document over the size bounds is refused before anything walks
-it, the standard validation rules included.
+it, the standard validation rules included. Text that no database can store (NUL bytes, unpaired
+surrogates) is refused here too, in literals and variables alike, before any resolver sees it.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -34,8 +36,12 @@ from graphql import (
     Node,
     OperationDefinitionNode,
     SelectionSetNode,
+    StringValueNode,
+    Visitor,
     get_named_type,
+    visit,
 )
+from graphql.language.visitor import BREAK
 from strawberry.extensions import SchemaExtension
 
 from mypd_graph.services.common import MAX_PAGE_SIZE
@@ -204,6 +210,46 @@ def check_document(
     return None
 
 
+# Text no database can store: PostgreSQL refuses NUL, and neither driver encodes a lone surrogate.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+_BAD_TEXT = "text must not contain NUL bytes or unpaired surrogates"
+
+
+def _bad_variable(value: object, path: list[str]) -> list[str] | None:
+    """The path of the first unstorable string in a variable's value (a linear walk), if any."""
+    stack: list[tuple[object, list[str]]] = [(value, path)]
+    while stack:
+        item, where = stack.pop()
+        if isinstance(item, str) and _UNSTORABLE.search(item):
+            return where
+        if isinstance(item, dict):
+            stack.extend((inner, [*where, str(key)]) for key, inner in item.items())
+        elif isinstance(item, list):
+            stack.extend((inner, [*where, str(index)]) for index, inner in enumerate(item))
+    return None
+
+
+def check_text(document: DocumentNode, variables: dict[str, object] | None) -> GraphQLError | None:
+    """Refuse, with the place named, a string literal or variable no database can store."""
+    for key, value in (variables or {}).items():
+        where = _bad_variable(value, [key])
+        if where is not None:
+            error = _error(f"{_BAD_TEXT} (${'.'.join(where)})", "BAD_TEXT")
+            error.extensions["field"] = where
+            return error
+    found: list[StringValueNode] = []
+
+    class Strings(Visitor):
+        def enter_string_value(self, node: StringValueNode, *_: object) -> object:
+            if _UNSTORABLE.search(node.value):
+                found.append(node)
+                return BREAK
+            return None
+
+    visit(document, Strings())
+    return _error(_BAD_TEXT, "BAD_TEXT", found[0]) if found else None
+
+
 class DocumentLimitsExtension(SchemaExtension):
     """Refuses a document over the bounds before the validation rules run (and instead of them)."""
 
@@ -214,7 +260,9 @@ class DocumentLimitsExtension(SchemaExtension):
         context = self.execution_context
         document = context.graphql_document
         if document is not None and context.pre_execution_errors is None:
-            error = check_document(context.schema._schema, document, self.limits)
+            error = check_document(context.schema._schema, document, self.limits) or check_text(
+                document, context.variables
+            )
             if error is not None:
                 # Strawberry skips its validation when an extension has already found errors.
                 context.pre_execution_errors = [error]
