@@ -65,18 +65,38 @@ def counts(run: models.ImportRun) -> tuple[int, int, int, int, int]:
 
 async def results_of(db: TestDatabase, assessment_key: str) -> dict[str, float | None]:
     """Spring 2025-26 scores on one assessment, by student id."""
+    return await by_student(
+        db,
+        assessment_key,
+        models.AssessmentResult.scale_score,
+        models.AssessmentResult.school_year == "2025-26",
+        models.AssessmentResult.term == "Spring",
+    )
+
+
+async def by_student(
+    db: TestDatabase, assessment_key: str, column: Any, *where: Any
+) -> dict[str, Any]:
+    """One column of an assessment's results (``where`` narrows them), by student id."""
     async with db.sessionmaker() as session:
         rows = await session.execute(
-            select(models.Student.local_id, models.AssessmentResult.scale_score)
+            select(models.Student.local_id, column)
             .join(models.AssessmentResult, models.AssessmentResult.student_id == models.Student.id)
             .join(models.Assessment, models.Assessment.id == models.AssessmentResult.assessment_id)
-            .where(
-                models.Assessment.key == assessment_key,
-                models.AssessmentResult.school_year == "2025-26",
-                models.AssessmentResult.term == "Spring",
-            )
+            .where(models.Assessment.key == assessment_key, *where)
         )
-        return {local_id: score for local_id, score in rows}
+        return {local_id: value for local_id, value in rows}
+
+
+async def result_keys(db: TestDatabase) -> set[tuple[str, str]]:
+    """(student id, assessment key) of every result stored."""
+    async with db.sessionmaker() as session:
+        rows = await session.execute(
+            select(models.Student.local_id, models.Assessment.key)
+            .join(models.AssessmentResult, models.AssessmentResult.student_id == models.Student.id)
+            .join(models.Assessment, models.Assessment.id == models.AssessmentResult.assessment_id)
+        )
+        return {(local_id, key) for local_id, key in rows}
 
 
 async def stored(session: AsyncSession, student_id: int) -> dict[tuple[str, str], tuple[int, int]]:

@@ -20,7 +20,7 @@ from mypd_graph.services.access import Actor
 from tests.conftest import TestDatabase
 from tests.csv_scores_helpers import errors, results, run_text
 from tests.factories import ADMIN, World
-from tests.import_helpers import ROSTER, actor, counts, row_errors
+from tests.import_helpers import ROSTER, actor, by_student, counts, result_keys, row_errors
 from tests.import_plugin import import_plugins
 from tests.test_csv_scores import FIXTURES
 from tests.test_csv_scores_pipeline import SMALL_FILE_SHARE, lakeview, load, roster
@@ -30,14 +30,7 @@ __all__ = ["import_plugins"]  # the fixture, from tests.import_plugin
 
 async def administered(db: TestDatabase, key: str) -> dict[str, date | None]:
     """Test dates of one assessment's results, by the student's local id."""
-    async with db.sessionmaker() as session:
-        rows = await session.execute(
-            select(models.Student.local_id, models.AssessmentResult.administered_on)
-            .join(models.AssessmentResult, models.AssessmentResult.student_id == models.Student.id)
-            .join(models.Assessment, models.Assessment.id == models.AssessmentResult.assessment_id)
-            .where(models.Assessment.key == key)
-        )
-        return dict(rows.all())
+    return await by_student(db, key, models.AssessmentResult.administered_on)
 
 
 async def test_the_toms_extract_after_the_cers_export_keeps_the_test_dates(
@@ -159,19 +152,7 @@ async def test_ssids_of_a_oneroster_export_match_the_caaspp_files(
 
     run, reported = await cers_for(db, admin, plugins)
     assert run.status == "completed", run.message
-    async with db.sessionmaker() as session:
-        matched = set(
-            await session.execute(
-                select(models.Student.local_id, models.Assessment.key)
-                .join(
-                    models.AssessmentResult, models.AssessmentResult.student_id == models.Student.id
-                )
-                .join(
-                    models.Assessment, models.Assessment.id == models.AssessmentResult.assessment_id
-                )
-                .where(models.Assessment.key.like("caaspp-%"))
-            )
-        )
+    matched = await result_keys(db)
     assert {("s1", "caaspp-sb-ela"), ("s1", "caaspp-sb-math"), ("s2", "caaspp-sb-ela")} <= matched
     # nobody in the roster has SSID 4012345680: the error says the state id was looked for
     value, reason = reported[6]

@@ -27,7 +27,7 @@ from mypd_graph.plugins.types import (
 )
 from mypd_graph.settings import Settings
 from tests.factories import ADMIN, World
-from tests.import_helpers import ROSTER, actor, counts, row_errors
+from tests.import_helpers import ROSTER, actor, counts, result_keys, row_errors
 from tests.import_plugin import import_plugins
 from tests.test_csv_scores import FIXTURES
 
@@ -139,18 +139,7 @@ async def test_caaspp_results_reach_students_whose_local_ids_are_not_their_ssids
         plugins=loaded,
     )
     assert run.status == "completed", run.message
-    async with db.sessionmaker() as session:
-        keys = set(
-            await session.execute(
-                select(models.Student.local_id, models.Assessment.key)
-                .join(
-                    models.AssessmentResult, models.AssessmentResult.student_id == models.Student.id
-                )
-                .join(
-                    models.Assessment, models.Assessment.id == models.AssessmentResult.assessment_id
-                )
-            )
-        )
+    keys = await result_keys(db)
     assert ("s1", "caaspp-sb-ela") in keys and ("s1", "caaspp-sb-math") in keys
     assert ("s2", "caaspp-sb-ela") in keys
     unknown = [e for e in await row_errors(db, run.id) if "unknown student" in e.reason]
