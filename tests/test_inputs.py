@@ -187,3 +187,23 @@ async def test_unstorable_text_in_literals_is_refused(client: GraphQLClient) -> 
     body = await client.raw(query, as_=ADMIN)
     [error] = body["errors"]
     assert error["extensions"]["code"] == "BAD_TEXT"
+
+
+@pytest.mark.parametrize(
+    ("query", "variables"),
+    [
+        (
+            'mutation($d: Date!) { recordTrainingRecord(input: { title: "PD", completedOn: $d, '
+            "hours: 1 }) { userErrors { code } } }",
+            {"d": "not-a-date"},
+        ),
+        ("query($n: Int!) { district { teachers(first: $n) { totalCount } } }", {"n": "abc"}),
+    ],
+)
+async def test_variables_of_the_wrong_type_are_the_clients_to_fix(
+    client: GraphQLClient, query: str, variables: dict[str, Any]
+) -> None:
+    body = await client.raw(query, variables, as_=TEACHER_A)
+    [error] = body["errors"]
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    assert error["message"].startswith("Variable '$")

@@ -85,6 +85,9 @@ class ErrorCodes(SchemaExtension):
                 extensions["code"] = original.code
             elif isinstance(original, PermissionError):
                 extensions["code"] = "UNAUTHENTICATED"
+            elif error.path is None and error.message.startswith("Variable '$"):
+                # A variable that cannot be coerced to its type: the client's to fix, not ours.
+                extensions["code"] = "BAD_USER_INPUT"
             elif original is not None:
                 log.error("unexpected error in %s", error.path, exc_info=original)
                 extensions["code"] = "INTERNAL"
