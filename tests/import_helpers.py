@@ -12,9 +12,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mypd_graph import models
+from mypd_graph.importers.pipeline import run_import
 from mypd_graph.models import Base
+from mypd_graph.plugins.manager import PluginSet
 from mypd_graph.services.access import Actor, actor_for
-from tests.factories import World
+from tests.factories import ADMIN, World
 
 if TYPE_CHECKING:
     from tests.conftest import TestDatabase
@@ -28,6 +30,18 @@ BOOKKEEPING = {"import_run", "import_row_error"}
 async def actor(db: TestDatabase, world: World, email: str) -> Actor:
     async with db.sessionmaker() as session:
         return actor_for(await session.get_one(models.User, world.id(email)))
+
+
+async def import_roster(
+    db: TestDatabase,
+    world: World,
+    plugins: PluginSet,
+    folder: Path = ROSTER,
+    options: dict[str, Any] | None = None,
+) -> models.ImportRun:
+    """A OneRoster export (the fixture's unless ``folder`` says) imported by the district admin."""
+    admin = await actor(db, world, ADMIN)
+    return await run_import(db.sessionmaker, admin, "oneroster", folder, options, plugins=plugins)
 
 
 async def snapshot(db: TestDatabase) -> dict[str, list[tuple[Any, ...]]]:

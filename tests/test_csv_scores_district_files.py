@@ -20,7 +20,15 @@ from mypd_graph.services.access import Actor
 from tests.conftest import TestDatabase
 from tests.csv_scores_helpers import errors, results, run_text
 from tests.factories import ADMIN, World
-from tests.import_helpers import ROSTER, actor, by_student, counts, result_keys, row_errors
+from tests.import_helpers import (
+    ROSTER,
+    actor,
+    by_student,
+    counts,
+    import_roster,
+    result_keys,
+    row_errors,
+)
 from tests.import_plugin import import_plugins
 from tests.test_csv_scores import FIXTURES
 from tests.test_csv_scores_pipeline import SMALL_FILE_SHARE, lakeview, load, roster
@@ -56,8 +64,7 @@ async def test_a_roster_without_grades_or_subjects_keeps_the_stored_ones(
     db: TestDatabase, world: World, import_plugins: PluginSet, tmp_path: Path
 ) -> None:
     """The same rule for rosters: an empty grade or subject is no reason to erase a known one."""
-    admin = await actor(db, world, ADMIN)
-    first = await run_import(db.sessionmaker, admin, "oneroster", ROSTER, plugins=import_plugins)
+    first = await import_roster(db, world, import_plugins)
     assert first.status == "completed", first.message
     blanked = tmp_path / "blanked"
     shutil.copytree(ROSTER, blanked)
@@ -66,7 +73,7 @@ async def test_a_roster_without_grades_or_subjects_keeps_the_stored_ones(
     classes = (blanked / "classes.csv").read_text(encoding="utf-8")
     (blanked / "classes.csv").write_text(classes.replace(",as-2026,Science,,3", ",as-2026,,,3"))
 
-    again = await run_import(db.sessionmaker, admin, "oneroster", blanked, plugins=import_plugins)
+    again = await import_roster(db, world, import_plugins, blanked)
     assert (again.status, counts(again)) == ("completed", (24, 0, 0, 24, 0)), again.message
     async with db.sessionmaker() as session:
         student = await session.scalar(
@@ -146,9 +153,9 @@ async def test_ssids_of_a_oneroster_export_match_the_caaspp_files(
         tmp_path,
         {"{StateID:1100000001}": "{SSID:4012345678}", "{StateID:1100000002}": "{SSID:4012345679}"},
     )
-    admin = await actor(db, world, ADMIN)
-    roster = await run_import(db.sessionmaker, admin, "oneroster", folder, plugins=import_plugins)
+    roster = await import_roster(db, world, import_plugins, folder)
     assert roster.status == "completed", roster.message
+    admin = await actor(db, world, ADMIN)
 
     run, reported = await cers_for(db, admin, plugins)
     assert run.status == "completed", run.message
@@ -165,15 +172,7 @@ async def test_the_state_id_label_is_an_option_of_the_roster_import(
     db: TestDatabase, world: World, import_plugins: PluginSet, tmp_path: Path
 ) -> None:
     folder = roster_with(tmp_path, {"{StateID:1100000001}": "{CALPADS:4012345678}"})
-    admin = await actor(db, world, ADMIN)
-    run = await run_import(
-        db.sessionmaker,
-        admin,
-        "oneroster",
-        folder,
-        {"state_id_types": "CALPADS"},
-        plugins=import_plugins,
-    )
+    run = await import_roster(db, world, import_plugins, folder, {"state_id_types": "CALPADS"})
     assert run.status == "completed", run.message
     async with db.sessionmaker() as session:
         states = dict(

@@ -20,7 +20,7 @@ from mypd_graph.importers.printable import printable
 from mypd_graph.importers.source import not_text
 from mypd_graph.plugins.manager import PluginSet
 from tests.factories import ADMIN, World
-from tests.import_helpers import ROSTER, actor, row_errors, snapshot
+from tests.import_helpers import ROSTER, actor, import_roster, row_errors, snapshot
 from tests.import_plugin import import_plugins
 from tests.test_imports_api import cli
 
@@ -105,7 +105,7 @@ async def test_a_binary_member_of_a_roster_or_a_zip_is_rejected_by_name(
     folder = tmp_path / "roster"
     shutil.copytree(ROSTER, folder)
     binary_file(folder / "users.csv")
-    roster = await run_import(db.sessionmaker, admin, "oneroster", folder, plugins=import_plugins)
+    roster = await import_roster(db, world, import_plugins, folder)
     assert roster.status == "rejected"
     assert roster.message.startswith("users.csv is not a text file"), roster.message
 

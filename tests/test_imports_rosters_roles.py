@@ -13,10 +13,9 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 
 from mypd_graph import models
-from mypd_graph.importers.pipeline import run_import
 from mypd_graph.plugins.manager import PluginSet
-from tests.factories import ADMIN, PRINCIPAL_NORTH, World
-from tests.import_helpers import ROSTER, actor, row_errors
+from tests.factories import PRINCIPAL_NORTH, World
+from tests.import_helpers import ROSTER, import_roster, row_errors
 from tests.import_plugin import import_plugins
 
 if TYPE_CHECKING:
@@ -79,12 +78,8 @@ async def biology(db: TestDatabase) -> tuple[int | None, set[str]]:
 async def test_a_principal_listed_as_a_teacher_elsewhere_stays_where_and_what_he_is(
     db: TestDatabase, world: World, import_plugins: PluginSet, tmp_path: Path
 ) -> None:
-    admin = await actor(db, world, ADMIN)
     folder = principal_teaching_at_east(tmp_path)
-    run = await run_import(
-        db.sessionmaker, admin, "oneroster", folder, {"max_error_share": 0.5},
-        plugins=import_plugins,
-    )  # fmt: skip
+    run = await import_roster(db, world, import_plugins, folder, {"max_error_share": 0.5})
     assert run.status == "completed", run.message
 
     user, has_profile = await principal(db, world)
@@ -117,17 +112,13 @@ async def test_an_existing_class_keeps_its_teacher_and_its_students(
     """Eastside's Biology exists (the first import); the second export names the principal as
     its teacher and no longer lists Marco (s103). The rejected class row changes nothing of it:
     neither its teacher of record nor, though the enrollments file is bulk, its students."""
-    admin = await actor(db, world, ADMIN)
-    first = await run_import(db.sessionmaker, admin, "oneroster", ROSTER, plugins=import_plugins)
+    first = await import_roster(db, world, import_plugins)
     assert first.status == "completed", first.message
     dana, students = await biology(db)
     assert dana is not None and students == {"s102", "s103"}
 
     folder = principal_teaching_at_east(tmp_path, drop="e-12")
-    run = await run_import(
-        db.sessionmaker, admin, "oneroster", folder, {"max_error_share": 0.5},
-        plugins=import_plugins,
-    )  # fmt: skip
+    run = await import_roster(db, world, import_plugins, folder, {"max_error_share": 0.5})
     assert run.status == "completed", run.message
     assert await biology(db) == (dana, {"s102", "s103"})
     user, has_profile = await principal(db, world)
