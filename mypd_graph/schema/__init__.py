@@ -1,4 +1,4 @@
-"""The GraphQL schema: one module per domain, merged here into the root types."""
+"""The GraphQL schema: one module or package per domain, merged here into the root types."""
 
 from __future__ import annotations
 
