@@ -1,12 +1,11 @@
 """Score files as a district really exports them, through the core pipeline on both databases
 (issue 10, section 7): a OneRoster roster whose state ids are ``{SSID:...}`` entries, then the
-CAASPP files matched by SSID; scores no test can produce; the TOMS extract after the CERS export
-of the same tests."""
+CAASPP files matched by SSID; scores no test can produce; a roster without grades or subjects
+(the TOMS extract after the CERS export of the same tests: tests/test_csv_scores_pipeline.py)."""
 
 from __future__ import annotations
 
 import shutil
-from datetime import date
 from pathlib import Path
 
 import pytest
@@ -23,7 +22,6 @@ from tests.factories import ADMIN, World
 from tests.import_helpers import (
     ROSTER,
     actor,
-    by_student,
     counts,
     import_roster,
     result_keys,
@@ -31,33 +29,9 @@ from tests.import_helpers import (
 )
 from tests.import_plugin import import_plugins
 from tests.test_csv_scores import FIXTURES
-from tests.test_csv_scores_pipeline import SMALL_FILE_SHARE, lakeview, load, roster
+from tests.test_csv_scores_pipeline import lakeview, load, roster
 
 __all__ = ["import_plugins"]  # the fixture, from tests.import_plugin
-
-
-async def administered(db: TestDatabase, key: str) -> dict[str, date | None]:
-    """Test dates of one assessment's results, by the student's local id."""
-    return await by_student(db, key, models.AssessmentResult.administered_on)
-
-
-async def test_the_toms_extract_after_the_cers_export_keeps_the_test_dates(
-    db: TestDatabase, plugins: PluginSet
-) -> None:
-    """TOMS carries no test date; CERS does. Loading TOMS second must not blank them."""
-    admin = await lakeview(db)
-    options = {"create_students": True, "max_error_share": SMALL_FILE_SHARE}
-    cers = await load(db, admin, plugins, "caaspp_cers_export.csv", **options)
-    assert cers.status == "completed", cers.message
-    dated = await administered(db, "caaspp-sb-ela")
-    assert dated == {"4012345678": date(2025, 4, 22), "4012345679": date(2025, 4, 23)}
-
-    toms = await load(db, admin, plugins, "caaspp_toms_extract.zip", **options)
-    assert toms.status == "completed", toms.message
-    assert await administered(db, "caaspp-sb-ela") == dated
-    assert (await administered(db, "caaspp-sb-math"))["4012345678"] == date(2025, 4, 29)
-    # the same scores and levels, and no date to add: nothing to write
-    assert (toms.rows_inserted, toms.rows_updated, toms.rows_unchanged) == (0, 0, 4)
 
 
 async def test_a_roster_without_grades_or_subjects_keeps_the_stored_ones(

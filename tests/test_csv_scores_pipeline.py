@@ -3,6 +3,7 @@ realistic fixture lands, re-imports change nothing, bad files are rejected with 
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from mypd_graph.plugins.manager import PluginSet
 from mypd_graph.services.access import Actor
 from mypd_graph.services.students.status import stale_result_status
 from tests.conftest import TestDatabase
+from tests.import_helpers import by_student
 from tests.test_csv_scores import FIXTURES, MAPPING
 
 SMALL_FILE_SHARE = 0.5  # the fixtures are a handful of rows, each with a deliberate bad one
@@ -198,15 +200,22 @@ async def test_reimport_changes_nothing_and_a_corrected_file_updates(
 async def test_cers_and_toms_of_one_year_do_not_count_a_summative_score_twice(
     db: TestDatabase, plugins: PluginSet
 ) -> None:
+    """Nor does TOMS, which carries no test date, blank the dates CERS gave (issue 10.7)."""
     actor = await lakeview(db)
     options = {"create_students": True, "max_error_share": SMALL_FILE_SHARE}
     cers = await load(db, actor, plugins, "caaspp_cers_export.csv", **options)
     assert cers.status == "completed", cers.message
     before = await count(db, models.AssessmentResult)
+    dated = await by_student(db, "caaspp-sb-ela", models.AssessmentResult.administered_on)
+    assert dated == {"4012345678": date(2025, 4, 22), "4012345679": date(2025, 4, 23)}
     toms = await load(db, actor, plugins, "caaspp_toms_extract.zip", **options)
     assert toms.status == "completed", toms.message
     assert toms.rows_inserted == 0, "TOMS's four summative scores are the ones CERS loaded"
     assert await count(db, models.AssessmentResult) == before
+    assert (toms.rows_updated, toms.rows_unchanged) == (0, 4), "and no date to add"
+    assert await by_student(db, "caaspp-sb-ela", models.AssessmentResult.administered_on) == dated
+    math = await by_student(db, "caaspp-sb-math", models.AssessmentResult.administered_on)
+    assert math["4012345678"] == date(2025, 4, 29)
 
 
 BAD_FILES = [
