@@ -28,6 +28,7 @@ from mypd_graph.plugins.types import (
     TeacherRecord,
     TrainingRecordRecord,
 )
+from mypd_graph.services.inputs import EARLIEST_DAY, is_unstorable
 
 # Column lengths of the tables the records land in (models/org.py, data.py, growth.py).
 CODE, NAME, LOCAL_ID, STATE_ID, PERSON_NAME, GRADE, YEAR, TERM = 64, 200, 64, 64, 100, 8, 9, 16
@@ -61,14 +62,27 @@ def _required(record: Any, column: str) -> RowError:
     return RowError(record.row, f"{column} is required", column, "", record.file)
 
 
+def _unstorable(record: Any, column: str, value: str) -> RowError:
+    return RowError(
+        record.row,
+        f"{column} holds control characters or invalid text",
+        column,
+        value[:200],
+        record.file,
+    )
+
+
 def _text(
     record: Any, column: str, value: str | None, limit: int, required: bool
 ) -> str | RowError:
+    """Text as the services take it (:mod:`mypd_graph.services.inputs`), or the row's error."""
     text = (value or "").strip()
     if not text and required:
         return _required(record, column)
     if len(text) > limit:
         return _too_long(record, column, text, limit)
+    if is_unstorable(text):
+        return _unstorable(record, column, text)
     return text
 
 
@@ -77,6 +91,8 @@ def _optional(record: Any, column: str, value: str | None, limit: int) -> str | 
     text = (value or "").strip()
     if len(text) > limit:
         return _too_long(record, column, text, limit)
+    if is_unstorable(text):
+        return _unstorable(record, column, text)
     return text or None
 
 
@@ -267,10 +283,10 @@ def prepare_training(r: TrainingRecordRecord) -> Prepared:
         return RowError(
             r.row, "completed_on is not a date", "completed_on", str(r.completed_on), r.file
         )
-    if r.completed_on > date.today():
+    if not EARLIEST_DAY <= r.completed_on <= date.today():
         return RowError(
             r.row,
-            "completed_on is in the future",
+            f"completed_on must lie between {EARLIEST_DAY.isoformat()} and today",
             "completed_on",
             r.completed_on.isoformat(),
             r.file,

@@ -15,12 +15,12 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from mypd_graph.models import TeacherProfile
 from mypd_graph.services.errors import invalid
+from mypd_graph.services.inputs import MAX_ID
 
 T = TypeVar("T")
 K = TypeVar("K", bound=Hashable)
 
 MAX_PAGE_SIZE = 100
-MAX_ID = 2**31 - 1  # cursors are ids of Integer columns on both databases
 
 
 def group_by_key(rows: Iterable[T], keys: Sequence[K], key_of: Callable[[T], K]) -> list[list[T]]:

@@ -19,20 +19,20 @@ import math
 import re
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 from urllib.parse import urlsplit
 
-from sqlalchemy import String
-from sqlalchemy.orm import InstrumentedAttribute
-
-from mypd_graph.services.common import MAX_ID
 from mypd_graph.services.errors import Problem, UserInputError, invalid
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import InstrumentedAttribute
 
 T = TypeVar("T")
 Field = tuple[str, ...]
 
 MAX_LIST_ITEMS = 100
 MAX_SEARCH_LENGTH = 200
+MAX_ID = 2**31 - 1  # ids and cursors: the Integer keys of both databases
 LONG_TEXT = 10_000  # descriptions, reflections, notes, bios: prose, not documents
 EARLIEST_DAY = date(1990, 1, 1)
 YEARS_AHEAD = 2
@@ -42,7 +42,11 @@ _FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
 
 def column_length(column: InstrumentedAttribute[str] | InstrumentedAttribute[str | None]) -> int:
-    """The length of a model's string column: text limits follow the schema by construction."""
+    """The length of a model's string column: text limits follow the schema by construction.
+
+    (SQLAlchemy is imported here, not above: the importers' parsing process uses this module.)"""
+    from sqlalchemy import String
+
     kind = column.property.columns[0].type
     assert isinstance(kind, String) and kind.length, f"{column} has no length"
     return kind.length
@@ -54,10 +58,16 @@ def today() -> date:
     return datetime.now(UTC).date()
 
 
+def is_unstorable(value: str) -> bool:
+    """Whether text holds NUL bytes, unpaired surrogates or control characters (tab and line
+    breaks excepted): what no stored text of ours may hold (the importers check rows with it)."""
+    return _FORBIDDEN.search(value) is not None
+
+
 def text_problem(value: str, field: Field, limit: int | None, required: bool) -> Problem | None:
     """What is wrong with a text value, if anything (for checks that collect every problem)."""
     name = field[-1]
-    if _FORBIDDEN.search(value):
+    if is_unstorable(value):
         return Problem(field, f"{name} contains control characters or invalid text", "BAD_TEXT")
     if required and not value.strip():
         return Problem(field, f"{name} must not be empty", "REQUIRED")
