@@ -35,4 +35,4 @@ bench: install
 	$(BIN)/python bench/graphql_overhead.py
 
 clean:
-	rm -rf $(VENV) build *.egg-info mypd.db mypd.db-wal mypd.db-shm
+	rm -rf $(VENV) build *.egg-info mypd.db mypd.db-wal mypd.db-shm mypd-audit.db mypd-audit.db-wal mypd-audit.db-shm

@@ -57,7 +57,7 @@ from sqlalchemy import select  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from mypd_graph import models  # noqa: E402
-from mypd_graph.db import create_engine  # noqa: E402
+from mypd_graph.db import audit_file, create_engine  # noqa: E402
 from mypd_graph.importers.result_rows import COLUMNS as RESULT_COLUMNS  # noqa: E402
 
 # The floor inserts what the import writes per result, bar the run that wrote it.
@@ -283,6 +283,8 @@ def main() -> None:
                 template = work / "template.db"
                 for phase in ("floor", "import", "core"):
                     shutil.copy(template, work / f"{phase}.db")
+                    # and the audit log's file beside it (mypd_graph.db)
+                    shutil.copy(audit_file(str(template)), audit_file(str(work / f"{phase}.db")))
                 urls = {
                     phase: f"sqlite+aiosqlite:///{work / phase}.db"
                     for phase in ("floor", "import", "core")

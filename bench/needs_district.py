@@ -115,7 +115,10 @@ async def build(engine: AsyncEngine, scale: float, seed: int = 7) -> tuple[Actor
     plugins = load_plugins(allow=("cstp",))
     async with sessionmaker.begin() as session:
         if engine.dialect.name == "postgresql":
-            names = ", ".join(f'"{t.name}"' for t in models.Base.metadata.sorted_tables)
+            names = ", ".join(
+                f'"{t.schema}"."{t.name}"' if t.schema else f'"{t.name}"'
+                for t in models.Base.metadata.sorted_tables
+            )
             await session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
         await sync_frameworks(session, plugins)
         await sync_resources(session, plugins)

@@ -3,7 +3,7 @@
 Every test that takes ``db`` (directly or through ``world`` / ``client``) runs once per backend:
 SQLite always, PostgreSQL when MYPD_TEST_POSTGRES_URL is set (``.ci/run`` sets it). Schemas are built
 with the real Alembic migrations once per session; each test then gets an empty database (a copy of
-the migrated SQLite file, or a truncated PostgreSQL database).
+the migrated SQLite file and of its audit file, or a truncated PostgreSQL database).
 """
 
 from __future__ import annotations
@@ -23,8 +23,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from mypd_graph import migrate
 from mypd_graph.app import create_app
 from mypd_graph.auth import mint_token
-from mypd_graph.db import SessionMaker, create_engine, create_sessionmaker
+from mypd_graph.db import SessionMaker, audit_file, create_engine, create_sessionmaker
 from mypd_graph.models import Base
+from mypd_graph.models.base import AUDIT_SCHEMA
 from mypd_graph.plugins.manager import PluginSet, load_plugins
 from mypd_graph.services.frameworks.registry import sync_frameworks
 from mypd_graph.settings import Settings
@@ -92,6 +93,7 @@ async def postgres_engine() -> AsyncIterator[AsyncEngine | None]:
     engine = create_engine(POSTGRES_URL)
     async with engine.begin() as connection:
         await connection.execute(text("DROP SCHEMA public CASCADE"))
+        await connection.execute(text(f"DROP SCHEMA IF EXISTS {AUDIT_SCHEMA} CASCADE"))
         await connection.execute(text("CREATE SCHEMA public"))
     await migrate.upgrade(engine)
     yield engine
@@ -117,12 +119,16 @@ async def db(
     if request.param == "sqlite":
         path = tmp_path / "test.db"
         shutil.copy(sqlite_template, path)
+        shutil.copy(audit_file(str(sqlite_template)), audit_file(str(path)))  # the audit log
         url = f"sqlite+aiosqlite:///{path}"
         engine = create_engine(url)
         owned = True
     else:
         assert postgres_engine is not None
-        tables = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
+        tables = ", ".join(
+            f'"{table.schema}"."{table.name}"' if table.schema else f'"{table.name}"'
+            for table in Base.metadata.sorted_tables
+        )
         async with postgres_engine.begin() as connection:
             await connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
             # A test may have moved the recorded revision (readiness tests do): put it back.

@@ -9,9 +9,15 @@ from sqlalchemy.engine import Connection
 
 from mypd_graph.db import create_engine
 from mypd_graph.models import Base
+from mypd_graph.models.base import AUDIT_SCHEMA
 
 config = context.config
 target_metadata = Base.metadata
+
+
+def _our_schema(name: str | None, type_: str, _parent: object) -> bool:
+    """Autogenerate compares the default schema and the audit log's, nothing else on the server."""
+    return type_ != "schema" or name in (None, AUDIT_SCHEMA)
 
 
 def _run(connection: Connection) -> None:
@@ -20,6 +26,8 @@ def _run(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_schemas=True,
+        include_name=_our_schema,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -16,6 +16,10 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
+# The audit log's schema: its own database file attached to every SQLite connection (so reads can
+# record themselves while an import holds the main file's one write lock), a schema on PostgreSQL.
+AUDIT_SCHEMA = "audit"
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from mypd_graph.models.base import Base, utcnow
+from mypd_graph.models.base import AUDIT_SCHEMA, Base, utcnow
 
 
 class Assessment(Base):
@@ -134,15 +134,19 @@ class ImportRowError(Base):
 
 
 class AuditEvent(Base):
-    """Who read or changed student data, and when (FERPA's record of disclosures)."""
+    """Who read or changed student data, and when (FERPA's record of disclosures).
+
+    Append-only, in its own schema (:data:`AUDIT_SCHEMA`): on SQLite a database file of its own, so
+    recording a read never waits for an import holding the main file's write lock. No foreign key
+    (SQLite cannot enforce one across files, and the record must outlive the user it names).
+    """
 
     __tablename__ = "audit_event"
+    __table_args__ = {"schema": AUDIT_SCHEMA}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
-    user_id: Mapped[int | None] = mapped_column(
-        ForeignKey("app_user.id", ondelete="SET NULL"), index=True
-    )
+    user_id: Mapped[int | None] = mapped_column(index=True)
     action: Mapped[str] = mapped_column(String(32))
     entity: Mapped[str] = mapped_column(String(64))
     entity_ids: Mapped[list[str]] = mapped_column(default=list)
