@@ -120,16 +120,16 @@ def _principals_of(teachers: Select[tuple[int]]) -> Select[tuple[int]]:
     return select(User.id).where(User.role == Role.PRINCIPAL.value, User.school_id.in_(schools))
 
 
-def directory_user_ids(actor: Actor, district_wide: bool = False) -> Select[tuple[int]]:
+def directory_user_ids(actor: Actor) -> Select[tuple[int]]:
     """Whose name and role the actor may look up (``node(id)`` of a User).
 
-    District admins, and everyone when the district opens its directory, see the district's staff.
-    Otherwise: yourself, the district admins, the staff of your school, the teachers you serve, and
+    District admins see the district's staff (and everyone does when the district opens its
+    directory: services.people.directory). Otherwise: yourself, the district admins, the staff of your school, the teachers you serve, and
     the coaches and principals of the teachers you may read (a teacher: their own). People who
     appear on a record you may read (an observer, a comment's author) are shown there regardless.
     """
     district = select(User.id).where(User.district_id == actor.district_id)
-    if district_wide or actor.role in IMPORT_ROLES:
+    if actor.role in IMPORT_ROLES:
         return district
     mine = visible_teacher_ids(actor)
     school = _school_of(actor).scalar_subquery()
@@ -145,14 +145,12 @@ def directory_user_ids(actor: Actor, district_wide: bool = False) -> Select[tupl
     )
 
 
-def contact_user_ids(actor: Actor, district_wide: bool = False) -> Select[tuple[int]]:
+def contact_user_ids(actor: Actor) -> Select[tuple[int]]:
     """Whose email the actor may read: a teacher their own coaches' and principal's (and their
     own); those who serve teachers, everyone in their directory; admins, the district."""
     if actor.role is not Role.TEACHER:
-        return directory_user_ids(actor, district_wide)
+        return directory_user_ids(actor)
     district = select(User.id).where(User.district_id == actor.district_id)
-    if district_wide:
-        return district
     me = select(User.id).where(User.id == actor.user_id)
     return district.where(
         (User.id == actor.user_id) | User.id.in_(_coaches_of(me)) | User.id.in_(_principals_of(me))

@@ -85,14 +85,14 @@ class User(Node):
     db_id: strawberry.Private[int]
     school_id: strawberry.Private[int | None]
     email_address: strawberry.Private[str]
+    contact: strawberry.Private[bool]
 
     @strawberry.field(
         description="Null unless the district's staff directory lets the viewer contact this "
         "person (a teacher: their own coaches and principal)."
     )
-    async def email(self, info: Info) -> str | None:
-        visible = await info.context.loader(service.emails_visible_by_ids).load(self.db_id)
-        return self.email_address if visible else None
+    def email(self) -> str | None:
+        return self.email_address if self.contact else None
 
     @strawberry.field
     async def school(self, info: Info) -> School | None:
@@ -103,7 +103,8 @@ class User(Node):
         return await teacher_by_id(info, self.db_id)
 
     @classmethod
-    def from_row(cls, row: models.User) -> User:
+    def from_row(cls, person: service.Person) -> User:
+        row = person.user
         return cls(
             id=to_global_id("User", row.id),
             name=row.name,
@@ -111,6 +112,7 @@ class User(Node):
             db_id=row.id,
             school_id=row.school_id,
             email_address=row.email,
+            contact=person.contact,
         )
 
 

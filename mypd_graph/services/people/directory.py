@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Select, select
+from sqlalchemy import ColumnElement, Select, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mypd_graph.models import (
@@ -40,14 +40,48 @@ from mypd_graph.services.inputs import (
 MAX_YEARS_EXPERIENCE = 60
 
 
+@dataclass(frozen=True)
+class Person:
+    """A user as the viewer sees them: ``contact`` says whether they may read the email."""
+
+    user: User
+    contact: bool
+
+
+def _open_directory(actor: Actor) -> ColumnElement[bool]:
+    return exists().where(
+        DistrictSettings.district_id == actor.district_id,
+        DistrictSettings.staff_directory == "district",
+    )
+
+
+async def _people(
+    session: AsyncSession, actor: Actor, ids: Sequence[int], *conditions: ColumnElement[bool]
+) -> list[Person | None]:
+    """One statement: the users asked for, in the district, with the contact rule folded in."""
+    contact = or_(_open_directory(actor), User.id.in_(contact_user_ids(actor)))
+    rows = await session.execute(
+        select(User, contact).where(
+            User.id.in_(ids), User.district_id == actor.district_id, *conditions
+        )
+    )
+    people = [Person(user, bool(visible)) for user, visible in rows]
+    return one_by_key(people, ids, lambda person: person.user.id)
+
+
 async def users_by_ids(
     session: AsyncSession, actor: Actor, ids: Sequence[int]
-) -> list[User | None]:
-    """Users of the viewer's own district (names and roles are not student data)."""
-    rows = await session.scalars(
-        select(User).where(User.id.in_(ids), User.district_id == actor.district_id)
-    )
-    return one_by_key(rows, ids, lambda row: row.id)
+) -> list[Person | None]:
+    """Users a record the viewer may read points to (names and roles are not student data)."""
+    return await _people(session, actor, ids)
+
+
+async def directory_users_by_ids(
+    session: AsyncSession, actor: Actor, ids: Sequence[int]
+) -> list[Person | None]:
+    """Users the actor may look up by id (the directory rule in :mod:`..access`)."""
+    found = or_(_open_directory(actor), User.id.in_(directory_user_ids(actor)))
+    return await _people(session, actor, ids, found)
 
 
 async def staff_directory(session: AsyncSession, district_id: int) -> str:
@@ -56,30 +90,6 @@ async def staff_directory(session: AsyncSession, district_id: int) -> str:
         select(DistrictSettings.staff_directory).where(DistrictSettings.district_id == district_id)
     )
     return scope or DEFAULT_STAFF_DIRECTORY
-
-
-async def directory_users_by_ids(
-    session: AsyncSession, actor: Actor, ids: Sequence[int]
-) -> list[User | None]:
-    """Users the actor may look up by id (the directory rule in :mod:`..access`)."""
-    wide = await staff_directory(session, actor.district_id) == "district"
-    rows = await session.scalars(
-        select(User).where(User.id.in_(ids), User.id.in_(directory_user_ids(actor, wide)))
-    )
-    return one_by_key(rows, ids, lambda row: row.id)
-
-
-async def emails_visible_by_ids(
-    session: AsyncSession, actor: Actor, ids: Sequence[int]
-) -> list[bool]:
-    """For each user id, whether the actor may read that user's email address."""
-    wide = await staff_directory(session, actor.district_id) == "district"
-    visible = set(
-        await session.scalars(
-            select(User.id).where(User.id.in_(ids), User.id.in_(contact_user_ids(actor, wide)))
-        )
-    )
-    return [user_id in visible for user_id in ids]
 
 
 async def set_staff_directory(session: AsyncSession, actor: Actor, scope: str) -> str:
