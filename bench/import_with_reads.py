@@ -48,7 +48,7 @@ sys.path.insert(0, str(ROOT))
 
 from abuse import free_port, wait_ready  # noqa: E402 (beside this file)
 from import_data import ADMIN_EMAIL, generate, prepare  # noqa: E402
-from sqlalchemy import func, insert, select  # noqa: E402
+from sqlalchemy import func, insert, select, text  # noqa: E402
 from sqlalchemy.ext.asyncio import AsyncConnection  # noqa: E402
 
 from mypd_graph import models  # noqa: E402
@@ -272,13 +272,28 @@ def alone(path: Path, url: str) -> float:
     return time.perf_counter() - started
 
 
+async def settle(url: str) -> None:
+    """PostgreSQL: clear what the previous phase deleted and refresh the planner's statistics, so
+    each phase starts from the same state (SQLite keeps no statistics unless asked)."""
+    if not url.startswith("postgresql"):
+        return
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as connection:
+            await connection.execute(text("VACUUM ANALYZE"))
+    finally:
+        await engine.dispose()
+
+
 async def measure(label: str, path: Path, urls: tuple[str, str], rows: int, readers: int) -> str:
     students = -(-rows // 12)
     await prepare(urls[0], students)
     await add_classes(urls[0])
+    await settle(urls[0])
     seconds_alone = alone(path, urls[0])
     await prepare(urls[1], students)
     tokens = await add_classes(urls[1])
+    await settle(urls[1])
     outcome = await with_reads(path, urls[1], tokens, readers)
     quiet, during, seconds = outcome.quiet, outcome.during, outcome.seconds
     failed = len(during.failures)
