@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 import pytest
@@ -33,6 +33,7 @@ from tests.factories import World, build_world
 
 POSTGRES_URL = os.environ.get("MYPD_TEST_POSTGRES_URL", "")
 BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
+T = TypeVar("T")
 SECRET = "test-secret-key-with-enough-length-for-hs256"
 
 
@@ -48,6 +49,26 @@ class TestDatabase:
 
     def count_statements(self) -> StatementCounter:
         return StatementCounter(self)
+
+    async def fewest_statements(
+        self, run: Callable[[], Awaitable[T]], times: int = 3
+    ) -> tuple[T, StatementCounter]:
+        """Run a request ``times`` times; its last answer and the run with the fewest statements.
+
+        A DataLoader batches the keys asked for in one event-loop tick. When two resolution waves
+        ask the same loader, whether they share a tick depends on when concurrent statements come
+        back, so one run in many splits a batch in two. The fewest statements over a few runs is
+        the request's batching shape; a loader that runs once per row still shows in every run.
+        """
+        fewest: StatementCounter | None = None
+        result: T | None = None
+        for _ in range(times):
+            with self.count_statements() as counter:
+                result = await run()
+            if fewest is None or counter.count < fewest.count:
+                fewest = counter
+        assert fewest is not None and result is not None
+        return result, fewest
 
 
 class StatementCounter:
