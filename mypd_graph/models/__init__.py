@@ -37,6 +37,7 @@ from mypd_graph.models.growth import (
 from mypd_graph.models.org import (
     CoachAssignment,
     District,
+    DistrictSignIn,
     Enrollment,
     Role,
     School,
@@ -58,6 +59,7 @@ __all__ = [
     "CoachAssignment",
     "Comment",
     "District",
+    "DistrictSignIn",
     "DistrictGoal",
     "DistrictSettings",
     "Enrollment",

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import enum
+from datetime import datetime
 
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from mypd_graph.models.base import Base, Timestamped
+from mypd_graph.models.base import Base, Timestamped, utcnow
 
 
 class Role(enum.StrEnum):
@@ -56,6 +57,31 @@ class User(Base, Timestamped):
     name: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(32))
     active: Mapped[bool] = mapped_column(default=True)
+    # "Log out everywhere": tokens issued before this moment are refused (None: none revoked).
+    tokens_valid_after: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class DistrictSignIn(Base):
+    """How a district's people sign in: its OpenID Connect provider, and whom a token names.
+
+    ``user_claim`` is the token claim that holds the user's email (``email`` by default);
+    ``jit_domains`` lists email domains whose unknown users are created as teachers on first
+    sign-in (empty: nobody is created).
+    """
+
+    __tablename__ = "district_sign_in"
+
+    district_id: Mapped[int] = mapped_column(
+        ForeignKey("district.id", ondelete="CASCADE"), primary_key=True
+    )
+    issuer: Mapped[str] = mapped_column(String(500), index=True)
+    audience: Mapped[str] = mapped_column(String(500))
+    user_claim: Mapped[str] = mapped_column(String(64), default="email")
+    jit_domains: Mapped[list[str]] = mapped_column(default=list)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("app_user.id", ondelete="SET NULL")
+    )
 
 
 class TeacherProfile(Base):

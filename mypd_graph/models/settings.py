@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import true as sa_true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from mypd_graph.models.base import Base, utcnow
@@ -59,6 +60,9 @@ class DistrictSettings(Base):
     staff_directory: Mapped[str] = mapped_column(
         String(16), default=DEFAULT_STAFF_DIRECTORY, server_default=DEFAULT_STAFF_DIRECTORY
     )
+    # OneRoster ``administrator`` users become principals (of their school) or district admins
+    # (of the district org); False leaves every role to the district's admins.
+    roster_staff_roles: Mapped[bool] = mapped_column(default=True, server_default=sa_true())
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("app_user.id", ondelete="SET NULL")

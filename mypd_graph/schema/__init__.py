@@ -19,7 +19,9 @@ from mypd_graph.schema import (
     people,
     personalization,
     plans,
+    privacy,
     resources,
+    sign_in,
     students,
 )
 from mypd_graph.schema.context import Info
@@ -54,6 +56,8 @@ DOMAINS = (
     personalization,
     insights,
     imports,
+    sign_in,
+    privacy,
 )
 
 

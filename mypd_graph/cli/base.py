@@ -377,3 +377,21 @@ def import_errors(ctx: click.Context, run_id: int) -> None:
 
     if not asyncio.run(console.write_errors(_settings(ctx), run_id, sys.stdout)):
         raise click.ClickException(f"no import with id {run_id}")
+
+
+# --- a district's own set-up: commands live in mypd_graph.cli.districts and .sign_in --------------
+
+
+@main.group()
+def district() -> None:
+    """Districts of this deployment: create, list, connect sign-in (operators)."""
+
+
+@main.group()
+def user() -> None:
+    """A district's users: add, update, deactivate, list (for scripting)."""
+
+
+@main.group()
+def caseload() -> None:
+    """Which teachers a coach serves: assign, unassign."""

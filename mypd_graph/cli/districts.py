@@ -1,0 +1,1 @@
+"""``district create|list``, ``user add|update|deactivate|list``, ``caseload assign|unassign``."""

@@ -1,0 +1,1 @@
+"""``district sso``: connect a district's OpenID Connect provider."""

@@ -1,0 +1,1 @@
+"""Privacy: the audit trail, retention and deletion."""
