@@ -1,0 +1,1 @@
+"""``audit export``, ``students delete|purge``, ``teacher export``: privacy work for operators."""
