@@ -18,6 +18,33 @@ class ObservationKind(enum.StrEnum):
     COACHING = "coaching"
 
 
+class Audience(enum.StrEnum):
+    """Who besides the teacher sees an item of their growth record (each level includes the last).
+
+    PRIVATE: the teacher alone; COACH: also their coaches; SUPERVISORS: also their principal and
+    the district admins. services/access.py turns it into SQL; docs/privacy.md says it in words.
+    """
+
+    PRIVATE = "private"
+    COACH = "coach"
+    SUPERVISORS = "supervisors"
+
+
+AUDIENCES = tuple(audience.value for audience in Audience)
+DEFAULT_AUDIENCE = Audience.COACH.value
+
+
+def _audience_column() -> Mapped[str]:
+    """Set from the district's default when a service creates the row; existing rows got it too."""
+    return mapped_column(String(16), default=DEFAULT_AUDIENCE, server_default=DEFAULT_AUDIENCE)
+
+
+def _audience_check(column: str) -> CheckConstraint:
+    return CheckConstraint(
+        f"{column} IN ('private', 'coach', 'supervisors')", name=f"{column}_value"
+    )
+
+
 class PlanStatus(enum.StrEnum):
     DRAFT = "draft"
     SUBMITTED = "submitted"
@@ -62,12 +89,13 @@ class SelfAssessment(Base):
     """A teacher's self-ratings for one cycle (school year); resubmitting updates it."""
 
     __tablename__ = "self_assessment"
-    __table_args__ = (UniqueConstraint("teacher_id", "cycle"),)
+    __table_args__ = (UniqueConstraint("teacher_id", "cycle"), _audience_check("audience"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     teacher_id: Mapped[int] = _user_fk()
     cycle: Mapped[str] = mapped_column(String(9))
     submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    audience: Mapped[str] = _audience_column()
 
 
 class SelfAssessmentRating(Base):
@@ -175,7 +203,10 @@ class GoalElement(Base):
 
 
 class ActionStep(Base, Timestamped):
+    """A step toward a goal; it is seen with its plan, its reflection by ``reflection_audience``."""
+
     __tablename__ = "action_step"
+    __table_args__ = (_audience_check("reflection_audience"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     goal_id: Mapped[int] = mapped_column(ForeignKey("goal.id", ondelete="CASCADE"), index=True)
@@ -184,6 +215,7 @@ class ActionStep(Base, Timestamped):
     status: Mapped[str] = mapped_column(String(16), default=ActionStepStatus.NOT_STARTED.value)
     due_on: Mapped[date | None]
     reflection: Mapped[str] = mapped_column(Text, default="")
+    reflection_audience: Mapped[str] = _audience_column()
     completed_at: Mapped[datetime | None]
 
 
@@ -191,6 +223,7 @@ class Evidence(Base, Timestamped):
     """Something a teacher offers to show growth: an artifact, reflection, student work, link or file."""
 
     __tablename__ = "evidence"
+    __table_args__ = (_audience_check("audience"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     teacher_id: Mapped[int] = _user_fk(index=True)
@@ -198,6 +231,7 @@ class Evidence(Base, Timestamped):
     title: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text, default="")
     url: Mapped[str] = mapped_column(String(1000), default="")
+    audience: Mapped[str] = _audience_column()
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -99,6 +99,9 @@ class TeacherProfile(Base):
     grade_levels: Mapped[list[str]] = mapped_column(default=list)
     years_experience: Mapped[int | None]
     bio: Mapped[str] = mapped_column(default="")
+    # Who sees the teacher's needs and growth views (models.growth.Audience); None: the district's
+    # default (DistrictSettings.default_audience), so a teacher who never chose follows the district.
+    growth_audience: Mapped[str | None] = mapped_column(String(16), default=None)
 
 
 class CoachAssignment(Base, Timestamped):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import false as sa_false
 from sqlalchemy import true as sa_true
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -21,6 +22,8 @@ DEFAULT_TRAINING_WINDOW_MONTHS = 36
 DEFAULT_TRAINING_FULL_HOURS = 15.0
 DEFAULT_STAFF_DIRECTORY = "school"
 STAFF_DIRECTORY_SCOPES = ("school", "district")
+# The audience of a teacher's records they did not choose one for (models.growth.Audience).
+DEFAULT_DISTRICT_AUDIENCE = "coach"
 
 
 class DistrictSettings(Base):
@@ -39,6 +42,9 @@ class DistrictSettings(Base):
             name="weights_not_negative",
         ),
         CheckConstraint("staff_directory IN ('school', 'district')", name="staff_directory_scope"),
+        CheckConstraint(
+            "default_audience IN ('private', 'coach', 'supervisors')", name="default_audience_value"
+        ),
     )
 
     district_id: Mapped[int] = mapped_column(
@@ -63,6 +69,19 @@ class DistrictSettings(Base):
     # OneRoster ``administrator`` users become principals (of their school) or district admins
     # (of the district org); False leaves every role to the district's admins.
     roster_staff_roles: Mapped[bool] = mapped_column(default=True, server_default=sa_true())
+    # Sharing (docs/privacy.md): the audience of new evidence, self-assessments, reflections and
+    # growth profiles; whether coaching (coaching observations, coaches' comments) is also seen by
+    # the teacher's principal and district admins; whether evaluations (formal, informal and
+    # walkthrough observations, principals' and admins' comments) are also seen by their coaches.
+    default_audience: Mapped[str] = mapped_column(
+        String(16), default=DEFAULT_DISTRICT_AUDIENCE, server_default=DEFAULT_DISTRICT_AUDIENCE
+    )
+    coaching_shared_with_supervisors: Mapped[bool] = mapped_column(
+        default=False, server_default=sa_false()
+    )
+    evaluations_shared_with_coaches: Mapped[bool] = mapped_column(
+        default=False, server_default=sa_false()
+    )
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("app_user.id", ondelete="SET NULL")
