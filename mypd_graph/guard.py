@@ -11,10 +11,12 @@ from typing import Any
 from sqlalchemy import select
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from mypd_graph.auth import AuthenticationError, user_id_from_authorization
+from mypd_graph import auth, oidc
+from mypd_graph.auth import AuthenticationError
 from mypd_graph.db import SessionMaker
 from mypd_graph.models import User
 from mypd_graph.services.access import Actor, actor_for
+from mypd_graph.services.people import sign_in
 from mypd_graph.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -72,18 +74,66 @@ def operation_problem(payload: object) -> str | None:
 class GraphQLGuard:
     """Wraps the GraphQL app. GET without a query (the GraphiQL page) needs no token."""
 
-    def __init__(self, app: ASGIApp, settings: Settings, sessionmaker: SessionMaker) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        settings: Settings,
+        sessionmaker: SessionMaker,
+        keys: oidc.KeyCache | None = None,
+    ) -> None:
         self.app = app
         self.settings = settings
         self.sessionmaker = sessionmaker
+        # Identity providers' keys, cached for the life of the process (one per worker).
+        self.keys = keys or oidc.KeyCache(
+            timeout=settings.oidc_timeout_seconds,
+            ttl=settings.oidc_keys_ttl_seconds,
+            refetch_interval=settings.oidc_refetch_interval_seconds,
+            allow_http_loopback=not settings.is_production,
+        )
 
     async def authenticate(self, authorization: str | None) -> Actor:
-        user_id = user_id_from_authorization(self.settings.secret_key, authorization)
+        """The actor a bearer token names: a development token (HS256, our secret) or a token
+        of a district's identity provider (OIDC), told apart by the issuer it claims.
+        AuthenticationError (401) or oidc.ProviderUnavailable (503) otherwise."""
+        token = auth.bearer_token(authorization)
+        issuer = auth.unverified_issuer(token)
+        if issuer == auth.ISSUER:
+            claims, user = await self._dev_token_user(token)
+        else:
+            claims, user = await self._provider_token_user(token, issuer)
+        auth.check_not_revoked(claims, user.tokens_valid_after)
+        return actor_for(user)
+
+    async def _dev_token_user(self, token: str) -> tuple[dict[str, Any], User]:
+        if not self.settings.dev_tokens_allowed:
+            raise AuthenticationError(
+                "development tokens are not accepted in production: sign in with your "
+                "district's identity provider (or set MYPD_ALLOW_DEV_TOKENS=1)"
+            )
+        claims = auth.dev_token_claims(self.settings.secret_key, token)
+        user_id = auth.user_id_of(claims)
         async with self.sessionmaker() as session:
             user = await session.scalar(select(User).where(User.id == user_id))
         if user is None or not user.active:
             raise AuthenticationError("the token's user does not exist or is deactivated")
-        return actor_for(user)
+        return claims, user
+
+    async def _provider_token_user(self, token: str, issuer: str) -> tuple[dict[str, Any], User]:
+        async with self.sessionmaker() as session:
+            configs = await sign_in.configs_for_issuer(session, issuer)
+        if not configs:
+            raise AuthenticationError(f"no district signs in with issuer {issuer!r}")
+        claims = await oidc.verify(
+            token,
+            issuer,
+            sorted({config.audience for config in configs}),
+            self.keys,
+            self.settings.oidc_clock_skew_seconds,
+        )
+        audiences = oidc.token_audiences(claims)
+        matched = [config for config in configs if config.audience in audiences]
+        return claims, await sign_in.sign_in_user(self.sessionmaker, matched, claims)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -104,6 +154,14 @@ class GraphQLGuard:
             actor = await self.authenticate(headers.get("authorization"))
         except AuthenticationError as error:
             await _send_error(send, 401, "UNAUTHENTICATED", str(error))
+            return
+        except oidc.ProviderUnavailable as error:
+            await _send_error(
+                send,
+                503,
+                "IDENTITY_PROVIDER_UNAVAILABLE",
+                f"the identity provider's keys could not be fetched to check the token: {error}",
+            )
             return
         scope.setdefault("state", {})["actor"] = actor
         json_body = not uploading and "application/json" in headers.get("content-type", "").lower()

@@ -117,6 +117,15 @@ class Settings:
     max_upload_bytes: int = 200_000_000
     request_timeout_seconds: float = 15.0
     auto_migrate: bool = False
+    # None: accepted outside production only (``mypd-graph token`` mints them with the shared
+    # secret); production signs people in with the district's identity provider (OIDC).
+    allow_dev_tokens: bool | None = None
+    oidc_clock_skew_seconds: float = 60.0
+    oidc_timeout_seconds: float = 5.0
+    # Keys are refetched when they are this old, and at most once per interval when a token
+    # names a key (kid) the cache lacks: rotation needs no restart, junk kids cause no flood.
+    oidc_keys_ttl_seconds: float = 3600.0
+    oidc_refetch_interval_seconds: float = 60.0
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "environment", canonical_environment(self.environment))
@@ -124,9 +133,9 @@ class Settings:
             self._refuse_weak_secret()
 
     def _refuse_weak_secret(self) -> None:
-        # Tokens are HS256, signed with this secret, and it is the only kind of token accepted.
-        # When SSO tokens land (verified by the identity provider's public keys), skip this check
-        # when only SSO tokens are accepted: then nothing is signed or verified with this secret.
+        # Development tokens are HS256, signed with this secret. Production refuses them unless
+        # MYPD_ALLOW_DEV_TOKENS is on, but `mypd-graph token` still signs with it and turning
+        # the flag on later must not expose a weak key: the check stays unconditional.
         if self.secret_key == DEVELOPMENT_SECRET:
             raise SettingsError(
                 "MYPD_SECRET_KEY must be set when MYPD_ENVIRONMENT=production "
@@ -167,6 +176,11 @@ class Settings:
             "max_fragment_spreads": _number(env, "MYPD_MAX_FRAGMENT_SPREADS", 200),
             "request_timeout_seconds": _seconds(env, "MYPD_REQUEST_TIMEOUT", 15.0),
             "auto_migrate": _flag(env, "MYPD_AUTO_MIGRATE", False),
+            "allow_dev_tokens": _flag(env, "MYPD_ALLOW_DEV_TOKENS", not production),
+            "oidc_clock_skew_seconds": _seconds(env, "MYPD_OIDC_CLOCK_SKEW", 60.0),
+            "oidc_timeout_seconds": _seconds(env, "MYPD_OIDC_TIMEOUT", 5.0),
+            "oidc_keys_ttl_seconds": _seconds(env, "MYPD_OIDC_KEYS_TTL", 3600.0),
+            "oidc_refetch_interval_seconds": _seconds(env, "MYPD_OIDC_REFETCH_INTERVAL", 60.0),
         }
         values.update({key: value for key, value in overrides.items() if value is not None})
         settings = cls(**values)  # type: ignore[arg-type]
@@ -195,6 +209,13 @@ class Settings:
         """Errors may suggest names ("Did you mean ...?"): as set, else outside production."""
         if self.field_suggestions is not None:
             return self.field_suggestions
+        return not self.is_production
+
+    @property
+    def dev_tokens_allowed(self) -> bool:
+        """HS256 development tokens sign people in: as set, else everywhere but production."""
+        if self.allow_dev_tokens is not None:
+            return self.allow_dev_tokens
         return not self.is_production
 
     @property

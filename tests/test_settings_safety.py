@@ -24,7 +24,13 @@ from tests.factories import ADMIN
 if TYPE_CHECKING:  # for annotations only: pytest would try to collect TestDatabase
     from tests.conftest import GraphQLClient, TestDatabase
 
-PRODUCTION = {"MYPD_ENVIRONMENT": "production", "MYPD_SECRET_KEY": SECRET}
+# These tests sign in with development tokens, which production refuses unless allowed
+# (tests/test_sign_in_tokens.py covers the refusal).
+PRODUCTION = {
+    "MYPD_ENVIRONMENT": "production",
+    "MYPD_SECRET_KEY": SECRET,
+    "MYPD_ALLOW_DEV_TOKENS": "1",
+}
 
 
 @pytest.mark.parametrize(
