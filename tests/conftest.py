@@ -151,6 +151,9 @@ async def db(
             for table in Base.metadata.sorted_tables
         )
         async with postgres_engine.begin() as connection:
+            # The audit tables refuse TRUNCATE (append-only, migration 20261207_audit_trail);
+            # the suite's superuser resets them with triggers off for this transaction only.
+            await connection.execute(text("SET LOCAL session_replication_role = replica"))
             await connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
             # A test may have moved the recorded revision (readiness tests do): put it back.
             await connection.execute(

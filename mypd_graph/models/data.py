@@ -6,7 +6,7 @@ import enum
 from datetime import date, datetime
 
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from mypd_graph.models.base import AUDIT_SCHEMA, Base, utcnow
 
@@ -134,15 +134,21 @@ class ImportRowError(Base):
 
 
 class AuditEvent(Base):
-    """Who read or changed student data, and when (FERPA's record of disclosures).
+    """Who read or changed student data or a teacher's record, when, and from where (FERPA's
+    record of disclosures, 34 CFR 99.32).
 
     Append-only, in its own schema (:data:`AUDIT_SCHEMA`): on SQLite a database file of its own, so
-    recording a read never waits for an import holding the main file's write lock. No foreign key
-    (SQLite cannot enforce one across files, and the record must outlive the user it names).
+    recording a read never waits for an import holding the main file's write lock; triggers refuse
+    UPDATE and DELETE (and TRUNCATE on PostgreSQL). No foreign key (SQLite cannot enforce one
+    across files, and the record must outlive the user it names): the actor's email, name and
+    role are copied in when the event is written.
     """
 
     __tablename__ = "audit_event"
-    __table_args__ = {"schema": AUDIT_SCHEMA}
+    __table_args__ = (
+        Index("ix_audit_event_district_at", "district_id", "at"),
+        {"schema": AUDIT_SCHEMA},
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
@@ -151,3 +157,31 @@ class AuditEvent(Base):
     entity: Mapped[str] = mapped_column(String(64))
     entity_ids: Mapped[list[str]] = mapped_column(default=list)
     detail: Mapped[str] = mapped_column(Text, default="")
+    district_id: Mapped[int | None] = mapped_column()
+    actor_email: Mapped[str | None] = mapped_column(String(254))
+    actor_name: Mapped[str | None] = mapped_column(String(200))
+    actor_role: Mapped[str | None] = mapped_column(String(32))
+    request_id: Mapped[str | None] = mapped_column(String(64))
+    client_address: Mapped[str | None] = mapped_column(String(64))
+    # Written with the event; never loaded implicitly (lazy="raise": queries join the table).
+    subjects: Mapped[list[AuditSubject]] = relationship(lazy="raise")
+
+
+class AuditSubject(Base):
+    """Whose records an audit event touched: one row per (event, student or teacher).
+
+    Kept beside the event (same schema, same append-only rule) so "who accessed this student's
+    records" and "who read this teacher's profile" are index lookups at millions of events.
+    """
+
+    __tablename__ = "audit_subject"
+    __table_args__ = (
+        Index("ix_audit_subject_kind_subject", "kind", "subject_id", "event_id"),
+        {"schema": AUDIT_SCHEMA},
+    )
+
+    event_id: Mapped[int] = mapped_column(
+        ForeignKey(f"{AUDIT_SCHEMA}.audit_event.id"), primary_key=True
+    )
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)  # "student" or "teacher"
+    subject_id: Mapped[int] = mapped_column(primary_key=True)

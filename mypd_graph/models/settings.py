@@ -24,6 +24,7 @@ DEFAULT_STAFF_DIRECTORY = "school"
 STAFF_DIRECTORY_SCOPES = ("school", "district")
 # The audience of a teacher's records they did not choose one for (models.growth.Audience).
 DEFAULT_DISTRICT_AUDIENCE = "coach"
+DEFAULT_OBSERVATION_CORRECTION_DAYS = 14
 
 
 class DistrictSettings(Base):
@@ -36,6 +37,9 @@ class DistrictSettings(Base):
     __tablename__ = "district_settings"
     __table_args__ = (
         CheckConstraint("minimum_group_size >= 1", name="minimum_group_size_positive"),
+        CheckConstraint(
+            "observation_correction_days BETWEEN 0 AND 366", name="observation_correction_days"
+        ),
         CheckConstraint(
             "weight_student_performance >= 0 AND weight_training >= 0 "
             "AND weight_self_assessment >= 0 AND weight_observation >= 0",
@@ -81,6 +85,12 @@ class DistrictSettings(Base):
     )
     evaluations_shared_with_coaches: Mapped[bool] = mapped_column(
         default=False, server_default=sa_false()
+    )
+    # Corrections (docs/privacy.md): days after an observation's date during which its observer
+    # may correct or withdraw it; 0 closes corrections.
+    observation_correction_days: Mapped[int] = mapped_column(
+        default=DEFAULT_OBSERVATION_CORRECTION_DAYS,
+        server_default=str(DEFAULT_OBSERVATION_CORRECTION_DAYS),
     )
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(

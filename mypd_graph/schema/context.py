@@ -13,6 +13,7 @@ from strawberry.types import Info as StrawberryInfo
 from mypd_graph.db import SessionMaker
 from mypd_graph.plugins.manager import PluginSet
 from mypd_graph.services.access import Actor
+from mypd_graph.services.privacy.audit import RequestInfo, request_id_from, request_sessionmaker
 from mypd_graph.settings import Settings
 
 K = TypeVar("K", bound=Hashable)
@@ -37,6 +38,21 @@ class Context:
     request: Any = None
     response: Any = None
     _loaders: dict[Callable[..., Any], DataLoader[Any, Any]] = field(default_factory=dict)
+    request_id: str = ""
+
+    def __post_init__(self) -> None:
+        """Sessions of this request carry who asks, the request id and the client address, which
+        every audit event written in them records; the id is echoed in ``X-Request-ID``."""
+        headers = getattr(self.request, "headers", None) or {}
+        self.request_id = request_id_from(headers.get("x-request-id"))
+        client = getattr(self.request, "client", None)
+        address = getattr(client, "host", None)
+        self.sessionmaker = request_sessionmaker(
+            self.sessionmaker, RequestInfo(self.signed_in, self.request_id, address)
+        )
+        response_headers = getattr(self.response, "headers", None)
+        if response_headers is not None:
+            response_headers["X-Request-ID"] = self.request_id
 
     @property
     def actor(self) -> Actor:

@@ -31,7 +31,7 @@ from mypd_graph.models import (
     Standard,
     TrainingRecord,
 )
-from mypd_graph.services.access import Actor
+from mypd_graph.services.access import Actor, observation_shared, plan_condition, shared_with
 from mypd_graph.services.common import group_by_key
 from mypd_graph.services.personalization.needs import ElementInfo, teachers_by_ids
 from mypd_graph.services.personalization.pd_impact import ImpactPair
@@ -92,7 +92,10 @@ async def rating_series_by_teacher(
         .join(Standard, Standard.id == SelfAssessmentRating.element_id)
         .join(parent, parent.c.id == Standard.parent_id)
         .join(RatingLevel, RatingLevel.id == SelfAssessmentRating.level_id)
-        .where(SelfAssessment.teacher_id.in_(teachers))
+        .where(
+            SelfAssessment.teacher_id.in_(teachers),
+            shared_with(actor, SelfAssessment.teacher_id, SelfAssessment.audience),
+        )
         .order_by(SelfAssessment.cycle, SelfAssessment.id)
     )
     observed_rows = await session.execute(
@@ -109,7 +112,7 @@ async def rating_series_by_teacher(
         .join(Standard, Standard.id == ObservationRating.element_id)
         .join(parent, parent.c.id == Standard.parent_id)
         .join(RatingLevel, RatingLevel.id == ObservationRating.level_id)
-        .where(Observation.teacher_id.in_(teachers))
+        .where(Observation.teacher_id.in_(teachers), observation_shared(actor))
         .order_by(Observation.observed_on, Observation.id)
     )
     series: dict[int, dict[int, ElementSeries]] = defaultdict(dict)
@@ -164,7 +167,10 @@ async def plan_progress_by_teacher(
             func.avg(Goal.progress),
         )
         .outerjoin(Goal, Goal.plan_id == LearningPlan.id)
-        .where(LearningPlan.teacher_id.in_(teachers_by_ids(actor, teacher_ids)))
+        .where(
+            LearningPlan.teacher_id.in_(teachers_by_ids(actor, teacher_ids)),
+            plan_condition(actor),
+        )
         .group_by(LearningPlan.id, LearningPlan.teacher_id, LearningPlan.cycle, LearningPlan.status)
         .order_by(LearningPlan.cycle.desc())
     )
@@ -268,7 +274,11 @@ async def results_by_term_by_teacher(
     rows = await teacher_results_by_term(session, actor, visible)
     if rows:
         record_aggregate_read(
-            session, actor, {row.teacher_id for row in rows}, "growth: students' results by term"
+            session,
+            actor,
+            {row.teacher_id for row in rows},
+            "growth: students' results by term",
+            of_teachers=True,
         )
     rows.sort(
         key=lambda r: (r.teacher_id, r.subject, r.assessment_name, r.school_year,

@@ -38,13 +38,19 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Select
+from sqlalchemy import ColumnElement, Select, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mypd_graph.models import (
+    SelfAssessment,
     TeacherProfile,
 )
-from mypd_graph.services.access import Actor, visible_teacher_ids
+from mypd_graph.services.access import (
+    Actor,
+    growth_teacher_ids,
+    observation_shared,
+    shared_with,
+)
 from mypd_graph.services.personalization.facts import (
     SIGNALS,
     Context,
@@ -106,10 +112,20 @@ __all__ = [
 
 
 async def assess(
-    session: AsyncSession, actor: Actor, teachers: Select[tuple[int]], as_of: date | None = None
+    session: AsyncSession,
+    actor: Actor,
+    teachers: Select[tuple[int]],
+    as_of: date | None = None,
+    *,
+    aggregate: ColumnElement[bool] | None = None,
 ) -> dict[int, RankedNeeds]:
     """Every need of every teacher in ``teachers`` (a select of teacher ids within the actor's reach),
-    ranked. About ten statements whatever the number of teachers."""
+    ranked. About ten statements whatever the number of teachers.
+
+    The ratings are those the actor may see (a self-assessment shared with them, an observation
+    of a kind that reaches them), so a need never quotes or uses one they may not; where
+    ``aggregate`` holds, every rating counts: district views that add needs up over at least the
+    district's minimum group size of teachers and show no single teacher's (insights.top_needs)."""
     today = as_of or datetime.now(UTC).date()
     settings = await load_settings(session, actor.district_id)
     if settings.framework_id is None:
@@ -130,8 +146,12 @@ async def assess(
         elements = await framework_elements(session, settings.framework_id)
         levels = await framework_levels(session, settings.framework_id)
         focus = await focus_by_teacher(session, teachers)
-        selfs = await latest_self_ratings(session, teachers)
-        observed = await latest_observed_ratings(session, teachers)
+        self_shown = shared_with(actor, SelfAssessment.teacher_id, SelfAssessment.audience)
+        observed_shown = observation_shared(actor)
+        if aggregate is not None:
+            self_shown, observed_shown = or_(aggregate, self_shown), or_(aggregate, observed_shown)
+        selfs = await latest_self_ratings(session, teachers, self_shown)
+        observed = await latest_observed_ratings(session, teachers, observed_shown)
         since = settings.training_since(today)
         trained, training_totals = await training_signal(session, teachers, since, today)
         # Everything that does not need the students' results is prepared while they are read.
@@ -187,6 +207,7 @@ async def assess(
             actor,
             {row.teacher_id for row in subject_rows},
             "needs: students' results aggregated per teacher and subject",
+            of_teachers=True,
         )
 
     scores = ScoreCache(weights)
@@ -253,8 +274,10 @@ async def assess(
 
 
 def teachers_by_ids(actor: Actor, teacher_ids: Sequence[int]) -> Select[tuple[int]]:
-    """The requested teachers that the actor may read, as a select of ids."""
-    return visible_teacher_ids(actor).where(TeacherProfile.user_id.in_(teacher_ids))
+    """The requested teachers whose growth profile (needs, growth, goal suggestions,
+    recommendations) the actor may read, as a select of ids: the teacher's own, and within reach
+    where the teacher shares it with the actor's role (services.access.growth_teacher_ids)."""
+    return growth_teacher_ids(actor).where(TeacherProfile.user_id.in_(teacher_ids))
 
 
 async def needs_by_teacher(

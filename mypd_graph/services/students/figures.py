@@ -53,10 +53,22 @@ STUDENT_AGGREGATE = "student_aggregate"
 
 
 def record_aggregate_read(
-    session: AsyncSession, actor: Actor, owners: Iterable[int], detail: str
+    session: AsyncSession,
+    actor: Actor,
+    owners: Iterable[int],
+    detail: str,
+    *,
+    of_teachers: bool = False,
 ) -> None:
-    """One audit event for one aggregate read; ``owners`` are the teacher or school ids."""
-    record_read(session, actor, STUDENT_AGGREGATE, owners, detail)
+    """One audit event for one aggregate read; ``owners`` are the teacher or school ids.
+
+    ``of_teachers``: the owners are teachers whose growth profile (needs, growth) was read, so
+    the trail answers "who read this teacher's profile".
+    """
+    owners = set(owners)
+    record_read(
+        session, actor, STUDENT_AGGREGATE, owners, detail, teachers=owners if of_teachers else ()
+    )
 
 
 def per_student_status(

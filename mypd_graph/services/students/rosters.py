@@ -24,6 +24,7 @@ from mypd_graph.models import (
     Assessment,
     AssessmentResult,
     AuditEvent,
+    AuditSubject,
     Enrollment,
     Section,
     Student,
@@ -37,21 +38,36 @@ ASSESSMENT_RESULT = "assessment_result"
 
 
 def record_read(
-    session: AsyncSession, actor: Actor, entity: str, ids: Iterable[int], detail: str
+    session: AsyncSession,
+    actor: Actor,
+    entity: str,
+    ids: Iterable[int],
+    detail: str,
+    *,
+    students: Iterable[int] = (),
+    teachers: Iterable[int] = (),
 ) -> AuditEvent | None:
     """Add the audit row for one read of student data; nothing is written when nothing was read.
 
     The row joins the reading session's transaction, so the read and its record commit together.
+    It names the students (and teachers) whose records were read, so "who accessed this
+    student's records" is one lookup; who, when and from where are stamped on it at flush
+    (:mod:`mypd_graph.services.privacy.audit`).
     """
     unique = sorted(set(ids))
     if not unique:
         return None
+    student_ids = set(unique) if entity == STUDENT else set(students)
+    subjects = [AuditSubject(kind="student", subject_id=i) for i in sorted(student_ids)]
+    subjects += [AuditSubject(kind="teacher", subject_id=i) for i in sorted(set(teachers))]
     event = AuditEvent(
         user_id=actor.user_id,
+        district_id=actor.district_id,
         action="read",
         entity=entity,
         entity_ids=[str(entity_id) for entity_id in unique],
         detail=detail,
+        subjects=subjects,
     )
     session.add(event)
     return event
@@ -224,6 +240,7 @@ def _record_count(session: AsyncSession, total: int, *, actor: Actor, detail: st
     session.add(
         AuditEvent(
             user_id=actor.user_id,
+            district_id=actor.district_id,
             action="count",
             entity=STUDENT,
             entity_ids=[],
@@ -320,8 +337,15 @@ async def results_by_student(
         [row for row in group if key.matches(row)]
         for key, group in zip(keys, by_student, strict=True)
     ]
-    disclosed = (row.result.id for group in answer for row in group)
-    record_read(session, actor, ASSESSMENT_RESULT, disclosed, "results of students")
+    disclosed = [row.result for group in answer for row in group]
+    record_read(
+        session,
+        actor,
+        ASSESSMENT_RESULT,
+        (result.id for result in disclosed),
+        "results of students",
+        students=(result.student_id for result in disclosed),
+    )
     return answer
 
 
@@ -334,7 +358,14 @@ async def results_by_ids(
             _scored_results(actor).where(AssessmentResult.id.in_(ids))
         )
     ]
-    record_read(session, actor, ASSESSMENT_RESULT, (row.result.id for row in rows), "by id")
+    record_read(
+        session,
+        actor,
+        ASSESSMENT_RESULT,
+        (row.result.id for row in rows),
+        "by id",
+        students=(row.result.student_id for row in rows),
+    )
     return one_by_key(rows, ids, lambda row: row.result.id)
 
 
