@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from mypd_graph.importers.job import ImportProgress
 from mypd_graph.importers.pipeline import run_import
 from mypd_graph.importers.printable import printable
-from mypd_graph.models import ImportRowError, ImportRun, User
+from mypd_graph.models import District, ImportRowError, ImportRun, Role, User
 from mypd_graph.models.data import ImportStatus
 from mypd_graph.plugins.manager import PluginSet
 from mypd_graph.services.access import IMPORT_ROLES, Actor, actor_for
@@ -65,7 +65,9 @@ def _value(text: str) -> Any:
 
 
 async def importing_actor(session: AsyncSession, email: str | None) -> Actor:
-    """The user the command runs as: ``--as EMAIL``, else the one importer service account."""
+    """The user the command runs as: ``--as EMAIL``, else the one importer service account, else
+    (a new deployment: ``district create`` made one district and its admin) the admin of the only
+    district. When that is ambiguous the error names the flag and the emails to pass to it."""
     if email:
         user = await session.scalar(select(User).where(User.email == email.strip().lower()))
         if user is None or not user.active:
@@ -81,10 +83,40 @@ async def importing_actor(session: AsyncSession, email: str | None) -> Actor:
             select(User).where(User.role == "importer", User.active.is_(True)).limit(2)
         )
     )
-    if len(users) != 1:
-        which = "no importer service user" if not users else "several importer service users"
-        raise click.ClickException(f"{which}: pass --as EMAIL (a district admin or importer)")
-    return actor_for(users[0])
+    if len(users) == 1:
+        return actor_for(users[0])
+    if users:
+        raise click.ClickException(
+            "several importer service users: pass --as EMAIL (a district admin or importer)"
+        )
+    return await _only_admin(session)
+
+
+async def _only_admin(session: AsyncSession) -> Actor:
+    """The active admin of the deployment's only district, when there is exactly one of each."""
+    districts = list(await session.scalars(select(District.key).order_by(District.key).limit(6)))
+    if len(districts) != 1:
+        several = f" (districts: {', '.join(districts)})" if districts else ""
+        raise click.ClickException(
+            "no importer service user: pass --as EMAIL, the email of a district admin of the "
+            f"district to import into{several}"
+        )
+    admins = list(
+        await session.scalars(
+            select(User)
+            .where(User.role == Role.DISTRICT_ADMIN.value, User.active.is_(True))
+            .order_by(User.email)
+            .limit(6)
+        )
+    )
+    if len(admins) != 1:
+        which = ", ".join(admin.email for admin in admins) or "none is active"
+        raise click.ClickException(
+            f"no importer service user and {len(admins) or 'no'} district admins: pass --as "
+            f"EMAIL (a district admin: {which})"
+        )
+    click.echo(f"importing as {admins[0].email}, the district's admin", err=True)
+    return actor_for(admins[0])
 
 
 PLAIN_EVERY = 5.0  # seconds between progress lines when standard error is not a terminal

@@ -140,7 +140,7 @@ async def _keep_an_admin(session: AsyncSession, user: User, doing: str) -> None:
 
 def _needs_school(role: Role, school: School | None, field: tuple[str, ...]) -> None:
     if role is Role.PRINCIPAL and school is None:
-        raise invalid(field, "a principal needs a school (schoolId)", "SCHOOL_REQUIRED")
+        raise invalid(field, "a principal needs a school", "SCHOOL_REQUIRED")
 
 
 async def _ensure_profile(session: AsyncSession, user: User) -> None:
