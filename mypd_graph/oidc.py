@@ -259,6 +259,11 @@ async def verify(
     if not isinstance(kid, str) or not kid:
         raise AuthenticationError("the token's header names no signing key (kid)")
     key = await keys.key(issuer, kid)
+    if key.algorithm_name != algorithm:
+        raise AuthenticationError(
+            f"the token says it is signed with {algorithm}, but key {kid!r} is a "
+            f"{key.algorithm_name} key"
+        )
     try:
         return jwt.decode(
             token,
