@@ -9,23 +9,39 @@ viewer's reach is never loaded at all. The rules (DESIGN.md, Security):
   observations and plan decisions for them;
 - a principal does the same for the teachers and students of their school;
 - a district admin reads the whole district.
+
+Within that reach, a teacher's growth record has audiences (docs/privacy.md, "Who sees what"): the
+conditions below (``audience_condition`` and its kin) narrow every read of evidence,
+self-assessments, observations, comments, plans, reflections and the growth profile, so that the
+one rule holds on every path (lists, ``node``, counts, nested fields, needs, growth).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Select, false, select
+from sqlalchemy import ColumnElement, Select, and_, exists, false, func, or_, select, true
 
 from mypd_graph.models import (
     CoachAssignment,
+    Comment,
+    DistrictSettings,
     Enrollment,
+    Evidence,
+    Goal,
+    LearningPlan,
+    Observation,
+    ObservationKind,
+    PlanEvent,
+    PlanStatus,
     Role,
     Section,
     Student,
     TeacherProfile,
     User,
 )
+from mypd_graph.models.growth import Audience
+from mypd_graph.models.settings import DEFAULT_DISTRICT_AUDIENCE
 from mypd_graph.services.errors import PermissionDenied
 
 
@@ -72,6 +88,143 @@ def visible_teacher_ids(actor: Actor) -> Select[tuple[int]]:
 def teacher_condition(actor: Actor, teacher_id_column: ColumnElement[int]) -> ColumnElement[bool]:
     """A WHERE condition limiting rows keyed by a teacher id to the teachers the actor may read."""
     return teacher_id_column.in_(visible_teacher_ids(actor))
+
+
+# --- sharing: who within reach sees which item of a teacher's growth record ---------------------
+
+SUPERVISOR_ROLES = (Role.PRINCIPAL, Role.DISTRICT_ADMIN)
+EVALUATOR_ROLES = (Role.PRINCIPAL.value, Role.DISTRICT_ADMIN.value)
+# The audiences that let each role in (the owner always sees their own).
+AUDIENCE_READERS: dict[Role, tuple[str, ...]] = {
+    Role.COACH: (Audience.COACH.value, Audience.SUPERVISORS.value),
+    Role.PRINCIPAL: (Audience.SUPERVISORS.value,),
+    Role.DISTRICT_ADMIN: (Audience.SUPERVISORS.value,),
+}
+
+
+def shared_with(
+    actor: Actor, owner_column: ColumnElement[int], audience: ColumnElement[str]
+) -> ColumnElement[bool]:
+    """Whether an item of a teacher (``owner_column``) with ``audience`` is shared with the
+    actor's role, or is the actor's own; the caller also keeps the teacher within reach."""
+    readers = AUDIENCE_READERS.get(actor.role, ())
+    mine = owner_column == actor.user_id
+    return or_(mine, audience.in_(readers)) if readers else mine
+
+
+def audience_condition(
+    actor: Actor, teacher_id_column: ColumnElement[int], audience_column: ColumnElement[str]
+) -> ColumnElement[bool]:
+    """Rows a teacher gave an audience (evidence, self-assessments): within the actor's reach
+    (``teacher_condition``) and shared with the actor's role, or the actor's own."""
+    return and_(
+        teacher_condition(actor, teacher_id_column),
+        shared_with(actor, teacher_id_column, audience_column),
+    )
+
+
+def district_default_audience(district_id: int) -> ColumnElement[str]:
+    """The audience of records a teacher did not choose one for (the district's, else the default)."""
+    chosen = select(DistrictSettings.default_audience).where(
+        DistrictSettings.district_id == district_id
+    )
+    return func.coalesce(chosen.scalar_subquery(), DEFAULT_DISTRICT_AUDIENCE)
+
+
+def growth_teacher_ids(actor: Actor) -> Select[tuple[int]]:
+    """The teachers whose growth profile (needs, growth, suggestions) the actor may read."""
+    audience = func.coalesce(
+        TeacherProfile.growth_audience, district_default_audience(actor.district_id)
+    )
+    return visible_teacher_ids(actor).where(shared_with(actor, TeacherProfile.user_id, audience))
+
+
+def _district_says(actor: Actor, setting: ColumnElement[bool]) -> ColumnElement[bool]:
+    return exists().where(DistrictSettings.district_id == actor.district_id, setting.is_(True))
+
+
+def _coaching_open(actor: Actor) -> ColumnElement[bool]:
+    """Coaching (coaching observations, coaches' comments) reaches this actor."""
+    if actor.role is Role.COACH:
+        return true()
+    if actor.role in SUPERVISOR_ROLES:
+        return _district_says(actor, DistrictSettings.coaching_shared_with_supervisors)
+    return false()
+
+
+def _evaluation_open(actor: Actor) -> ColumnElement[bool]:
+    """Evaluation (formal, informal and walkthrough observations, evaluators' comments) reaches
+    this actor."""
+    if actor.role in SUPERVISOR_ROLES:
+        return true()
+    if actor.role is Role.COACH:
+        return _district_says(actor, DistrictSettings.evaluations_shared_with_coaches)
+    return false()
+
+
+def observation_shared(actor: Actor) -> ColumnElement[bool]:
+    """Whether an observation's kind reaches the actor: a coaching observation is the teacher's
+    and their coaches' (a district may add supervisors), any other kind the teacher's and their
+    supervisors' (a district may add coaches); the observer always reads what they wrote."""
+    coaching = Observation.kind == ObservationKind.COACHING.value
+    return or_(
+        Observation.teacher_id == actor.user_id,
+        Observation.observer_id == actor.user_id,
+        and_(coaching, _coaching_open(actor)),
+        and_(~coaching, _evaluation_open(actor)),
+    )
+
+
+def observation_condition(actor: Actor) -> ColumnElement[bool]:
+    """Observations the actor may read: within reach, and of a kind that reaches them."""
+    return and_(teacher_condition(actor, Observation.teacher_id), observation_shared(actor))
+
+
+def plan_condition(actor: Actor) -> ColumnElement[bool]:
+    """Plans the actor may read: the teacher's own, and for those who serve them, plans that have
+    been submitted (a plan returned to draft stays in view; one never submitted does not)."""
+    submitted = exists().where(
+        PlanEvent.plan_id == LearningPlan.id,
+        PlanEvent.to_status == PlanStatus.SUBMITTED.value,
+    )
+    return and_(
+        teacher_condition(actor, LearningPlan.teacher_id),
+        or_(
+            LearningPlan.teacher_id == actor.user_id,
+            LearningPlan.status != PlanStatus.DRAFT.value,
+            submitted,
+        ),
+    )
+
+
+def _author_open(actor: Actor) -> ColumnElement[bool]:
+    """Whether the comment's author speaks to the actor: a coach's comment is coaching, a
+    principal's or admin's is evaluation, the teacher's follows the item."""
+    if actor.role is Role.TEACHER:
+        return true()  # within reach, a teacher's items are their own
+    author_role = select(User.role).where(User.id == Comment.author_id).scalar_subquery()
+    return or_(
+        Comment.author_id == actor.user_id,
+        author_role == Role.TEACHER.value,
+        and_(author_role == Role.COACH.value, _coaching_open(actor)),
+        and_(author_role.in_(EVALUATOR_ROLES), _evaluation_open(actor)),
+    )
+
+
+def comment_condition(actor: Actor) -> ColumnElement[bool]:
+    """Comments the actor may read: on an item they may read (a comment on hidden evidence is
+    hidden too), and from an author whose kind of feedback reaches them."""
+    on_evidence = exists().where(
+        Evidence.id == Comment.evidence_id,
+        audience_condition(actor, Evidence.teacher_id, Evidence.audience),
+    )
+    on_observation = exists().where(
+        Observation.id == Comment.observation_id, observation_condition(actor)
+    )
+    on_goal = exists().where(
+        Goal.id == Comment.goal_id, LearningPlan.id == Goal.plan_id, plan_condition(actor)
+    )
+    return and_(or_(on_evidence, on_observation, on_goal), _author_open(actor))
 
 
 def visible_student_ids(actor: Actor) -> Select[tuple[int]]:

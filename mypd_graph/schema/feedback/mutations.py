@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from mypd_graph import models
 from mypd_graph.schema.context import Info
+from mypd_graph.schema.enums import Audience
 from mypd_graph.schema.errors import UserError, run_mutation
 from mypd_graph.schema.feedback.types import (
     Comment,
@@ -52,6 +53,11 @@ class SubmitSelfAssessmentInput:
     ratings: list[ElementRatingInput] = strawberry.field(
         description="Resubmitting a cycle updates these elements' ratings; others stay."
     )
+    audience: Audience | None = strawberry.field(
+        default=None,
+        description="Who besides you sees it; a new one takes the district's default, a "
+        "resubmitted one keeps its own.",
+    )
 
 
 @strawberry.type
@@ -85,6 +91,9 @@ class AddEvidenceInput:
     goal_ids: list[strawberry.ID] = strawberry.field(
         default_factory=list, description="Goals of the teacher's own plans."
     )
+    audience: Audience | None = strawberry.field(
+        default=None, description="Who besides you sees it; by default the district's default."
+    )
 
 
 @strawberry.input(description="Fields left out (or null) stay as they are; lists replace.")
@@ -96,6 +105,7 @@ class UpdateEvidenceInput:
     url: str | None = None
     element_codes: list[str] | None = None
     goal_ids: list[strawberry.ID] | None = None
+    audience: Audience | None = None
 
 
 @strawberry.type
@@ -159,7 +169,7 @@ class Mutation:
         row, errors = await run_mutation(
             info,
             lambda session: service.submit_self_assessment(
-                session, actor, input.cycle, _ratings(input.ratings)
+                session, actor, input.cycle, _ratings(input.ratings), input.audience
             ),
         )
         return SubmitSelfAssessmentPayload(
@@ -202,6 +212,7 @@ class Mutation:
                 url=input.url,
                 element_codes=input.element_codes,
                 goal_ids=_goal_ids(input.goal_ids),
+                audience=input.audience,
             )
             return await evidence_service.add_evidence(session, actor, changes)
 
@@ -221,6 +232,7 @@ class Mutation:
                 url=input.url,
                 element_codes=input.element_codes,
                 goal_ids=_goal_ids(input.goal_ids),
+                audience=input.audience,
             )
             return await evidence_service.update_evidence(session, actor, evidence_id, changes)
 

@@ -13,7 +13,9 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from mypd_graph import models
+from mypd_graph.models import growth
 from mypd_graph.schema.context import Info
+from mypd_graph.schema.enums import Audience
 from mypd_graph.schema.frameworks import Element, RatingLevel
 from mypd_graph.schema.people.types import Teacher, User, teacher_by_id, user_by_id
 from mypd_graph.schema.relay import Node, node_loader, to_global_id
@@ -93,6 +95,7 @@ def _comments(rows: Sequence[models.Comment]) -> list[Comment]:
 class SelfAssessment(Node):
     cycle: str
     submitted_at: datetime
+    audience: Audience = strawberry.field(description="Who besides the teacher sees it.")
     db_id: strawberry.Private[int]
     teacher_id: strawberry.Private[int]
 
@@ -111,6 +114,7 @@ class SelfAssessment(Node):
             id=to_global_id("SelfAssessment", row.id),
             cycle=row.cycle,
             submitted_at=row.submitted_at,
+            audience=growth.Audience(row.audience),
             db_id=row.id,
             teacher_id=row.teacher_id,
         )
@@ -166,6 +170,7 @@ class Evidence(Node):
     title: str
     body: str
     url: str
+    audience: Audience = strawberry.field(description="Who besides the teacher sees it.")
     created_at: datetime
     updated_at: datetime
     db_id: strawberry.Private[int]
@@ -201,6 +206,7 @@ class Evidence(Node):
             title=row.title,
             body=row.body,
             url=row.url,
+            audience=growth.Audience(row.audience),
             created_at=row.created_at,
             updated_at=row.updated_at,
             db_id=row.id,

@@ -12,11 +12,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from mypd_graph import models
 from mypd_graph.schema.context import Info
+from mypd_graph.schema.enums import Audience
 from mypd_graph.schema.errors import UserError, run_mutation
 from mypd_graph.schema.personalization.settings import PersonalizationSettings
 from mypd_graph.schema.relay import decode_id
 from mypd_graph.services.personalization import goal_suggestions as goals_service
 from mypd_graph.services.personalization import settings as settings_service
+from mypd_graph.services.personalization import sharing as sharing_service
 from mypd_graph.services.personalization.settings import Signal
 
 if TYPE_CHECKING:
@@ -60,12 +62,61 @@ class UpdatePersonalizationSettingsInput:
         default=None,
         description="Replaces every district override; subjects not listed use the framework's map.",
     )
+    sharing: SharingSettingsInput | None = None
+
+
+@strawberry.input(description="Sharing rules to change; absent ones stay as they are.")
+class SharingSettingsInput:
+    default_audience: Audience | None = None
+    coaching_shared_with_supervisors: bool | None = None
+    evaluations_shared_with_coaches: bool | None = None
 
 
 @strawberry.type
 class UpdatePersonalizationSettingsPayload:
     settings: PersonalizationSettings | None
     user_errors: list[UserError]
+
+
+def _sharing_change(sharing: SharingSettingsInput | None) -> dict[str, object]:
+    if sharing is None:
+        return {}
+    return {
+        "default_audience": sharing.default_audience,
+        "coaching_shared_with_supervisors": sharing.coaching_shared_with_supervisors,
+        "evaluations_shared_with_coaches": sharing.evaluations_shared_with_coaches,
+    }
+
+
+@strawberry.input(description="null returns to the district's default.")
+class SetGrowthProfileAudienceInput:
+    audience: Audience | None
+
+
+@strawberry.type(description="Who besides you sees your needs, growth and goal suggestions.")
+class GrowthProfileAudience:
+    chosen: Audience | None = strawberry.field(description="null: the district's default.")
+    effective: Audience
+
+    @classmethod
+    def from_service(cls, found: sharing_service.GrowthAudience) -> GrowthProfileAudience:
+        return cls(chosen=found.chosen, effective=found.effective)
+
+
+@strawberry.type
+class SetGrowthProfileAudiencePayload:
+    growth_profile_audience: GrowthProfileAudience | None
+    user_errors: list[UserError]
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(
+        description="The signed-in teacher's growth profile audience (an error for others)."
+    )
+    async def my_growth_profile_audience(self, info: Info) -> GrowthProfileAudience:
+        found = await info.context.read(sharing_service.growth_audience)
+        return GrowthProfileAudience.from_service(found)
 
 
 @strawberry.input
@@ -103,6 +154,23 @@ class Mutation:
             goal=Goal.from_row(goal) if goal is not None else None, user_errors=errors
         )
 
+    @strawberry.mutation(
+        description="The signed-in teacher sets who besides them sees their growth profile "
+        "(needs, growth, goal suggestions and recommendations)."
+    )
+    async def set_growth_profile_audience(
+        self, info: Info, input: SetGrowthProfileAudienceInput
+    ) -> SetGrowthProfileAudiencePayload:
+        actor = info.context.actor
+        found, errors = await run_mutation(
+            info,
+            lambda session: sharing_service.set_growth_audience(session, actor, input.audience),
+        )
+        return SetGrowthProfileAudiencePayload(
+            growth_profile_audience=GrowthProfileAudience.from_service(found) if found else None,
+            user_errors=errors,
+        )
+
     @strawberry.mutation(description="A district admin changes the personalization settings.")
     async def update_personalization_settings(
         self, info: Info, input: UpdatePersonalizationSettingsInput
@@ -118,6 +186,7 @@ class Mutation:
                 if input.subject_elements is not None
                 else None
             ),
+            **_sharing_change(input.sharing),
         )
         settings, errors = await run_mutation(
             info, lambda session: settings_service.update_settings(session, actor, change)

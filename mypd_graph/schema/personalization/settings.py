@@ -8,6 +8,7 @@ from __future__ import annotations
 import strawberry
 
 from mypd_graph.schema.context import Info
+from mypd_graph.schema.enums import Audience
 from mypd_graph.services.personalization import settings as settings_service
 from mypd_graph.services.personalization.settings import Signal
 
@@ -27,6 +28,22 @@ class SubjectElements:
     overridden: bool = strawberry.field(description="The district replaced the framework's list.")
 
 
+@strawberry.type(description="Who sees what of a teacher's growth record (docs/privacy.md).")
+class SharingSettings:
+    default_audience: Audience = strawberry.field(
+        description="The audience of evidence, self-assessments, reflections and growth profiles "
+        "a teacher did not choose one for (default COACH)."
+    )
+    coaching_shared_with_supervisors: bool = strawberry.field(
+        description="Coaching observations and coaches' comments are also seen by the "
+        "teacher's principal and the district admins (default false)."
+    )
+    evaluations_shared_with_coaches: bool = strawberry.field(
+        description="Formal, informal and walkthrough observations and evaluators' comments are "
+        "also seen by the teacher's coaches (default false)."
+    )
+
+
 @strawberry.type(
     description="The district's personalization settings; any signed-in user reads them."
 )
@@ -40,6 +57,7 @@ class PersonalizationSettings:
         description="Aligned hours at which training brings its signal to 0."
     )
     subject_elements: list[SubjectElements]
+    sharing: SharingSettings
 
     @classmethod
     def from_settings(
@@ -66,6 +84,11 @@ class PersonalizationSettings:
                 )
                 for subject in subjects
             ],
+            sharing=SharingSettings(
+                default_audience=settings.sharing.default_audience,
+                coaching_shared_with_supervisors=settings.sharing.coaching_shared_with_supervisors,
+                evaluations_shared_with_coaches=settings.sharing.evaluations_shared_with_coaches,
+            ),
         )
 
 

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from mypd_graph import models
 from mypd_graph.schema.context import Info
+from mypd_graph.schema.enums import Audience
 from mypd_graph.schema.errors import UserError, run_mutation
 from mypd_graph.schema.plans.types import ActionStep, ActionStepStatus, Goal, LearningPlan
 from mypd_graph.schema.relay import decode_id
@@ -79,6 +80,10 @@ class UpdateActionStepInput:
     description: str | None = strawberry.UNSET
     status: ActionStepStatus | None = strawberry.UNSET
     reflection: str | None = strawberry.UNSET
+    reflection_audience: Audience | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Who besides you reads the reflection; changeable whatever the plan's status.",
+    )
     resource_id: strawberry.ID | None = strawberry.UNSET
     due_on: date | None = strawberry.UNSET
 
@@ -237,6 +242,7 @@ class Mutation:
                 due_on=_kept(input.due_on),
                 status=_kept_unless_given(input.status),
                 reflection=_kept_unless_given(input.reflection),
+                reflection_audience=_kept_unless_given(input.reflection_audience),
             )
 
         step, errors = await _mutate(info, work, ActionStep.from_row)

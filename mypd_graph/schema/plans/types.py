@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from mypd_graph import models
+from mypd_graph.models import growth
 from mypd_graph.schema.context import Info
-from mypd_graph.schema.enums import PlanStatus
+from mypd_graph.schema.enums import Audience, PlanStatus
 from mypd_graph.schema.frameworks import Element, RatingLevel, level_by_id
 from mypd_graph.schema.people.types import Teacher, User, teacher_by_id, user_by_id
 from mypd_graph.schema.relay import Node, node_loader, to_global_id
@@ -75,7 +76,12 @@ class ActionStep(Node):
     description: str
     status: ActionStepStatus
     due_on: date | None
-    reflection: str
+    reflection: str = strawberry.field(
+        description="Empty to a viewer the teacher does not share it with (reflectionAudience)."
+    )
+    reflection_audience: Audience = strawberry.field(
+        description="Who besides the teacher reads the reflection."
+    )
     completed_at: datetime | None = strawberry.field(description="When it was marked DONE.")
     db_id: strawberry.Private[int]
     goal_id: strawberry.Private[int]
@@ -101,6 +107,7 @@ class ActionStep(Node):
             status=ActionStepStatus(row.status),
             due_on=row.due_on,
             reflection=row.reflection,
+            reflection_audience=growth.Audience(row.reflection_audience),
             completed_at=row.completed_at,
             db_id=row.id,
             goal_id=row.goal_id,

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from mypd_graph.models import Framework, RatingLevel, Standard, TeacherProfile
-from mypd_graph.services.access import Actor, may_edit_own
+from mypd_graph.services.access import Actor, district_default_audience, may_edit_own
 from mypd_graph.services.common import group_by_key
 from mypd_graph.services.errors import PermissionDenied, Problem, UserInputError, invalid
 from mypd_graph.services.frameworks import registry as frameworks
@@ -37,6 +37,11 @@ async def require_own_teacher(session: AsyncSession, actor: Actor, teacher_id: i
     may_edit_own(actor, teacher_id)
     if await session.get(TeacherProfile, teacher_id) is None:
         raise PermissionDenied("only a teacher keeps self-assessments, evidence and training")
+
+
+async def default_audience(session: AsyncSession, actor: Actor) -> str:
+    """The audience of a new record whose teacher did not choose one: the district's default."""
+    return str(await session.scalar(select(district_default_audience(actor.district_id))))
 
 
 async def resolve_element_codes(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -21,10 +21,20 @@ from mypd_graph.models import (
     Standard,
     utcnow,
 )
-from mypd_graph.services.access import Actor, may_edit_own, teacher_condition
+from mypd_graph.models.growth import Audience
+from mypd_graph.services.access import (
+    Actor,
+    audience_condition,
+    comment_condition,
+    may_edit_own,
+    observation_condition,
+    plan_condition,
+    teacher_condition,
+)
 from mypd_graph.services.common import group_by_key, one_by_key
 from mypd_graph.services.errors import PermissionDenied, Problem, UserInputError, invalid
 from mypd_graph.services.feedback.common import (
+    default_audience,
     elements_by_owner,
     replace_links,
     require_own_teacher,
@@ -50,6 +60,12 @@ class EvidenceChanges:
     url: str | None = None
     element_codes: Sequence[str] | None = None
     goal_ids: Sequence[int] | None = None
+    audience: Audience | None = None  # who sees it; new evidence takes the district's default
+
+
+def _evidence_scope(actor: Actor) -> ColumnElement[bool]:
+    """Evidence the actor may read: within reach and shared with them (or their own)."""
+    return audience_condition(actor, Evidence.teacher_id, Evidence.audience)
 
 
 async def add_evidence(session: AsyncSession, actor: Actor, changes: EvidenceChanges) -> Evidence:
@@ -59,7 +75,12 @@ async def add_evidence(session: AsyncSession, actor: Actor, changes: EvidenceCha
         raise invalid(("input", "kind"), "kind is required", "REQUIRED")
     if changes.title is None:
         raise invalid(("input", "title"), "title is required", "REQUIRED")
-    evidence = Evidence(teacher_id=actor.user_id, kind=changes.kind.value, title="")
+    evidence = Evidence(
+        teacher_id=actor.user_id,
+        kind=changes.kind.value,
+        title="",
+        audience=await default_audience(session, actor),
+    )
     await _apply(session, actor, evidence, changes)
     return evidence
 
@@ -88,6 +109,8 @@ async def _apply(
     """Validate and set the given fields; the same rules for adding and for editing."""
     if changes.kind is not None:
         evidence.kind = changes.kind.value
+    if changes.audience is not None:
+        evidence.audience = Audience(changes.audience).value
     if changes.title is not None:
         evidence.title = check_text(changes.title, ("input", "title"), TITLE_MAX_LENGTH)
     if changes.body is not None:
@@ -154,7 +177,7 @@ async def evidence_by_teacher(
     """Each teacher's evidence, newest first."""
     rows = await session.scalars(
         select(Evidence)
-        .where(Evidence.teacher_id.in_(teacher_ids), teacher_condition(actor, Evidence.teacher_id))
+        .where(Evidence.teacher_id.in_(teacher_ids), _evidence_scope(actor))
         .order_by(Evidence.id.desc())
     )
     return group_by_key(rows, teacher_ids, lambda row: row.teacher_id)
@@ -164,7 +187,7 @@ async def evidence_by_ids(
     session: AsyncSession, actor: Actor, ids: Sequence[int]
 ) -> list[Evidence | None]:
     rows = await session.scalars(
-        select(Evidence).where(Evidence.id.in_(ids), teacher_condition(actor, Evidence.teacher_id))
+        select(Evidence).where(Evidence.id.in_(ids), _evidence_scope(actor))
     )
     return one_by_key(rows, ids, lambda row: row.id)
 
@@ -176,7 +199,7 @@ async def evidence_by_goal(
     rows = await session.execute(
         select(EvidenceGoal.goal_id, Evidence)
         .join(Evidence, Evidence.id == EvidenceGoal.evidence_id)
-        .where(EvidenceGoal.goal_id.in_(goal_ids), teacher_condition(actor, Evidence.teacher_id))
+        .where(EvidenceGoal.goal_id.in_(goal_ids), _evidence_scope(actor))
         .order_by(Evidence.id.desc())
     )
     grouped = group_by_key(list(rows), goal_ids, lambda row: row[0])
@@ -192,7 +215,7 @@ async def evidence_elements(
         EvidenceElement.evidence_id,
         EvidenceElement.element_id,
         Evidence.id,
-        teacher_condition(actor, Evidence.teacher_id),
+        _evidence_scope(actor),
     )
 
 
@@ -206,7 +229,7 @@ async def evidence_goals(
         .join(LearningPlan, LearningPlan.id == Goal.plan_id)
         .where(
             EvidenceGoal.evidence_id.in_(evidence_ids),
-            teacher_condition(actor, LearningPlan.teacher_id),
+            plan_condition(actor),
         )
         .order_by(Goal.id)
     )
@@ -226,7 +249,8 @@ async def add_comment(
     goal_id: int | None = None,
     observation_id: int | None = None,
 ) -> Comment:
-    """Anyone who may read the target comments on it: its teacher and the supervisors serving them.
+    """Anyone who may read the target comments on it: its teacher and who serves them and may
+    read it (evidence shared with them, an observation of their kind, a submitted plan's goal).
 
     A target outside the actor's reach and one that does not exist get the same answer.
     """
@@ -237,19 +261,18 @@ async def add_comment(
         )
     body = check_text(body, ("input", "body"), COMMENT_MAX_LENGTH)
     if evidence_id is not None:
-        owner = select(Evidence.teacher_id).where(Evidence.id == evidence_id)
-        column: ColumnElement[int] = Evidence.teacher_id
+        target = select(Evidence.id).where(Evidence.id == evidence_id, _evidence_scope(actor))
     elif observation_id is not None:
-        owner = select(Observation.teacher_id).where(Observation.id == observation_id)
-        column = Observation.teacher_id
-    else:
-        owner = (
-            select(LearningPlan.teacher_id)
-            .join(Goal, Goal.plan_id == LearningPlan.id)
-            .where(Goal.id == goal_id)
+        target = select(Observation.id).where(
+            Observation.id == observation_id, observation_condition(actor)
         )
-        column = LearningPlan.teacher_id
-    if await session.scalar(owner.where(teacher_condition(actor, column))) is None:
+    else:
+        target = (
+            select(Goal.id)
+            .join(LearningPlan, Goal.plan_id == LearningPlan.id)
+            .where(Goal.id == goal_id, plan_condition(actor))
+        )
+    if await session.scalar(target) is None:
         raise PermissionDenied("you may only comment on what you may read")
     comment = Comment(
         author_id=actor.user_id,
@@ -264,18 +287,9 @@ async def add_comment(
 
 
 def _comment_scope(actor: Actor) -> ColumnElement[bool]:
-    """A comment is readable exactly when the teacher its target belongs to is."""
-    target_teacher = func.coalesce(
-        select(Evidence.teacher_id).where(Evidence.id == Comment.evidence_id).scalar_subquery(),
-        select(Observation.teacher_id)
-        .where(Observation.id == Comment.observation_id)
-        .scalar_subquery(),
-        select(LearningPlan.teacher_id)
-        .join(Goal, Goal.plan_id == LearningPlan.id)
-        .where(Goal.id == Comment.goal_id)
-        .scalar_subquery(),
-    )
-    return teacher_condition(actor, target_teacher)
+    """A comment is readable when its target is, and its author's kind of feedback reaches the
+    actor (services.access.comment_condition)."""
+    return comment_condition(actor)
 
 
 async def _comments_by(

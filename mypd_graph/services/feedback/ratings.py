@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mypd_graph.models import (
@@ -23,12 +23,20 @@ from mypd_graph.models import (
     TeacherProfile,
     utcnow,
 )
-from mypd_graph.services.access import Actor, may_supervise, teacher_condition
+from mypd_graph.models.growth import Audience
+from mypd_graph.services.access import (
+    Actor,
+    audience_condition,
+    may_supervise,
+    observation_condition,
+    teacher_condition,
+)
 from mypd_graph.services.common import group_by_key, lock_teacher, one_by_key
 from mypd_graph.services.errors import PermissionDenied, invalid
 from mypd_graph.services.feedback.common import (
     RatingInput,
     RatingRow,
+    default_audience,
     ratings_by_owner,
     require_own_teacher,
     resolve_ratings,
@@ -38,13 +46,24 @@ from mypd_graph.services.inputs import check_cycle, check_not_future
 # --- self-assessments -----------------------------------------------------------------------------
 
 
+def _self_assessment_scope(actor: Actor) -> ColumnElement[bool]:
+    """Self-assessments the actor may read: within reach and shared with them (or their own)."""
+    return audience_condition(actor, SelfAssessment.teacher_id, SelfAssessment.audience)
+
+
 async def submit_self_assessment(
-    session: AsyncSession, actor: Actor, cycle: str, ratings: Sequence[RatingInput]
+    session: AsyncSession,
+    actor: Actor,
+    cycle: str,
+    ratings: Sequence[RatingInput],
+    audience: Audience | None = None,
 ) -> SelfAssessment:
     """The teacher rates themself for a cycle.
 
     Resubmitting a cycle updates the ratings of the elements it names (others keep theirs) and moves
     ``submitted_at``: a teacher revises one self-assessment per year instead of starting over.
+    ``audience`` says who sees it; a new one takes the district's default, a resubmitted one keeps
+    its own unless given.
     """
     await require_own_teacher(session, actor, actor.user_id)
     cycle = check_cycle(cycle, ("input", "cycle"))
@@ -59,8 +78,12 @@ async def submit_self_assessment(
         )
     )
     if assessment is None:
-        assessment = SelfAssessment(teacher_id=actor.user_id, cycle=cycle)
+        assessment = SelfAssessment(
+            teacher_id=actor.user_id, cycle=cycle, audience=await default_audience(session, actor)
+        )
         session.add(assessment)
+    if audience is not None:
+        assessment.audience = Audience(audience).value
     assessment.submitted_at = utcnow()
     await session.flush()
 
@@ -93,7 +116,7 @@ async def self_assessments_by_teacher(
         select(SelfAssessment)
         .where(
             SelfAssessment.teacher_id.in_(teacher_ids),
-            teacher_condition(actor, SelfAssessment.teacher_id),
+            _self_assessment_scope(actor),
         )
         .order_by(SelfAssessment.cycle.desc())
     )
@@ -104,9 +127,7 @@ async def self_assessments_by_ids(
     session: AsyncSession, actor: Actor, ids: Sequence[int]
 ) -> list[SelfAssessment | None]:
     rows = await session.scalars(
-        select(SelfAssessment).where(
-            SelfAssessment.id.in_(ids), teacher_condition(actor, SelfAssessment.teacher_id)
-        )
+        select(SelfAssessment).where(SelfAssessment.id.in_(ids), _self_assessment_scope(actor))
     )
     return one_by_key(rows, ids, lambda row: row.id)
 
@@ -119,7 +140,7 @@ async def self_assessment_ratings(
         assessment_ids,
         SelfAssessmentRating,
         SelfAssessmentRating.self_assessment_id,
-        teacher_condition(actor, SelfAssessment.teacher_id),
+        _self_assessment_scope(actor),
         SelfAssessment.id,
     )
 
@@ -186,7 +207,7 @@ async def observations_by_teacher(
         select(Observation)
         .where(
             Observation.teacher_id.in_(teacher_ids),
-            teacher_condition(actor, Observation.teacher_id),
+            observation_condition(actor),
         )
         .order_by(Observation.observed_on.desc(), Observation.id.desc())
     )
@@ -197,9 +218,7 @@ async def observations_by_ids(
     session: AsyncSession, actor: Actor, ids: Sequence[int]
 ) -> list[Observation | None]:
     rows = await session.scalars(
-        select(Observation).where(
-            Observation.id.in_(ids), teacher_condition(actor, Observation.teacher_id)
-        )
+        select(Observation).where(Observation.id.in_(ids), observation_condition(actor))
     )
     return one_by_key(rows, ids, lambda row: row.id)
 
@@ -212,6 +231,6 @@ async def observation_ratings(
         observation_ids,
         ObservationRating,
         ObservationRating.observation_id,
-        teacher_condition(actor, Observation.teacher_id),
+        observation_condition(actor),
         Observation.id,
     )

@@ -15,6 +15,14 @@ needs the student-performance signal behind top needs) leaves out groups of fewe
 district's minimum group size, and the response says how many groups were suppressed and why.
 Figures about teachers (ratings, plans, training) are not student data and are not suppressed.
 
+**Sharing.** What teachers keep private (a self-assessment shared with nobody, a plan not yet
+submitted, a coaching observation a principal may not read) counts in a view only when it is added
+up over at least the district's minimum group size of teachers: the teachers in view for top
+needs, coverage, plan status and PD impact, each element and school's rated teachers for the
+rating distributions. Below it, a view counts only what the viewer could open one by one
+(services.access), so a small school's figures never disclose a private rating. The test is part
+of each statement (:func:`large_group`), so a view runs the same statements either way.
+
 **Audit.** A view that reads students' results writes one audit event per request naming the
 schools (or teachers) aggregated, not one per student: no student-level row is disclosed.
 """
@@ -24,7 +32,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import Select, distinct, func, select
+from sqlalchemy import ColumnElement, Select, case, distinct, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mypd_graph.models import (
@@ -40,7 +48,13 @@ from mypd_graph.models import (
     SelfAssessmentRating,
     TeacherProfile,
 )
-from mypd_graph.services.access import Actor, visible_teacher_ids
+from mypd_graph.services.access import (
+    Actor,
+    observation_shared,
+    plan_condition,
+    shared_with,
+    visible_teacher_ids,
+)
 from mypd_graph.services.errors import PermissionDenied
 from mypd_graph.services.personalization import needs as needs_service
 from mypd_graph.services.personalization.needs import ElementInfo
@@ -64,6 +78,13 @@ def scope_teachers(actor: Actor, school_id: int | None = None) -> Select[tuple[i
     if school_id is not None:
         teachers = teachers.where(TeacherProfile.school_id == school_id)
     return teachers
+
+
+def large_group(teachers: Select[tuple[int]], minimum: int) -> ColumnElement[bool]:
+    """Whether the teachers in view are at least the minimum group size: private records then
+    count in aggregates (an SQL condition, so the statements do not depend on the answer)."""
+    counted = select(func.count()).select_from(teachers.subquery()).scalar_subquery()
+    return counted >= minimum
 
 
 async def view_elements(
@@ -118,7 +139,10 @@ async def coverage(
         )
         .join(Goal, Goal.id == GoalElement.goal_id)
         .join(LearningPlan, LearningPlan.id == Goal.plan_id)
-        .where(LearningPlan.teacher_id.in_(teachers))
+        .where(
+            LearningPlan.teacher_id.in_(teachers),
+            or_(large_group(teachers, settings.minimum_group_size), plan_condition(actor)),
+        )
         .group_by(GoalElement.element_id)
     )
     if cycle:
@@ -157,12 +181,14 @@ class Distribution:
 
 
 def _latest_ratings(
-    teachers: Select[tuple[int]], observed: bool, cycle: str | None
-) -> Select[tuple[int, int, int]]:
-    """``(teacher, element, level)``: each teacher's latest rating of each element (in the cycle)."""
+    actor: Actor, teachers: Select[tuple[int]], observed: bool, cycle: str | None
+) -> Select[tuple[int, int, int, bool]]:
+    """``(teacher, element, level, shown)``: each teacher's latest rating of each element (in the
+    cycle), and whether the actor may see it on its own."""
     if observed:
         owner, parent, rating = Observation, ObservationRating.observation_id, ObservationRating
         order = (Observation.observed_on.desc(), Observation.id.desc())
+        shown = observation_shared(actor)
     else:
         owner, parent, rating = (
             SelfAssessment,
@@ -170,11 +196,18 @@ def _latest_ratings(
             SelfAssessmentRating,
         )
         order = (SelfAssessment.cycle.desc(), SelfAssessment.id.desc())
+        shown = shared_with(actor, SelfAssessment.teacher_id, SelfAssessment.audience)
     newest = func.row_number().over(
         partition_by=(owner.teacher_id, rating.element_id), order_by=order
     )
     ranked = (
-        select(owner.teacher_id, rating.element_id, rating.level_id, newest.label("newest"))
+        select(
+            owner.teacher_id,
+            rating.element_id,
+            rating.level_id,
+            case((shown, 1), else_=0).label("shown"),
+            newest.label("newest"),
+        )
         .join(owner, owner.id == parent)
         .where(owner.teacher_id.in_(teachers))
     )
@@ -184,15 +217,22 @@ def _latest_ratings(
     elif cycle:
         ranked = ranked.where(SelfAssessment.cycle == cycle)
     latest = ranked.subquery()
-    return select(latest.c.teacher_id, latest.c.element_id, latest.c.level_id).where(
-        latest.c.newest == 1
-    )
+    return select(
+        latest.c.teacher_id, latest.c.element_id, latest.c.level_id, latest.c.shown
+    ).where(latest.c.newest == 1)
 
 
 async def _distribution_counts(
-    session: AsyncSession, teachers: Select[tuple[int]], observed: bool, cycle: str | None
+    session: AsyncSession,
+    actor: Actor,
+    teachers: Select[tuple[int]],
+    observed: bool,
+    cycle: str | None,
+    minimum: int,
 ) -> dict[tuple[int, int | None], list[LevelCount]]:
-    latest = _latest_ratings(teachers, observed, cycle).subquery()
+    """Per element and school, teachers per level; a group of fewer rated teachers than
+    ``minimum`` counts only the ratings the actor may see (a few GROUP BY rows, sorted here)."""
+    latest = _latest_ratings(actor, teachers, observed, cycle).subquery()
     rows = await session.execute(
         select(
             latest.c.element_id,
@@ -200,6 +240,7 @@ async def _distribution_counts(
             RatingLevel.id,
             RatingLevel.position,
             func.count(),
+            func.sum(latest.c.shown),
         )
         .join(TeacherProfile, TeacherProfile.user_id == latest.c.teacher_id)
         .join(RatingLevel, RatingLevel.id == latest.c.level_id)
@@ -208,9 +249,19 @@ async def _distribution_counts(
         )
         .order_by(RatingLevel.position)
     )
-    counts: dict[tuple[int, int | None], list[LevelCount]] = defaultdict(list)
-    for element, school, level, position, n in rows:
-        counts[(element, school)].append(LevelCount(level, position, int(n)))
+    every: dict[tuple[int, int | None], list[tuple[int, int, int, int]]] = defaultdict(list)
+    for element, school, level, position, n, shown in rows:
+        every[(element, school)].append((level, position, int(n), int(shown or 0)))
+    counts: dict[tuple[int, int | None], list[LevelCount]] = {}
+    for key, levels in every.items():
+        large = sum(n for _, _, n, _ in levels) >= minimum
+        found = [
+            LevelCount(level, position, n if large else shown)
+            for level, position, n, shown in levels
+            if large or shown
+        ]
+        if found:
+            counts[key] = found
     return counts
 
 
@@ -221,8 +272,9 @@ async def rating_distribution(
     sit at each level (two GROUP BYs; side by side, never merged)."""
     teachers = scope_teachers(actor, school_id)
     settings = await load_settings(session, actor.district_id)
-    self_counts = await _distribution_counts(session, teachers, False, cycle)
-    observed_counts = await _distribution_counts(session, teachers, True, cycle)
+    minimum = settings.minimum_group_size
+    self_counts = await _distribution_counts(session, actor, teachers, False, cycle, minimum)
+    observed_counts = await _distribution_counts(session, actor, teachers, True, cycle, minimum)
     keys = sorted(
         self_counts.keys() | observed_counts.keys(), key=lambda k: (k[0], k[1] is None, k[1] or 0)
     )

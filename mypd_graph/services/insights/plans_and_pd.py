@@ -9,7 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import distinct, func, select
+from sqlalchemy import distinct, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mypd_graph.models import (
@@ -20,8 +20,8 @@ from mypd_graph.models import (
     TrainingRecord,
     TrainingRecordElement,
 )
-from mypd_graph.services.access import Actor
-from mypd_graph.services.insights.district import scope_teachers, view_elements
+from mypd_graph.services.access import Actor, plan_condition
+from mypd_graph.services.insights.district import large_group, scope_teachers, view_elements
 from mypd_graph.services.personalization.needs import ElementInfo
 from mypd_graph.services.personalization.pd_impact import pd_impact_pairs
 from mypd_graph.services.personalization.settings import (
@@ -45,11 +45,16 @@ class PlanStatusCounts:
 async def plan_status_counts(
     session: AsyncSession, actor: Actor, school_id: int | None = None, cycle: str | None = None
 ) -> tuple[str | None, list[PlanStatusCounts]]:
-    """Per school, plans of the cycle by status (default: the newest cycle with a plan in scope)."""
+    """Per school, plans of the cycle by status (default: the newest cycle with a plan in scope).
+    A plan never submitted counts only over the minimum group size (district.large_group)."""
     teachers = scope_teachers(actor, school_id)
+    settings = await load_settings(session, actor.district_id)
+    counted = or_(large_group(teachers, settings.minimum_group_size), plan_condition(actor))
     if cycle is None:
         cycle = await session.scalar(
-            select(func.max(LearningPlan.cycle)).where(LearningPlan.teacher_id.in_(teachers))
+            select(func.max(LearningPlan.cycle)).where(
+                LearningPlan.teacher_id.in_(teachers), counted
+            )
         )
     per_school = dict(
         (
@@ -65,7 +70,7 @@ async def plan_status_counts(
         rows = await session.execute(
             select(TeacherProfile.school_id, LearningPlan.status, func.count())
             .join(TeacherProfile, TeacherProfile.user_id == LearningPlan.teacher_id)
-            .where(LearningPlan.teacher_id.in_(teachers), LearningPlan.cycle == cycle)
+            .where(LearningPlan.teacher_id.in_(teachers), LearningPlan.cycle == cycle, counted)
             .group_by(TeacherProfile.school_id, LearningPlan.status)
         )
         for school, status, n in rows:
@@ -134,7 +139,10 @@ async def pd_impact_by_resource(
 ) -> list[ResourceImpact]:
     """Per completed resource: teachers who completed it and the mean change in their later
     observer ratings and self-ratings on its aligned elements (separately)."""
-    pairs = pd_impact_pairs(scope_teachers(actor, school_id)).subquery()
+    teachers = scope_teachers(actor, school_id)
+    settings = await load_settings(session, actor.district_id)
+    large = large_group(teachers, settings.minimum_group_size)
+    pairs = pd_impact_pairs(teachers, actor, large).subquery()
     observed = pairs.c.observed_after - pairs.c.observed_before
     self_change = pairs.c.self_after - pairs.c.self_before
     rows = await session.execute(

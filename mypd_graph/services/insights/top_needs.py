@@ -10,10 +10,12 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date
 
+from sqlalchemy import or_
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from mypd_graph.services.access import Actor
-from mypd_graph.services.insights.district import scope_teachers
+from mypd_graph.models import TeacherProfile
+from mypd_graph.services.access import Actor, growth_teacher_ids
+from mypd_graph.services.insights.district import large_group, scope_teachers
 from mypd_graph.services.personalization import needs as needs_service
 from mypd_graph.services.personalization.facts import leading_signal
 from mypd_graph.services.personalization.needs import ElementInfo
@@ -52,9 +54,13 @@ async def top_needs(
 ) -> TopNeeds:
     """The elements most often among teachers' top needs. Needs come from the needs service (its
     signals are GROUP BYs over all teachers at once); this adds them up per element."""
-    teachers = scope_teachers(actor, school_id)
+    in_view = scope_teachers(actor, school_id)
     settings = await load_settings(session, actor.district_id)
-    assessed = await needs_service.assess(session, actor, teachers, as_of)
+    large = large_group(in_view, settings.minimum_group_size)
+    # Below the minimum group size, only the teachers whose growth profile the actor may read,
+    # with the ratings they may see (district.py, Sharing).
+    teachers = in_view.where(or_(large, TeacherProfile.user_id.in_(growth_teacher_ids(actor))))
+    assessed = await needs_service.assess(session, actor, teachers, as_of, aggregate=large)
     top: Counter[int] = Counter()
     scored: Counter[int] = Counter()
     total: defaultdict[int, float] = defaultdict(float)

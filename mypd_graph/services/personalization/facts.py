@@ -201,6 +201,11 @@ class Need:
     def _whose(self) -> str:
         return "your" if self.context.viewer_id == self.teacher_id else "the teacher's"
 
+    def _seen(self) -> str:
+        """Another viewer reads only the ratings shared with them, and is told so (the words
+        neither confirm nor deny that a hidden one exists)."""
+        return "" if self.context.viewer_id == self.teacher_id else " you may see"
+
     def _reading(self, signal: Signal) -> SignalReading:
         value = self.values[SIGNALS.index(signal)]
         weight = self.context.settings.normalized_weight(signal)
@@ -233,14 +238,14 @@ class Need:
             ), None
         if signal is Signal.SELF_ASSESSMENT:
             if self.self_rating is None:
-                return (), f"{code} is not rated in any self-assessment"
+                return (), f"{code} is not rated in any self-assessment{self._seen()}"
             rating = self.self_rating
             return (
                 f"self-rated {_level_words(rating.level, scale)} in the {rating.cycle} "
                 "self-assessment",
             ), None
         if self.observed_rating is None:
-            return (), f"{code} is not rated in any observation"
+            return (), f"{code} is not rated in any observation{self._seen()}"
         observed = self.observed_rating
         return (
             f"rated {_level_words(observed.level, scale)} in {_article(observed.kind)} "

@@ -22,7 +22,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mypd_graph.models import Goal, GoalElement, LearningPlan, PlanStatus
-from mypd_graph.services.access import Actor
+from mypd_graph.services.access import Actor, plan_condition
 from mypd_graph.services.common import group_by_key
 from mypd_graph.services.errors import PermissionDenied, invalid
 from mypd_graph.services.personalization.needs import (
@@ -77,6 +77,7 @@ async def open_goal_elements(
         .where(
             LearningPlan.teacher_id.in_(teachers_by_ids(actor, teacher_ids)),
             LearningPlan.status.in_(OPEN_STATUSES),
+            plan_condition(actor),
         )
     )
     return [{row[1] for row in group} for group in group_by_key(rows, teacher_ids, lambda r: r[0])]

@@ -26,6 +26,7 @@ from sqlalchemy import (
     case,
     func,
     literal,
+    or_,
     select,
     type_coerce,
     union_all,
@@ -47,7 +48,7 @@ from mypd_graph.models import (
     Standard,
     TrainingRecord,
 )
-from mypd_graph.services.access import Actor
+from mypd_graph.services.access import Actor, observation_shared, shared_with
 from mypd_graph.services.common import group_by_key
 from mypd_graph.services.personalization.needs import ElementInfo, LevelInfo, teachers_by_ids
 
@@ -81,9 +82,14 @@ def _completions(teachers: Select[tuple[int]]) -> Select[tuple[int, int, date]]:
     ).group_by(both.c.teacher_id, both.c.resource_id)
 
 
-def pd_impact_pairs(teachers: Select[tuple[int]]) -> Select[tuple[object, ...]]:
+def pd_impact_pairs(
+    teachers: Select[tuple[int]], viewer: Actor, anyway: ColumnElement[bool] | None = None
+) -> Select[tuple[object, ...]]:
     """``(teacher, resource, completed on, element, observed before, observed after, self before,
     self after)`` with levels as scale positions (``None`` where there is no such rating).
+
+    Only the ratings ``viewer`` may see count (services.access), or every rating where ``anyway``
+    holds: district views that add pairs up over at least the minimum group size of teachers.
 
     "Before" is the newest rating on or before the completion day, "after" the newest one after
     it. Every pair (one per teacher, resource and element: :func:`_completions` keeps a resource's
@@ -129,6 +135,8 @@ def pd_impact_pairs(teachers: Select[tuple[int]]) -> Select[tuple[object, ...]]:
             )
             .join(RatingLevel, RatingLevel.id == rating.level_id)
         )
+        shown = _shown(viewer, source)
+        joined = joined.where(shown if anyway is None else or_(anyway, shown))
         after = case((day > pairs.c.completed_on, 1), else_=0)
         newest = func.row_number().over(
             partition_by=(pairs.c.teacher_id, pairs.c.resource_id, pairs.c.element_id, after),
@@ -166,6 +174,14 @@ def pd_impact_pairs(teachers: Select[tuple[int]]) -> Select[tuple[object, ...]]:
 
 
 OBSERVED, SELF_RATED = "observed", "self"
+
+
+def _shown(viewer: Actor, source: str) -> ColumnElement[bool]:
+    if source == OBSERVED:
+        return observation_shared(viewer)
+    return shared_with(viewer, SelfAssessment.teacher_id, SelfAssessment.audience)
+
+
 # Per source of ratings: the rated event, its ratings, their key to it, the day a rating counts
 # from, and what orders two ratings of one element (newest first).
 _RATING_SOURCES: dict[str, tuple[Any, Any, Any, Any, Any]] = {
@@ -215,7 +231,7 @@ async def pd_impact_by_teacher(
     session: AsyncSession, actor: Actor, teacher_ids: Sequence[int]
 ) -> list[list[ImpactPair]]:
     """Per teacher, each completed resource and aligned element with ratings before and after."""
-    pairs = pd_impact_pairs(teachers_by_ids(actor, teacher_ids)).subquery()
+    pairs = pd_impact_pairs(teachers_by_ids(actor, teacher_ids), actor).subquery()
     parent = Standard.__table__.alias("parent")
     rows = (
         await session.execute(

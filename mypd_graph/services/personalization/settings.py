@@ -2,7 +2,8 @@
 
 A district without a ``district_settings`` row runs on the defaults in :mod:`mypd_graph.models.settings`.
 Everyone in the district may read the settings (they explain every need score); only a district admin
-changes them. The subject → element map starts from the active framework's ``subject_elements``
+changes them (and the sharing rules: who sees what of a teacher's record by default, docs/privacy.md).
+The subject → element map starts from the active framework's ``subject_elements``
 (the framework plugin's) and a district overrides it subject by subject.
 """
 
@@ -18,7 +19,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mypd_graph.models import District, DistrictSettings, Framework, Standard, utcnow
+from mypd_graph.models.growth import Audience
 from mypd_graph.models.settings import (
+    DEFAULT_DISTRICT_AUDIENCE,
     DEFAULT_MINIMUM_GROUP_SIZE,
     DEFAULT_TRAINING_FULL_HOURS,
     DEFAULT_TRAINING_WINDOW_MONTHS,
@@ -42,6 +45,16 @@ class Signal(enum.StrEnum):
 
 
 @dataclass(frozen=True)
+class Sharing:
+    """The district's sharing rules (docs/privacy.md): the audience of a teacher's new records,
+    and whether coaching reaches supervisors and evaluations reach coaches."""
+
+    default_audience: Audience = Audience(DEFAULT_DISTRICT_AUDIENCE)
+    coaching_shared_with_supervisors: bool = False
+    evaluations_shared_with_coaches: bool = False
+
+
+@dataclass(frozen=True)
 class PersonalizationSettings:
     district_id: int
     framework_id: int | None
@@ -51,6 +64,7 @@ class PersonalizationSettings:
     training_full_hours: float
     framework_subject_elements: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     overrides: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    sharing: Sharing = Sharing()
 
     @property
     def subject_elements(self) -> dict[str, tuple[str, ...]]:
@@ -109,6 +123,11 @@ async def load_settings(session: AsyncSession, district_id: int) -> Personalizat
         overrides={
             str(subject): _codes(codes) for subject, codes in stored.subject_elements.items()
         },
+        sharing=Sharing(
+            Audience(stored.default_audience),
+            stored.coaching_shared_with_supervisors,
+            stored.evaluations_shared_with_coaches,
+        ),
     )
 
 
@@ -126,6 +145,9 @@ class SettingsChange:
     training_window_months: int | None = None
     training_full_hours: float | None = None
     subject_elements: Sequence[tuple[str, Sequence[str]]] | None = None  # replaces all overrides
+    default_audience: Audience | None = None
+    coaching_shared_with_supervisors: bool | None = None
+    evaluations_shared_with_coaches: bool | None = None
 
 
 async def _check(
@@ -242,6 +264,12 @@ async def update_settings(
         stored.training_full_hours = float(change.training_full_hours)
     if overrides is not None:
         stored.subject_elements = {subject: list(codes) for subject, codes in overrides.items()}
+    if change.default_audience is not None:
+        stored.default_audience = Audience(change.default_audience).value
+    if change.coaching_shared_with_supervisors is not None:
+        stored.coaching_shared_with_supervisors = change.coaching_shared_with_supervisors
+    if change.evaluations_shared_with_coaches is not None:
+        stored.evaluations_shared_with_coaches = change.evaluations_shared_with_coaches
     stored.updated_at = utcnow()
     stored.updated_by_id = actor.user_id
     await session.flush()

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Executable, Row, Select, and_, case, func, select
+from sqlalchemy import ColumnElement, Executable, Row, Select, and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 from sqlalchemy.orm import aliased
 from sqlalchemy.pool import NullPool, QueuePool
@@ -97,9 +97,11 @@ async def focus_by_teacher(
 
 
 async def latest_self_ratings(
-    session: AsyncSession, teachers: Select[tuple[int]]
+    session: AsyncSession, teachers: Select[tuple[int]], shown: ColumnElement[bool]
 ) -> dict[tuple[int, int], tuple[int, str]]:
-    """``{(teacher, element): (level id, cycle)}`` from each teacher's newest rating of it."""
+    """``{(teacher, element): (level id, cycle)}`` from each teacher's newest rating of it among
+    the self-assessments ``shown`` to the viewer (services.access.shared_with): a rating the
+    viewer may not see is neither quoted nor used."""
     newest = func.row_number().over(
         partition_by=(SelfAssessment.teacher_id, SelfAssessmentRating.element_id),
         order_by=(SelfAssessment.cycle.desc(), SelfAssessment.id.desc()),
@@ -113,7 +115,7 @@ async def latest_self_ratings(
             newest.label("newest"),
         )
         .join(SelfAssessment, SelfAssessment.id == SelfAssessmentRating.self_assessment_id)
-        .where(SelfAssessment.teacher_id.in_(teachers))
+        .where(SelfAssessment.teacher_id.in_(teachers), shown)
         .subquery()
     )
     rows = await _core(
@@ -126,9 +128,10 @@ async def latest_self_ratings(
 
 
 async def latest_observed_ratings(
-    session: AsyncSession, teachers: Select[tuple[int]]
+    session: AsyncSession, teachers: Select[tuple[int]], shown: ColumnElement[bool]
 ) -> dict[tuple[int, int], tuple[int, date, str, int, int]]:
-    """``{(teacher, element): (level id, observed on, kind, observation id, observer id)}``."""
+    """``{(teacher, element): (level id, observed on, kind, observation id, observer id)}`` among
+    the observations ``shown`` to the viewer (services.access.observation_shared)."""
     newest = func.row_number().over(
         partition_by=(Observation.teacher_id, ObservationRating.element_id),
         order_by=(Observation.observed_on.desc(), Observation.id.desc()),
@@ -145,7 +148,7 @@ async def latest_observed_ratings(
             newest.label("newest"),
         )
         .join(Observation, Observation.id == ObservationRating.observation_id)
-        .where(Observation.teacher_id.in_(teachers))
+        .where(Observation.teacher_id.in_(teachers), shown)
         .subquery()
     )
     rows = await _core(session, select(*list(ranked.c)[:-1]).where(ranked.c.newest == 1))

@@ -22,7 +22,7 @@ from mypd_graph.models import (
     Resource,
     Standard,
 )
-from mypd_graph.services.access import Actor, teacher_condition
+from mypd_graph.services.access import Actor, plan_condition
 from mypd_graph.services.errors import Problem, UserInputError, invalid
 from mypd_graph.services.frameworks import registry as frameworks
 from mypd_graph.services.inputs import check_day, text_problem
@@ -162,7 +162,7 @@ async def plan_for_write(
 ) -> LearningPlan:
     plan = await session.scalar(
         select(LearningPlan)
-        .where(LearningPlan.id == plan_id, teacher_condition(actor, LearningPlan.teacher_id))
+        .where(LearningPlan.id == plan_id, plan_condition(actor))
         .with_for_update()
     )
     if plan is None:
@@ -177,7 +177,7 @@ async def goal_for_write(
         await session.execute(
             select(Goal, LearningPlan)
             .join(LearningPlan, LearningPlan.id == Goal.plan_id)
-            .where(Goal.id == goal_id, teacher_condition(actor, LearningPlan.teacher_id))
+            .where(Goal.id == goal_id, plan_condition(actor))
             .with_for_update(of=LearningPlan)
         )
     ).first()
@@ -194,7 +194,7 @@ async def step_for_write(
             select(ActionStep, LearningPlan)
             .join(Goal, Goal.id == ActionStep.goal_id)
             .join(LearningPlan, LearningPlan.id == Goal.plan_id)
-            .where(ActionStep.id == step_id, teacher_condition(actor, LearningPlan.teacher_id))
+            .where(ActionStep.id == step_id, plan_condition(actor))
             .with_for_update(of=LearningPlan)
         )
     ).first()

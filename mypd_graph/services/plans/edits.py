@@ -33,7 +33,8 @@ from mypd_graph.models import (
     TeacherProfile,
     utcnow,
 )
-from mypd_graph.services.access import Actor, may_edit_own
+from mypd_graph.models.growth import Audience
+from mypd_graph.services.access import Actor, district_default_audience, may_edit_own
 from mypd_graph.services.errors import PermissionDenied, UserInputError, invalid
 from mypd_graph.services.inputs import LONG_TEXT, check_cycle, column_length
 from mypd_graph.services.plans.checks import (
@@ -282,6 +283,9 @@ async def add_action_step(
         due_on=due_on,
         status=ActionStepStatus.NOT_STARTED.value,
         reflection="",
+        reflection_audience=await session.scalar(
+            select(district_default_audience(actor.district_id))
+        ),
     )
     session.add(step)
     plan.updated_at = utcnow()
@@ -299,10 +303,14 @@ async def update_action_step(
     due_on: date | None | Unchanged = UNCHANGED,
     status: ActionStepStatus | Unchanged = UNCHANGED,
     reflection: str | Unchanged = UNCHANGED,
+    reflection_audience: Audience | Unchanged = UNCHANGED,
 ) -> ActionStep:
-    """The owner edits a step; marking it DONE records when, leaving DONE forgets it."""
+    """The owner edits a step; marking it DONE records when, leaving DONE forgets it. Who sees
+    the reflection is the owner's to change whatever the plan's status: it is not content."""
     step, plan = await step_for_write(session, actor, step_id)
     may_edit_own(actor, plan.teacher_id)
+    if reflection_audience is not UNCHANGED:
+        step.reflection_audience = Audience(reflection_audience).value
     structure = {"description": description, "resourceId": resource_id, "dueOn": due_on}
     changed = [name for name, value in structure.items() if value is not UNCHANGED]
     if changed:
@@ -313,7 +321,8 @@ async def update_action_step(
         if value is not UNCHANGED
     ]
     if not changed and not tracked:
-        return step  # nothing asked: the plan's updatedAt stays
+        await session.flush()
+        return step  # nothing else asked: the plan's updatedAt stays
     if tracked:
         require_status(plan, TRACKABLE, ("input", tracked[0]), "status and reflections can change")
 

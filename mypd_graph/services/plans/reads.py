@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from mypd_graph.models import (
     ActionStep,
@@ -19,7 +20,7 @@ from mypd_graph.models import (
     PlanEvent,
     Standard,
 )
-from mypd_graph.services.access import Actor, teacher_condition
+from mypd_graph.services.access import Actor, plan_condition, shared_with
 from mypd_graph.services.common import group_by_key, one_by_key
 
 # --- reading (DataLoader batch functions: results aligned to the keys) ----------------------------
@@ -29,9 +30,7 @@ async def plans_by_ids(
     session: AsyncSession, actor: Actor, ids: Sequence[int]
 ) -> list[LearningPlan | None]:
     rows = await session.scalars(
-        select(LearningPlan).where(
-            LearningPlan.id.in_(ids), teacher_condition(actor, LearningPlan.teacher_id)
-        )
+        select(LearningPlan).where(LearningPlan.id.in_(ids), plan_condition(actor))
     )
     return one_by_key(rows, ids, lambda row: row.id)
 
@@ -46,7 +45,7 @@ async def plans_by_teacher(
             select(LearningPlan)
             .where(
                 LearningPlan.teacher_id.in_(teacher_ids),
-                teacher_condition(actor, LearningPlan.teacher_id),
+                plan_condition(actor),
             )
             .order_by(LearningPlan.cycle.desc(), LearningPlan.id)
         )
@@ -64,7 +63,7 @@ async def events_by_plan(
     rows = await session.scalars(
         select(PlanEvent)
         .join(LearningPlan, LearningPlan.id == PlanEvent.plan_id)
-        .where(PlanEvent.plan_id.in_(plan_ids), teacher_condition(actor, LearningPlan.teacher_id))
+        .where(PlanEvent.plan_id.in_(plan_ids), plan_condition(actor))
         .order_by(PlanEvent.at, PlanEvent.id)
     )
     return group_by_key(rows, plan_ids, lambda row: row.plan_id)
@@ -76,7 +75,7 @@ async def goals_by_plan(
     rows = await session.scalars(
         select(Goal)
         .join(LearningPlan, LearningPlan.id == Goal.plan_id)
-        .where(Goal.plan_id.in_(plan_ids), teacher_condition(actor, LearningPlan.teacher_id))
+        .where(Goal.plan_id.in_(plan_ids), plan_condition(actor))
         .order_by(Goal.id)
     )
     return group_by_key(rows, plan_ids, lambda row: row.plan_id)
@@ -88,7 +87,7 @@ async def goals_by_ids(
     rows = await session.scalars(
         select(Goal)
         .join(LearningPlan, LearningPlan.id == Goal.plan_id)
-        .where(Goal.id.in_(ids), teacher_condition(actor, LearningPlan.teacher_id))
+        .where(Goal.id.in_(ids), plan_condition(actor))
     )
     return one_by_key(rows, ids, lambda row: row.id)
 
@@ -101,36 +100,52 @@ async def elements_by_goal(
         .join(Standard, Standard.id == GoalElement.element_id)
         .join(Goal, Goal.id == GoalElement.goal_id)
         .join(LearningPlan, LearningPlan.id == Goal.plan_id)
-        .where(GoalElement.goal_id.in_(goal_ids), teacher_condition(actor, LearningPlan.teacher_id))
+        .where(GoalElement.goal_id.in_(goal_ids), plan_condition(actor))
         .order_by(Standard.code)
     )
     grouped = group_by_key(list(rows), goal_ids, lambda row: row[0])
     return [[row[1] for row in group] for group in grouped]
 
 
+def _steps(actor: Actor) -> Select[tuple[ActionStep, bool]]:
+    """Action steps of the plans the actor may read, each with whether its reflection is shown."""
+    return (
+        select(
+            ActionStep,
+            shared_with(actor, LearningPlan.teacher_id, ActionStep.reflection_audience),
+        )
+        .join(Goal, Goal.id == ActionStep.goal_id)
+        .join(LearningPlan, LearningPlan.id == Goal.plan_id)
+        .where(plan_condition(actor))
+    )
+
+
+def _hide_reflections(rows: Sequence[tuple[ActionStep, bool]]) -> list[ActionStep]:
+    """A reflection not shared with the viewer reads as empty; the read session is never
+    committed, and the value is set as loaded, so nothing is written back."""
+    steps = []
+    for step, shown in rows:
+        if not shown:
+            set_committed_value(step, "reflection", "")
+        steps.append(step)
+    return steps
+
+
 async def action_steps_by_goal(
     session: AsyncSession, actor: Actor, goal_ids: Sequence[int]
 ) -> list[list[ActionStep]]:
-    rows = await session.scalars(
-        select(ActionStep)
-        .join(Goal, Goal.id == ActionStep.goal_id)
-        .join(LearningPlan, LearningPlan.id == Goal.plan_id)
-        .where(ActionStep.goal_id.in_(goal_ids), teacher_condition(actor, LearningPlan.teacher_id))
-        .order_by(ActionStep.id)
+    rows = await session.execute(
+        _steps(actor).where(ActionStep.goal_id.in_(goal_ids)).order_by(ActionStep.id)
     )
-    return group_by_key(rows, goal_ids, lambda row: row.goal_id)
+    steps = _hide_reflections(rows.tuples().all())
+    return group_by_key(steps, goal_ids, lambda row: row.goal_id)
 
 
 async def action_steps_by_ids(
     session: AsyncSession, actor: Actor, ids: Sequence[int]
 ) -> list[ActionStep | None]:
-    rows = await session.scalars(
-        select(ActionStep)
-        .join(Goal, Goal.id == ActionStep.goal_id)
-        .join(LearningPlan, LearningPlan.id == Goal.plan_id)
-        .where(ActionStep.id.in_(ids), teacher_condition(actor, LearningPlan.teacher_id))
-    )
-    return one_by_key(rows, ids, lambda row: row.id)
+    rows = await session.execute(_steps(actor).where(ActionStep.id.in_(ids)))
+    return one_by_key(_hide_reflections(rows.tuples().all()), ids, lambda row: row.id)
 
 
 async def district_goals_by_ids(
