@@ -41,8 +41,9 @@ async def test_roster_import_creates_schools_teachers_students_sections_enrollme
     assert run.user_id == admin.user_id and run.district_id == world.district_id
     assert run.finished_at is not None and run.finished_at >= run.started_at
     # 3 schools, 3 teachers, 7 students (s104 is tobedeleted), 3 sections (E-OLD-9 is
-    # tobedeleted), 8 student enrollments (one of them tobedeleted); admins and guardians skipped.
-    assert counts(run) == (24, 13, 4, 7, 0)
+    # tobedeleted), 8 student enrollments (one of them tobedeleted), Pat North (an administrator
+    # at North, already its principal: unchanged); guardians skipped.
+    assert counts(run) == (25, 13, 4, 8, 0)
     assert await row_errors(db, run.id) == []
 
     async with db.sessionmaker() as session:
@@ -93,7 +94,7 @@ async def test_roster_reimport_changes_nothing_and_says_so(
     before = await snapshot(db)
     again = await run_import(db.sessionmaker, admin, "oneroster", ROSTER, plugins=import_plugins)
     assert again.status == "completed"
-    assert counts(again) == (24, 0, 0, 24, 0)
+    assert counts(again) == (25, 0, 0, 25, 0)
     assert await snapshot(db) == before
 
 
@@ -108,11 +109,11 @@ async def test_roster_zip_is_the_same_export(
     first = await run_import(
         db.sessionmaker, importer, "oneroster", archive, plugins=import_plugins
     )
-    assert (first.status, counts(first)) == ("completed", (24, 13, 4, 7, 0))
+    assert (first.status, counts(first)) == ("completed", (25, 13, 4, 8, 0))
     folder = await run_import(
         db.sessionmaker, importer, "oneroster", ROSTER, plugins=import_plugins
     )
-    assert counts(folder) == (24, 0, 0, 24, 0)
+    assert counts(folder) == (25, 0, 0, 25, 0)
 
 
 async def test_corrected_roster_updates_what_changed(
@@ -132,7 +133,7 @@ async def test_corrected_roster_updates_what_changed(
     (corrected / "enrollments.csv").write_text(enrollments, "utf-8")
 
     run = await run_import(db.sessionmaker, admin, "oneroster", corrected, plugins=import_plugins)
-    assert (run.status, counts(run)) == ("completed", (24, 0, 2, 22, 0))
+    assert (run.status, counts(run)) == ("completed", (25, 0, 2, 23, 0))
     async with db.sessionmaker() as session:
         linh = await session.scalar(select(models.Student).where(models.Student.local_id == "s101"))
         assert linh is not None and linh.last_name == "Nguyễn"

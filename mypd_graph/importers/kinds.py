@@ -24,6 +24,7 @@ from mypd_graph.plugins.types import (
     RowError,
     SchoolRecord,
     SectionRecord,
+    StaffRecord,
     StudentRecord,
     TeacherRecord,
     TrainingRecordRecord,
@@ -104,6 +105,22 @@ def prepare_school(r: SchoolRecord) -> Prepared:
     if isinstance(name, RowError):
         return name
     return (r.row, code, name)
+
+
+STAFF_ROLES = ("principal", "district_admin")
+
+
+def prepare_staff(r: StaffRecord) -> Prepared:
+    """A principal (with a school) or a district admin, checked like a teacher's row."""
+    if r.role not in STAFF_ROLES:
+        return RowError(r.row, f"role must be one of {STAFF_ROLES}", "role", r.role, r.file)
+    if r.role == "principal" and not (r.school_code or "").strip():
+        return RowError(r.row, "a principal needs a school", "school_code", "", r.file)
+    teacher = prepare_teacher(TeacherRecord(r.row, r.email, r.name, r.school_code, r.file))
+    if isinstance(teacher, RowError):
+        return teacher
+    _, email, name, school = teacher
+    return (r.row, email, name, r.role, school if r.role == "principal" else None)
 
 
 def prepare_teacher(r: TeacherRecord) -> Prepared:
@@ -307,6 +324,7 @@ def prepare_training(r: TrainingRecordRecord) -> Prepared:
 SPECS: tuple[KindSpec, ...] = (
     KindSpec("schools", SchoolRecord, prepare_school),
     KindSpec("teachers", TeacherRecord, prepare_teacher),
+    KindSpec("staff", StaffRecord, prepare_staff),
     KindSpec("students", StudentRecord, prepare_student),
     KindSpec("sections", SectionRecord, prepare_section),
     KindSpec("enrollments", EnrollmentRecord, prepare_enrollment),

@@ -17,7 +17,12 @@ Records come out in dependency order, so one import creates and updates everythi
   teacher of record: the teacher enrollment marked ``primary``, else the class's first teacher
   enrollment (co-teachers have no place in a section and are not recorded). The school year comes
   from the class's term in ``academicSessions.csv``, else the ``school_year`` option, else today;
-- enrollments of students from ``enrollments.csv``.
+- enrollments of students from ``enrollments.csv``;
+- staff (:mod:`~mypd_graph.importers.staff`): ``administrator`` users attached to a school become
+  that school's principals, those attached to the district org become district admins (matched by
+  ``email``; a user who holds another role or school is a row error, never changed; a district
+  turns this off with ``DistrictSettings.roster_staff_roles``). Administrators of other orgs
+  (departments) are skipped.
 
 ``file.enrollments = bulk`` in the manifest (the default) makes ``enrollments.csv`` the complete
 list for the classes of ``classes.csv``: a student enrolled in one of them before and not listed
@@ -26,7 +31,7 @@ now is unenrolled. ``delta`` only adds and updates (and removes what is marked t
 ``status = tobedeleted``: an enrollment marked so is removed (the teacher stops seeing that student);
 orgs, users and classes marked so are skipped, never deleted, because deleting a student or a
 section would delete assessment results and plans with them. Users, classes and orgs with other
-roles or types (administrators, guardians, districts, departments) are not imported. The manifest
+roles or types (guardians, aides, departments) are not imported. The manifest
 must say OneRoster 1.1 (or 1.0); ``file.x = absent`` skips a file.
 """
 
@@ -49,8 +54,10 @@ from mypd_graph.plugins.types import (
     ImporterDefinition,
     ImportSource,
     RowError,
+    RowSkipped,
     SchoolRecord,
     SectionRecord,
+    StaffRecord,
     StudentRecord,
     TeacherRecord,
 )
@@ -249,7 +256,10 @@ def parse(source: ImportSource, options: Mapping[str, Any]) -> Iterator[Any]:
         state_types = state_id_types(options.get("state_id_types"))
 
         school_codes: dict[str, str] = {}
+        district_orgs: set[str] = set()
         for row_number, org in export.rows("orgs.csv"):
+            if org["type"].lower() == "district" and org["status"].lower() != DELETED:
+                district_orgs.add(org["sourcedId"])
             if org["type"].lower() != "school" or org["status"].lower() == DELETED:
                 continue
             code = org.get("identifier") or org["sourcedId"]
@@ -263,6 +273,9 @@ def parse(source: ImportSource, options: Mapping[str, Any]) -> Iterator[Any]:
             role = user["role"].lower()
             if user["status"].lower() == DELETED:
                 skipped.add(user["sourcedId"])
+                continue
+            if role == "administrator":
+                yield _staff(row_number, user, school_codes, district_orgs)
                 continue
             if role not in ("teacher", "student"):
                 continue
@@ -370,6 +383,25 @@ def parse(source: ImportSource, options: Mapping[str, Any]) -> Iterator[Any]:
             )
 
 
+def _staff(
+    row_number: int, user: Mapping[str, str], schools: Mapping[str, str], districts: set[str]
+) -> StaffRecord | RowError | RowSkipped:
+    """An administrator: a principal of the first school among their orgs, else a district admin
+    when attached to the district org; administrators of departments are not imported."""
+    orgs = _split(user["orgSourcedIds"])
+    school = next((schools[org] for org in orgs if org in schools), None)
+    if school is None and districts.isdisjoint(orgs):
+        reason = "an administrator of neither a school nor the district is not imported"
+        return RowSkipped(row_number, reason, "users.csv")
+    email = user.get("email", "").lower()
+    if not email:
+        reason = "an administrator needs an email to be matched to a user"
+        return RowError(row_number, reason, "email", "", "users.csv")
+    name = " ".join(part for part in (user["givenName"], user["familyName"]) if part)
+    role = "principal" if school is not None else "district_admin"
+    return StaffRecord(row_number, email, name, role, school, file="users.csv")
+
+
 def _label(kind: str) -> str:
     return _NOT_WORD.sub("", kind.lower())
 
@@ -403,10 +435,10 @@ IMPORTER = ImporterDefinition(
     name="oneroster",
     title="OneRoster 1.1 CSV roster",
     layouts=("oneroster-1.1",),
-    record_kinds=("schools", "teachers", "students", "sections", "enrollments"),
+    record_kinds=("schools", "teachers", "staff", "students", "sections", "enrollments"),
     parse=parse,
-    description="A folder or zip of OneRoster 1.1 CSV files: schools, teachers, students, "
-    "sections with their teacher of record, enrollments.",
+    description="A folder or zip of OneRoster 1.1 CSV files: schools, teachers, administrators "
+    "(principals, district admins), students, sections with their teacher of record, enrollments.",
 )
 
 

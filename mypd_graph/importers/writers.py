@@ -17,6 +17,7 @@ from mypd_graph.importers.bulk import BatchResult, Counts, Db, Lookup, StagedKin
 from mypd_graph.importers.job import Chunk, ImportJob
 from mypd_graph.importers.kinds import KIND_ORDER
 from mypd_graph.importers.results import ResultsWriter
+from mypd_graph.importers.staff import StaffWriter
 from mypd_graph.importers.teachers import TeacherWriter
 from mypd_graph.importers.training_records import TrainingWriter
 from mypd_graph.models import Role
@@ -179,6 +180,8 @@ class Writers:
         if writer is None:
             if kind == "teachers":
                 writer = TeacherWriter(self.db)
+            elif kind == "staff":
+                writer = StaffWriter(self.db)
             elif kind == "training_records":
                 writer = TrainingWriter(self.db)
             elif kind == "assessment_results":
@@ -265,6 +268,8 @@ class Writers:
     def notes(self) -> list[str]:
         results = self.by_kind.get("assessment_results")
         notes = results.notes() if results is not None else []
+        staff = self.by_kind.get("staff")
+        notes += staff.notes() if staff is not None else []
         if self.enrollments_removed:
             notes.append(
                 f"{self.enrollments_removed} enrollments removed: their sections' complete lists "

@@ -193,6 +193,22 @@ class TeacherRecord:
 
 
 @dataclass(frozen=True)
+class StaffRecord:
+    """A roster's administrator, matched to a user by email: ``role`` is ``principal`` (of
+    ``school_code``) or ``district_admin``. The core creates new ones with that role and never
+    changes an existing user's role or school (a conflict is a row error); a district can turn
+    this off (``DistrictSettings.roster_staff_roles``)."""
+
+    row: int
+    email: str
+    name: str
+    role: str
+    school_code: str | None = None
+    file: str = ""
+    kind: ClassVar[str] = "staff"
+
+
+@dataclass(frozen=True)
 class StudentRecord:
     """Natural key: the district's student id (``local_id``)."""
 
@@ -305,6 +321,7 @@ class TrainingRecordRecord:
 ImportRecord = (
     SchoolRecord
     | TeacherRecord
+    | StaffRecord
     | StudentRecord
     | SectionRecord
     | EnrollmentRecord
@@ -316,6 +333,7 @@ RECORD_KINDS = frozenset(
     for record in (
         SchoolRecord,
         TeacherRecord,
+        StaffRecord,
         StudentRecord,
         SectionRecord,
         EnrollmentRecord,
