@@ -152,6 +152,7 @@ async def _create_teacher(
             action="create",
             entity=USER,
             entity_ids=[str(user.id)],
+            district_id=config.district_id,
             detail=f"just-in-time sign-in: teacher {email} created in district "
             f"{config.district_key} from a token of {claims.get('iss')}",
         )
@@ -278,6 +279,7 @@ async def _save(
             action="update",
             entity=SIGN_IN,
             entity_ids=[str(district_id)],
+            district_id=district_id,
             detail=f"{how}: issuer {settings.issuer}, audience {settings.audience}, claim "
             f"{settings.user_claim}, just-in-time domains {list(settings.jit_domains)}",
         )
@@ -318,6 +320,7 @@ def _revoke(session: AsyncSession, user: User, by: int | None, how: str) -> User
             action="revoke_tokens",
             entity=USER,
             entity_ids=[str(user.id)],
+            district_id=user.district_id,
             detail=f"{how}: tokens of {user.email} issued before "
             f"{user.tokens_valid_after.isoformat()} are refused",
         )
