@@ -1,1 +1,125 @@
-"""``audit export``, ``students delete|purge``, ``teacher export``: privacy work for operators."""
+"""``audit export``, ``students delete|purge``, ``teacher export``: privacy work for operators.
+
+The operator (whoever runs the deployment, with its database) answers a records request, a
+parent's or the law's deletion request, or the district's retention rule here. Every command
+names its district by key; what a command deletes is recorded in the audit trail as the
+operator's (no user id). See docs/privacy.md.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable
+from datetime import UTC, date, datetime, time, timedelta
+from typing import TypeVar
+
+import click
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from mypd_graph.cli.base import _settings, main
+
+T = TypeVar("T")
+
+
+@main.group()
+def audit() -> None:
+    """The audit trail: who read or changed student data or a teacher's record."""
+
+
+@main.group()
+def students() -> None:
+    """Students' data: delete one student's, or apply the retention rule."""
+
+
+@main.group()
+def teacher() -> None:
+    """A teacher's growth record."""
+
+
+def _run(ctx: click.Context, work: Callable[[AsyncSession], Awaitable[T]], write: bool) -> T:
+    """``work`` in one transaction on a migrated database; problems become ``Error: ...``."""
+    from mypd_graph import migrate
+    from mypd_graph.db import begin_write, create_engine, create_sessionmaker
+    from mypd_graph.services.errors import NotFound, PermissionDenied, UserInputError
+
+    settings = _settings(ctx)
+
+    async def run() -> T:
+        engine = create_engine(settings.database_url)
+        try:
+            if not await migrate.is_at_head(engine):
+                raise click.ClickException(
+                    "the database is not migrated to the current schema: run "
+                    "`mypd-graph db upgrade`"
+                )
+            async with create_sessionmaker(engine).begin() as session:
+                if write:
+                    await begin_write(session)
+                return await work(session)
+        finally:
+            await engine.dispose()
+
+    try:
+        return asyncio.run(run())
+    except UserInputError as error:
+        raise click.ClickException("; ".join(p.message for p in error.problems)) from error
+    except (PermissionDenied, NotFound) as error:
+        raise click.ClickException(str(error)) from error
+
+
+async def _district_id(session: AsyncSession, key: str) -> int:
+    from mypd_graph.models import District
+
+    found = await session.scalar(select(District.id).where(District.key == key.strip().lower()))
+    if found is None:
+        raise click.ClickException(f"no district with key {key!r}: see `mypd-graph district list`")
+    return found
+
+
+def _day_start(day: date) -> datetime:
+    return datetime.combine(day, time(), tzinfo=UTC)
+
+
+@audit.command("export")
+@click.option("--district", "district_key", required=True, help="The district's key.")
+@click.option("--since", required=True, type=click.DateTime(["%Y-%m-%d"]), help="First day (UTC).")
+@click.option(
+    "--until", type=click.DateTime(["%Y-%m-%d"]), help="Last day (UTC), included; default: all."
+)
+@click.option("--format", "format_", type=click.Choice(["jsonl", "csv"]), default="jsonl")
+@click.option("--chunk", default=5000, show_default=True, type=click.IntRange(1, 100_000),
+              help="Events read per statement.")  # fmt: skip
+@click.pass_context
+def audit_export(
+    ctx: click.Context,
+    district_key: str,
+    since: datetime,
+    until: datetime | None,
+    format_: str,
+    chunk: int,
+) -> None:
+    """Stream a district's audit trail, oldest first, as JSON lines or CSV on standard output.
+
+    Memory stays bounded whatever the trail's size: events are read CHUNK at a time and written
+    as they are read.
+    """
+    from mypd_graph.services.privacy import trail
+
+    where = trail.AuditFilter(
+        since=_day_start(since.date()),
+        until=_day_start(until.date() + timedelta(days=1)) if until else None,
+    )
+    line = trail.jsonl_line if format_ == "jsonl" else trail.csv_line
+    out = sys.stdout
+
+    async def work(session: AsyncSession) -> None:
+        district_id = await _district_id(session, district_key)
+        if format_ == "csv":
+            out.write(trail.csv_header())
+        async for entry in trail.stream_entries(session, district_id, where, chunk):
+            out.write(line(entry))
+        out.flush()
+
+    _run(ctx, work, write=False)

@@ -281,6 +281,12 @@ def _record_changes(session: Session) -> None:
     if not changes or not changes.records:
         return
     _resolve(session, changes)
+    for (table, action), ids in list(changes.records.items()):
+        if action == "update":  # a record created or deleted here is not also "updated"
+            ids -= changes.records.get((table, "create"), set())
+            ids -= changes.records.get((table, "delete"), set())
+            if not ids:
+                del changes.records[(table, action)]
     actor = request.actor
     for (table, action), ids in sorted(changes.records.items()):
         teachers = {changes.teacher_of[(table, i)] for i in ids if (table, i) in changes.teacher_of}

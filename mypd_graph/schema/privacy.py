@@ -1,1 +1,0 @@
-"""Privacy: the audit trail, retention and deletion."""
