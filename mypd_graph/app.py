@@ -11,6 +11,7 @@ from cross_web import HTTPException
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -29,6 +30,7 @@ from mypd_graph.guard import (
     operation_problem,
 )
 from mypd_graph.importers.stale import fail_stale_runs
+from mypd_graph.pages import SecurityHeaders, graphiql_page, home, readme, static_files
 from mypd_graph.plugins.manager import PluginSet, load_plugins
 from mypd_graph.schema import create_schema
 from mypd_graph.schema.context import Context
@@ -61,6 +63,10 @@ class MypdGraphQL(GraphQL[Context, None]):
         self.settings = settings
         self.sessionmaker = sessionmaker
         self.plugins = plugins
+
+    async def render_graphql_ide(self, request: Any) -> Response:
+        """Our GraphiQL page: its scripts come from /static, not from a CDN (pages.py)."""
+        return graphiql_page()
 
     async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
         """Strawberry answers what it refuses (unknown operation name, unsupported content type,
@@ -149,7 +155,8 @@ def create_app(
     plugins: PluginSet | None = None,
     engine: AsyncEngine | None = None,
 ) -> Starlette:
-    """Build the service: ``/graphql``, ``/healthz`` (process up), ``/readyz`` (database ready)."""
+    """Build the service: ``/graphql``, ``/healthz`` (process up), ``/readyz`` (database ready),
+    and the pages: ``/`` (what this is), ``/readme`` and ``/static`` (GraphiQL's files)."""
     settings = settings or Settings.from_env()
     plugins = plugins or load_plugins(settings.plugins_allow, settings.plugins_deny)
     owns_engine = engine is None
@@ -186,10 +193,14 @@ def create_app(
     graphql = MypdGraphQL(settings=settings, sessionmaker=sessionmaker, plugins=plugins)
     app = Starlette(
         routes=[
+            Route("/", home),
+            Route("/readme", readme),
+            static_files(),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/graphql", GraphQLGuard(graphql, settings, sessionmaker)),
         ],
+        middleware=[Middleware(SecurityHeaders)],
         lifespan=lifespan,
     )
     app.state.settings = settings
