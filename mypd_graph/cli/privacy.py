@@ -123,3 +123,47 @@ def audit_export(
         out.flush()
 
     _run(ctx, work, write=False)
+
+
+@students.command("delete")
+@click.option("--district", "district_key", required=True, help="The district's key.")
+@click.option("--local-id", required=True, help="The student's id in the district's SIS.")
+@click.option(
+    "--reason", default="", help="Why (kept in the audit trail), e.g. a request's number."
+)
+@click.pass_context
+def students_delete(ctx: click.Context, district_key: str, local_id: str, reason: str) -> None:
+    """Remove one student's results, enrollments and summaries, and the student (a parent's or
+    the law's request); the audit trail keeps a tombstone."""
+    from mypd_graph.services.privacy.students import delete_student
+
+    async def work(session: AsyncSession) -> None:
+        district_id = await _district_id(session, district_key)
+        removed = await delete_student(session, district_id, local_id.strip(), reason.strip())
+        click.echo(
+            f"deleted student {local_id.strip()}: {removed.results} results, "
+            f"{removed.enrollments} enrollments"
+        )
+
+    _run(ctx, work, write=True)
+
+
+@students.command("purge")
+@click.option("--district", "district_key", required=True, help="The district's key.")
+@click.option("--before", "school_year", required=True, help="The first school year kept: 2023-24.")
+@click.pass_context
+def students_purge(ctx: click.Context, district_key: str, school_year: str) -> None:
+    """Apply the retention rule: remove the results, sections and enrollments of every school
+    year before SCHOOL_YEAR, and students left with no data; the audit trail records it."""
+    from mypd_graph.services.privacy.students import purge_before
+
+    async def work(session: AsyncSession) -> None:
+        district_id = await _district_id(session, district_key)
+        removed = await purge_before(session, district_id, school_year)
+        click.echo(
+            f"purged school years before {school_year.strip()}: {removed.results} results, "
+            f"{removed.enrollments} enrollments, {removed.sections} sections, "
+            f"{removed.students} students"
+        )
+
+    _run(ctx, work, write=True)
