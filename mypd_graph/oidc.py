@@ -113,6 +113,10 @@ async def discover(
 ) -> dict[str, Any]:
     """The provider's discovery document, checked: it names ``issuer`` exactly (OpenID Connect
     Discovery 1.0, section 4.3) and a ``jwks_uri`` we may fetch."""
+    try:
+        check_url(issuer, "the issuer", allow_http_loopback=allow_http_loopback)
+    except ValueError as error:
+        raise ProviderMisconfigured(str(error)) from error
     document = await fetch_json_async(discovery_url(issuer), timeout, fetch)
     if not isinstance(document, dict):
         raise ProviderMisconfigured(f"{discovery_url(issuer)} is not a JSON object")
@@ -185,8 +189,8 @@ class KeyCache:
         """The key ``kid`` of ``issuer``; ProviderUnavailable when the keys cannot be fetched
         and AuthenticationError when the provider has no such key."""
         entry = self._issuers.setdefault(issuer, _Issuer())
-        if self._fresh(entry) and kid in entry.keys:
-            return entry.keys[kid]
+        if kid in entry.keys and (self._fresh(entry) or entry.lock.locked()):
+            return entry.keys[kid]  # cached; or stale while a refresh is under way
         async with entry.lock:
             now = self.clock()
             if not self._fresh(entry):

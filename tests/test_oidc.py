@@ -11,10 +11,12 @@ import time
 from typing import TYPE_CHECKING, Any
 
 import httpx
+import pytest
 from cryptography.hazmat.primitives import serialization
 from sqlalchemy import update
 
-from mypd_graph import models
+from mypd_graph import models, oidc
+from mypd_graph.auth import AuthenticationError
 from tests.factories import ADMIN, OUTSIDER, TEACHER_A, World
 from tests.helpers import free_port
 from tests.oidc_provider import CLIENT_ID, DISCOVERY, Provider, connect, ec_key, rsa_key
@@ -212,3 +214,30 @@ async def test_a_provider_that_is_down_is_a_503_not_a_500_or_a_hang(
     response = await client.post(VIEWER, None, token=provider.token(TEACHER_A))
     assert response.status_code == 503
     assert "names issuer 'https://impostor.example'" in response.json()["errors"][0]["message"]
+
+
+async def test_cached_keys_expire_and_outlive_an_outage(provider: Provider) -> None:
+    """The key cache on its own, with a clock the test moves: keys are refetched when they are
+    older than the TTL, and keys already fetched stay in use while the provider is down."""
+    now = [1000.0]
+    keys = oidc.KeyCache(
+        timeout=2, ttl=600, refetch_interval=60, allow_http_loopback=True, clock=lambda: now[0]
+    )
+    assert (await keys.key(provider.issuer, "rsa-1")).key_id == "rsa-1"
+    now[0] += 300
+    await keys.key(provider.issuer, "ec-1")
+    assert provider.jwks_fetches == 1
+    rotated = rsa_key("rsa-2")
+    provider.keys = [provider.rsa, rotated]
+    now[0] += 301  # past the TTL: discovery and keys are fetched again
+    assert (await keys.key(provider.issuer, "rsa-2")).key_id == "rsa-2"
+    assert provider.jwks_fetches == 2 and provider.hits[DISCOVERY] == 2
+    provider.stop()
+    now[0] += 601
+    assert (await keys.key(provider.issuer, "rsa-1")).key_id == "rsa-1"  # stale, still good
+    with pytest.raises(AuthenticationError, match="does not publish"):
+        await keys.key(provider.issuer, "ec-1")  # retired before the outage
+    with pytest.raises(oidc.ProviderUnavailable):
+        await keys.key(f"http://127.0.0.1:{free_port()}", "rsa-1")
+    with pytest.raises(oidc.ProviderUnavailable, match="https"):  # production: https only
+        await oidc.discover("http://127.0.0.1:1", 1, allow_http_loopback=False)
