@@ -152,6 +152,7 @@ async def test_users_and_caseloads_from_the_command_line(db: TestDatabase, world
     refused(await run(db, "user", "list"), "--district KEY", "other", "test")
     events = [e for e in await audit_events(db) if e.action != "read"]
     assert {e.user_id for e in events} == {None}  # the operator's, not a user's
+    assert {(e.district_id, e.actor_role) for e in events} == {(world.district_id, "operator")}
     assert all(e.detail.endswith("(by the operator)") for e in events)
     assert [e.action for e in events] == [
         "create", "assign", "assign", "unassign", "update", "deactivate",

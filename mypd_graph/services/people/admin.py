@@ -20,7 +20,15 @@ from dataclasses import dataclass
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from mypd_graph.models import AuditEvent, District, Role, School, TeacherProfile, User
+from mypd_graph.models import (
+    AuditEvent,
+    AuditSubject,
+    District,
+    Role,
+    School,
+    TeacherProfile,
+    User,
+)
 from mypd_graph.services.access import Actor
 from mypd_graph.services.errors import NotFound, PermissionDenied, invalid
 from mypd_graph.services.inputs import check_id, check_text, column_length
@@ -50,19 +58,31 @@ def may_administer(actor: Actor) -> None:
 
 
 def record_change(
-    session: AsyncSession, actor: Actor, action: str, entity: str, entity_id: int, detail: str
+    session: AsyncSession,
+    actor: Actor,
+    action: str,
+    entity: str,
+    entity_id: int,
+    detail: str,
+    *,
+    teacher_id: int | None = None,
 ) -> None:
-    """The audit row of one admin change; it commits with the change or not at all."""
+    """The audit row of one admin change, in the district's trail; it commits with the change or
+    not at all. The operator has no user: the row says so in its actor columns. ``teacher_id``
+    names a teacher whose record the change concerns (who may read it, say)."""
     by_operator = actor.user_id == OPERATOR_ID
-    session.add(
-        AuditEvent(
-            user_id=None if by_operator else actor.user_id,
-            action=action,
-            entity=entity,
-            entity_ids=[str(entity_id)],
-            detail=f"{detail} (by the operator)" if by_operator else detail,
-        )
+    event = AuditEvent(
+        user_id=None if by_operator else actor.user_id,
+        district_id=actor.district_id,
+        action=action,
+        entity=entity,
+        entity_ids=[str(entity_id)],
+        detail=f"{detail} (by the operator)" if by_operator else detail,
+        subjects=[AuditSubject(kind="teacher", subject_id=teacher_id)] if teacher_id else [],
     )
+    if by_operator:
+        event.actor_name, event.actor_role = "operator (command line)", "operator"
+    session.add(event)
 
 
 def check_email(email: str, field: tuple[str, ...]) -> str:
@@ -187,7 +207,10 @@ async def create_user(
     if kind is Role.TEACHER:
         await _ensure_profile(session, user)
     where = f" at school {school.code}" if school else ""
-    record_change(session, actor, "create", "user", user.id, f"{kind.value}{where}")
+    teacher = user.id if kind is Role.TEACHER else None
+    record_change(
+        session, actor, "create", "user", user.id, f"{kind.value}{where}", teacher_id=teacher
+    )
     await session.flush()
     return user
 
@@ -235,7 +258,9 @@ async def update_user(
         profile = await session.get(TeacherProfile, user.id)
         if profile is not None:
             profile.school_id = user.school_id
-    record_change(session, actor, "update", "user", user.id, ", ".join(changes) or "nothing")
+    teacher = user.id if user.role == Role.TEACHER.value else None
+    detail = ", ".join(changes) or "nothing"
+    record_change(session, actor, "update", "user", user.id, detail, teacher_id=teacher)
     await session.flush()
     return user
 
@@ -257,9 +282,9 @@ async def set_active(session: AsyncSession, actor: Actor, user_id: int, active: 
     if not changed.rowcount:  # type: ignore[attr-defined]
         state = "active" if active else "deactivated"
         raise invalid(("input", "userId"), f"the user is already {state}", "UNCHANGED")
-    record_change(
-        session, actor, "reactivate" if active else "deactivate", "user", user.id, user.role
-    )
+    action = "reactivate" if active else "deactivate"
+    teacher = user.id if user.role == Role.TEACHER.value else None
+    record_change(session, actor, action, "user", user.id, user.role, teacher_id=teacher)
     await session.flush()
     return await user_in_district(session, actor, user.id)
 

@@ -123,7 +123,13 @@ async def assign_coach(
     if not added.rowcount:  # type: ignore[attr-defined]
         raise invalid("input", "the coach already serves this teacher", "ALREADY_ASSIGNED")
     record_change(
-        session, actor, "assign", "coach_assignment", profile.user_id, f"coach {coach.id}"
+        session,
+        actor,
+        "assign",
+        "coach_assignment",
+        profile.user_id,
+        f"coach {coach.id}",
+        teacher_id=profile.user_id,
     )
     await session.flush()
     return coach, profile
@@ -142,7 +148,13 @@ async def unassign_coach(
     if not removed.rowcount:  # type: ignore[attr-defined]
         raise invalid("input", "the coach does not serve this teacher", "NOT_ASSIGNED")
     record_change(
-        session, actor, "unassign", "coach_assignment", profile.user_id, f"coach {coach.id}"
+        session,
+        actor,
+        "unassign",
+        "coach_assignment",
+        profile.user_id,
+        f"coach {coach.id}",
+        teacher_id=profile.user_id,
     )
     await session.flush()
     return coach, profile
