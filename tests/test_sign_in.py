@@ -308,3 +308,18 @@ async def test_the_operator_connects_a_district_from_the_command_line(
         assert row is not None and row.user_claim == "email"  # failed attempts changed nothing
     response = await client.post(VIEWER, None, token=provider.token(TEACHER_A, aud="x"))
     assert_refused(response, "audience")
+
+
+async def test_simultaneous_first_sign_ins_create_one_teacher(
+    client: GraphQLClient, db: TestDatabase, world: World, provider: Provider
+) -> None:
+    await connect(db, world.district_id, provider.issuer, jit_domains=("test.mypd",))
+    token = provider.token("first.day@test.mypd")
+    responses = await asyncio.gather(*(client.post(VIEWER, None, token=token) for _ in range(6)))
+    assert [response.status_code for response in responses] == [200] * 6
+    async with db.sessionmaker() as session:
+        users = await session.scalar(
+            select(func.count()).where(models.User.email == "first.day@test.mypd")
+        )
+    assert users == 1
+    assert len(await audit_events(db, "create")) == 1
