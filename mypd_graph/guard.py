@@ -123,7 +123,7 @@ class GraphQLGuard:
         async with self.sessionmaker() as session:
             configs = await sign_in.configs_for_issuer(session, issuer)
         if not configs:
-            raise AuthenticationError(f"no district signs in with issuer {issuer!r}")
+            raise AuthenticationError(f"no district signs in with issuer {issuer[:200]!r}")
         claims = await oidc.verify(
             token,
             issuer,

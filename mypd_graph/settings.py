@@ -89,7 +89,8 @@ def _seconds(env: dict[str, str], name: str, default: float) -> float:
 
 @dataclass(frozen=True)
 class Settings:
-    """Everything configurable; see the README's Configuration table for the variables.
+    """Everything configurable; see the README's Configuration table for the variables (and
+    docs/sign-in.md for MYPD_ALLOW_DEV_TOKENS and MYPD_OIDC_*).
 
     Constructing one validates it (``__post_init__``), so no code path, the tests' included, can
     hold production settings with a weak secret or an environment name nobody checks for.
