@@ -1,7 +1,11 @@
-"""Privacy: the audit trail, retention and deletion, corrections, a teacher's record."""
+"""Privacy: the audit trail, corrections of records made in error, a teacher's record.
+
+One module per concern; their ``Query`` and ``Mutation`` parts are merged here for the schema.
+"""
 
 from strawberry.tools import merge_types
 
-from mypd_graph.schema.privacy import trail
+from mypd_graph.schema.privacy import corrections, trail
 
 Query = merge_types("PrivacyQuery", (trail.Query,))
+Mutation = merge_types("PrivacyMutation", (corrections.Mutation,))

@@ -218,6 +218,12 @@ def _note(changes: _Changes, table: str, action: str, row: Any) -> None:
     changes.records[(table, action)].add(record_id)
 
 
+def describe(session: AsyncSession, table: str, action: str, detail: str) -> None:
+    """A note for the event this transaction records for (table, action): why, what went with it."""
+    changes = session.sync_session.info.setdefault(_CHANGES_KEY, _Changes())
+    changes.details[(table, action)].add(detail)
+
+
 def _collect(session: Session, _flush: UOWTransaction) -> None:
     """After a flush: note what it changed in a teacher's record (ids are known by now)."""
     if request_of(session) is None:
