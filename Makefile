@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: install serve test lint schema clean bench
+.PHONY: install serve test lint schema clean bench chromium
 
 $(STAMP): pyproject.toml plugins/cstp/pyproject.toml plugins/csv_scores/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,6 +23,10 @@ serve: install
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Debian's Chromium for the browser tests (they skip without it); needs root or sudo.
+chromium:
+	bash scripts/install-chromium.sh
 
 lint: install
 	$(BIN)/ruff check mypd_graph plugins tests bench

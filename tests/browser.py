@@ -18,7 +18,7 @@ import shutil
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 from urllib.parse import urlsplit
 
 import pytest
@@ -89,16 +89,33 @@ class BrowserPage:
         self.csp_violations.append(report)
 
 
+def _unavailable(reason: str) -> NoReturn:
+    """Skip on a developer's machine; fail in CI (``CI`` set), where .ci/run installs Chromium
+    and a skipped browser test would pass unseen."""
+    if os.environ.get("CI"):
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
+def require_chromium() -> str:
+    """Chromium's path, once Chromium and Playwright are known to be there; call it before
+    starting anything costly (a server) that a skipped test would not use."""
+    executable = chromium_executable()
+    if executable is None:
+        _unavailable(f"chromium not installed: {INSTALL_CHROMIUM}")
+    try:
+        import playwright.async_api  # noqa: F401
+    except ImportError:
+        _unavailable(f"playwright not installed: {INSTALL_PLAYWRIGHT}")
+    return executable
+
+
 @asynccontextmanager
 async def chromium_page() -> AsyncIterator[BrowserPage]:
     """A fresh headless Chromium with one page, closed afterwards; skips when it cannot run."""
-    executable = chromium_executable()
-    if executable is None:
-        pytest.skip(f"chromium not installed: {INSTALL_CHROMIUM}")
-    try:
-        from playwright.async_api import async_playwright
-    except ImportError:
-        pytest.skip(f"playwright not installed: {INSTALL_PLAYWRIGHT}")
+    executable = require_chromium()
+    from playwright.async_api import async_playwright
+
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(
             executable_path=executable, headless=True, args=FLAGS

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.browser import BrowserPage, chromium_page
+from tests.browser import BrowserPage, chromium_page, require_chromium
 from tests.conftest import SECRET
 from tests.helpers import free_port, served
 from tests.test_readme import tour
@@ -28,6 +28,7 @@ RESULT = ".result-window .CodeMirror"
 @pytest.fixture(scope="module")
 def demo_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, str]]]:
     """The demo district served over HTTP from a fresh SQLite file: (base URL, environment)."""
+    require_chromium()  # skip before paying for a server
     path = tmp_path_factory.mktemp("browser") / "demo.db"
     env = {"MYPD_DATABASE_URL": f"sqlite+aiosqlite:///{path}", "MYPD_SECRET_KEY": SECRET}
     port = free_port()
