@@ -109,14 +109,22 @@ async def home(request: Request) -> HTMLResponse:
     return home_page(request.app.state.settings)
 
 
-async def readme(_: Request) -> PlainTextResponse:
-    """The README of the installed distribution (from its metadata, so a wheel has it too): the
-    quick start, the tour and the settings, readable where the repository is out of reach."""
+@cache
+def _readme() -> str:
+    """The README as the installed distribution's metadata holds it (a wheel's too): the body
+    of METADATA, or its ``Description`` field in older metadata versions; "" when absent."""
     try:
-        text = metadata.metadata("mypd-graph").get_payload() or ""
+        found = metadata.metadata("mypd-graph")
     except metadata.PackageNotFoundError:
-        text = ""
-    if not isinstance(text, str) or not text.strip():
+        return ""
+    text = found.get_payload() or found.get("Description") or ""  # type: ignore[attr-defined]
+    return text if isinstance(text, str) else ""
+
+
+async def readme(_: Request) -> PlainTextResponse:
+    """The quick start, the tour and the settings, readable where the repository is out of reach."""
+    text = _readme()
+    if not text.strip():
         return PlainTextResponse("this installation carries no README", status_code=404)
     return PlainTextResponse(text)  # Markdown, shown as text: browsers download text/markdown
 
