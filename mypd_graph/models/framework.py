@@ -1,4 +1,9 @@
-"""Standards frameworks as synced from plugins: the framework, its rating levels, its standards tree."""
+"""Standards frameworks, from plugins or CASE packages: the framework, its rating levels, its tree.
+
+``identifier`` columns hold CASE identifiers (UUIDs): those of the imported package, or for plugin
+frameworks ones derived from the key and code (mypd_graph.services.frameworks.identity), so a
+framework, element and level keep one identity across restarts and versions.
+"""
 
 from __future__ import annotations
 
@@ -23,6 +28,12 @@ class Framework(Base):
     plugin: Mapped[str] = mapped_column(String(100), default="")
     subject_elements: Mapped[dict[str, object]] = mapped_column(default=dict)
     checksum: Mapped[str] = mapped_column(String(64), default="")
+    # "plugin": synced from a plugin at start-up; "case": imported from a CASE package, which no
+    # plugin sync touches.
+    source: Mapped[str] = mapped_column(String(16), default="plugin", server_default="plugin")
+    identifier: Mapped[str | None] = mapped_column(String(36), unique=True, index=True)
+    publisher: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    adoption_status: Mapped[str] = mapped_column(String(50), default="", server_default="")
     synced_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -41,10 +52,12 @@ class RatingLevel(Base):
     key: Mapped[str] = mapped_column(String(64))
     label: Mapped[str] = mapped_column(String(100))
     description: Mapped[str] = mapped_column(Text, default="")
+    identifier: Mapped[str | None] = mapped_column(String(36), unique=True, index=True)
 
 
 class Standard(Base):
-    """A node of the standards tree: a standard (no parent) or one of its elements."""
+    """A node of the standards tree, of any depth: ``is_element`` marks the rated level (an
+    element's parent is a standard); nodes below it (indicators) hang under their element."""
 
     __tablename__ = "standard"
     __table_args__ = (UniqueConstraint("framework_id", "code"),)
@@ -59,3 +72,8 @@ class Standard(Base):
     text: Mapped[str] = mapped_column(Text)
     position: Mapped[int]
     retired: Mapped[bool] = mapped_column(default=False)
+    identifier: Mapped[str | None] = mapped_column(String(36), unique=True, index=True)
+    # The CASE isChildOf association that places this node under its parent (or the document).
+    association_identifier: Mapped[str | None] = mapped_column(String(36), unique=True, index=True)
+    item_type: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    list_enumeration: Mapped[str] = mapped_column(String(20), default="", server_default="")

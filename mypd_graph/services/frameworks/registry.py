@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import logging
 from collections.abc import Sequence
 
 from sqlalchemy import select
@@ -16,7 +17,10 @@ from mypd_graph.plugins.types import FrameworkDefinition
 from mypd_graph.services.access import Actor
 from mypd_graph.services.common import group_by_key, one_by_key
 from mypd_graph.services.errors import PermissionDenied, invalid
+from mypd_graph.services.frameworks import identity
 from mypd_graph.services.inputs import check_list
+
+log = logging.getLogger(__name__)
 
 
 def definition_checksum(definition: FrameworkDefinition) -> str:
@@ -34,11 +38,21 @@ async def sync_framework(
     """
     checksum = definition_checksum(definition)
     framework = await session.scalar(select(Framework).where(Framework.key == definition.key))
+    if framework is not None and framework.source != "plugin":
+        # An admin imported this key from a CASE package: the import is theirs, never overwritten.
+        log.warning(
+            "plugin %s offers framework %s, which was imported from a %s package; keeping the import",
+            plugin or "?",
+            definition.key,
+            framework.source,
+        )
+        return framework, False
     if framework is not None and framework.checksum == checksum:
         return framework, False
     if framework is None:
-        framework = Framework(key=definition.key)
+        framework = Framework(key=definition.key, source="plugin")
         session.add(framework)
+    framework.identifier = framework.identifier or identity.framework_id(definition.key)
     framework.name = definition.name
     framework.version = definition.version
     framework.jurisdiction = definition.jurisdiction
@@ -69,7 +83,9 @@ async def _sync_levels(
     await session.flush()
     for position, level_def in enumerate(definition.levels, start=1):
         level = existing.pop(level_def.key, None) or RatingLevel(
-            framework_id=framework.id, key=level_def.key
+            framework_id=framework.id,
+            key=level_def.key,
+            identifier=identity.level_id(framework.key, level_def.key),
         )
         level.position = position
         level.label = level_def.label
@@ -92,7 +108,13 @@ async def _sync_standards(
     seen: set[str] = set()
 
     def upsert(code: str, text: str, position: int, parent: Standard | None) -> Standard:
-        row = existing.get(code) or Standard(framework_id=framework.id, code=code)
+        row = existing.get(code) or Standard(
+            framework_id=framework.id,
+            code=code,
+            identifier=identity.item_id(framework.key, code),
+            association_identifier=identity.child_link_id(framework.key, code),
+        )
+        row.item_type = "Element" if parent is not None else "Standard"
         row.text = text
         row.position = position
         row.is_element = parent is not None
@@ -114,7 +136,11 @@ async def _sync_standards(
 
 
 async def sync_frameworks(session: AsyncSession, plugins: PluginSet) -> dict[str, bool]:
-    """Sync every framework the plugins offer; returns ``{key: changed}``."""
+    """Sync every framework the plugins offer; returns ``{key: changed}``.
+
+    Frameworks no plugin offers (a plugin uninstalled, a CASE import) are left as they are: a
+    district's ratings and plans refer to them.
+    """
     results = {}
     for key, contribution in sorted(plugins.frameworks.items()):
         _, changed = await sync_framework(session, contribution.item, contribution.plugin)

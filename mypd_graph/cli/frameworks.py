@@ -1,0 +1,166 @@
+"""``frameworks list|import-case|export-case``: standards frameworks as CASE packages (docs/case.md).
+
+The operator (whoever runs the deployment) imports a state's CASE package as a framework any
+district can then activate, and exports any framework as a CFPackage.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import TypeVar
+
+import click
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from mypd_graph.cli.base import _settings, main
+
+T = TypeVar("T")
+
+
+@main.group()
+def frameworks() -> None:
+    """Standards frameworks: list them, import and export CASE packages."""
+
+
+def _run(ctx: click.Context, work: Callable[[AsyncSession], Awaitable[T]], write: bool) -> T:
+    """``work`` in one transaction on a migrated database; a refused package is ``Error: ...``."""
+    from mypd_graph import migrate
+    from mypd_graph.case.parse import CaseError
+    from mypd_graph.db import begin_write, create_engine, create_sessionmaker
+
+    settings = _settings(ctx)
+
+    async def run() -> T:
+        engine = create_engine(settings.database_url)
+        try:
+            if not await migrate.is_at_head(engine):
+                raise click.ClickException(
+                    "the database is not migrated to the current schema: run "
+                    "`mypd-graph db upgrade`"
+                )
+            async with create_sessionmaker(engine).begin() as session:
+                if write:
+                    await begin_write(session)
+                return await work(session)
+        finally:
+            await engine.dispose()
+
+    try:
+        return asyncio.run(run())
+    except CaseError as error:
+        raise click.ClickException(str(error)) from error
+
+
+@frameworks.command("list")
+@click.pass_context
+def frameworks_list(ctx: click.Context) -> None:
+    """Every framework: key, where it comes from (plugin or CASE), version and name."""
+    from mypd_graph.services.frameworks.registry import all_frameworks
+
+    for row in _run(ctx, all_frameworks, write=False):
+        origin = f"plugin {row.plugin}" if row.source == "plugin" else row.source
+        click.echo(f"{row.key}\t{origin}\t{row.version}\t{row.name}")
+
+
+@frameworks.command("import-case")
+@click.argument("source", metavar="FILE_OR_URL")
+@click.option("--key", help="The framework's key (default: from the document's title and version).")
+@click.option(
+    "--rated-level",
+    help="Which level teachers are rated on: a level number (1 = the top) or a CFItemType "
+    "(default: what the package's rubric names, else the leaves).",
+)
+@click.option(
+    "--levels", help='Rating levels, lowest first, when the package has no rubric: "A,B,C".'
+)
+@click.option(
+    "--levels-file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Rating levels as a JSON list of labels or {label, description}, lowest first.",
+)
+@click.pass_context
+def import_case(
+    ctx: click.Context,
+    source: str,
+    key: str | None,
+    rated_level: str | None,
+    levels: str | None,
+    levels_file: Path | None,
+) -> None:
+    """Import a CASE 1.0/1.1 CFPackage (JSON file or http(s) URL) as a framework."""
+    from mypd_graph.case import fetch, store
+    from mypd_graph.case.parse import parse_package
+
+    data, origin = _checked(lambda: fetch.read_source(source))
+    package = _checked(lambda: parse_package(data))
+    given = None
+    if levels_file is not None:
+        given = _checked(lambda: store.levels_from_file(levels_file.read_bytes()[:65536]))
+    elif levels:
+        given = store.levels_from_labels(levels.split(","))
+
+    async def work(session: AsyncSession) -> store.ImportResult:
+        return await store.import_package(
+            session, package, key=key, rated_level=rated_level, levels=given, source_url=origin
+        )
+
+    result = _run(ctx, work, write=True)
+    key = result.framework.key
+    if not result.changed:
+        click.echo(f"framework {key} is up to date: nothing changed")
+    else:
+        verb = "imported" if result.created else "updated"
+        click.echo(
+            f"{verb} framework {key}: {result.nodes} items, {result.elements} rated "
+            f"({result.rated})"
+        )
+    for note in result.notes:
+        click.echo(f"  note: {note}")
+
+
+def _checked(step: Callable[[], T]) -> T:
+    """A refused file or URL stops the command with its one-line message."""
+    from mypd_graph.case.parse import CaseError
+
+    try:
+        return step()
+    except CaseError as error:
+        raise click.ClickException(str(error)) from error
+
+
+@frameworks.command("export-case")
+@click.argument("key")
+@click.option(
+    "--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Default: stdout."
+)
+@click.option(
+    "--base-url",
+    default="",
+    help="Where the app serves CASE (e.g. https://pd.district.org): URIs point there; "
+    "default urn:uuid: URIs.",
+)
+@click.pass_context
+def export_case(ctx: click.Context, key: str, output: Path | None, base_url: str) -> None:
+    """Write framework KEY as a CASE 1.0 CFPackage (JSON)."""
+    from mypd_graph.case.export import Links, package_json
+    from mypd_graph.services.frameworks.registry import framework_by_key
+
+    base = f"{base_url.rstrip('/')}/ims/case/v1p0" if base_url else ""
+
+    async def work(session: AsyncSession) -> dict[str, object] | None:
+        framework = await framework_by_key(session, key)
+        return await package_json(session, framework, Links(base)) if framework else None
+
+    package = _run(ctx, work, write=False)
+    if package is None:
+        raise click.ClickException(f"no framework with key {key!r} (mypd-graph frameworks list)")
+    text = json.dumps(package, indent=2, ensure_ascii=False) + "\n"
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+        click.echo(f"wrote {output}")
