@@ -20,6 +20,7 @@ from strawberry.file_uploads.utils import replace_placeholders_with_files
 from strawberry.types.unset import UNSET
 
 from mypd_graph import migrate
+from mypd_graph.case import api as case_api
 from mypd_graph.db import SessionMaker, create_engine, create_sessionmaker
 from mypd_graph.guard import (
     BadRequest,
@@ -199,6 +200,7 @@ def create_app(
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/graphql", GraphQLGuard(graphql, settings, sessionmaker)),
+            case_api.mount(sessionmaker),  # /ims/case/v1p0: public, read-only (docs/case.md)
         ],
         middleware=[Middleware(SecurityHeaders)],
         lifespan=lifespan,
