@@ -159,7 +159,7 @@ def parse_package(data: bytes | Any) -> Package:
         raise CaseError("the file has no CFDocument: it is not a CASE package (CFPackage JSON)")
     document = _object(root["CFDocument"], "CFDocument")
     package = Package(
-        identifier=_text(document, "identifier", "CFDocument", 100),
+        identifier=_text(document, "identifier", "CFDocument", 36),
         title=_text(document, "title", "CFDocument", 200),
         uri=_text(document, "uri", "CFDocument", 1000),
         version=_text(document, "version", "CFDocument", 32),
@@ -186,7 +186,7 @@ def _items(root: dict[str, Any], package: Package) -> tuple[dict[str, Node], set
     for order, raw in enumerate(_list(root, "CFItems", "the package", MAX_ITEMS)):
         where = f"CFItems[{order}]"
         item = _object(raw, where)
-        identifier = _text(item, "identifier", where, 100)
+        identifier = _text(item, "identifier", where, 36)
         if not identifier:
             raise CaseError(f"{where} has no identifier")
         where = f"CFItem {identifier}"
@@ -251,7 +251,7 @@ def _tree(root: dict[str, Any], package: Package, nodes: dict[str, Node], other:
         if kind.lower() != IS_CHILD_OF:
             ignored += 1
             continue
-        link = _text(association, "identifier", where, 100)
+        link = _text(association, "identifier", where, 36)
         if link:
             if link in seen_links or link in nodes or link == package.identifier:
                 raise CaseError(f"identifier {link} is used twice in the package")
@@ -359,7 +359,7 @@ def _rubric(root: dict[str, Any]) -> tuple[list[Level], set[str]]:
                     (
                         (position is None, position or 0, score, l_index),
                         Level(
-                            identifier=_text(level, "identifier", level_where, 100),
+                            identifier=_text(level, "identifier", level_where, 36),
                             label=quality or description[:100],
                             description=description if quality else "",
                         ),

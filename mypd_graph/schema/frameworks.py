@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import strawberry
+from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry.file_uploads import Upload
 
 from mypd_graph import models
+from mypd_graph.case import admin as case_admin
+from mypd_graph.case.store import ImportResult
 from mypd_graph.schema.context import Info
+from mypd_graph.schema.errors import UserError, run_mutation
 from mypd_graph.schema.relay import Node, node_loader, to_global_id
 from mypd_graph.services.frameworks import registry as service
 
@@ -33,6 +40,7 @@ class Element(Node):
     code: str
     text: str
     retired: bool
+    identifier: str | None = strawberry.field(description="Its CASE identifier (a UUID).")
     db_id: strawberry.Private[int]
     framework_id: strawberry.Private[int]
 
@@ -43,28 +51,44 @@ class Element(Node):
             code=row.code,
             text=row.text,
             retired=row.retired,
+            identifier=row.identifier,
             db_id=row.id,
             framework_id=row.framework_id,
         )
 
 
-@strawberry.type(description="A standard of a framework and its elements, in order.")
+@strawberry.type(
+    description="A standard of a framework: its elements (the rated level) and, in deeper "
+    "frameworks (domains → standards → elements), its sub-standards, in order."
+)
 class Standard(Node):
     code: str
     title: str
+    identifier: str | None = strawberry.field(description="Its CASE identifier (a UUID).")
     db_id: strawberry.Private[int]
 
-    @strawberry.field
+    @strawberry.field(description="Its elements (the level teachers are rated on), in order.")
     async def elements(self, info: Info) -> list[Element]:
         rows = await info.context.public_loader(service.elements_by_standard).load(self.db_id)
-        return [Element.from_row(row) for row in rows]
+        return [Element.from_row(row) for row in rows if row.is_element]
+
+    @strawberry.field(description="Standards under this one (empty in a two-level framework).")
+    async def standards(self, info: Info) -> list[Standard]:
+        rows = await info.context.public_loader(service.elements_by_standard).load(self.db_id)
+        return [Standard.from_row(row) for row in rows if not row.is_element]
 
     @classmethod
     def from_row(cls, row: models.Standard) -> Standard:
-        return cls(id=to_global_id("Standard", row.id), code=row.code, title=row.text, db_id=row.id)
+        return cls(
+            id=to_global_id("Standard", row.id),
+            code=row.code,
+            title=row.text,
+            identifier=row.identifier,
+            db_id=row.id,
+        )
 
 
-@strawberry.type(description="A standards framework offered by a plugin.")
+@strawberry.type(description="A standards framework, offered by a plugin or imported from CASE.")
 class Framework(Node):
     key: str
     name: str
@@ -73,6 +97,10 @@ class Framework(Node):
     description: str
     source_url: str
     plugin: str
+    source: str = strawberry.field(description="plugin, or case (imported from a CASE package).")
+    identifier: str | None = strawberry.field(description="Its CASE document identifier.")
+    publisher: str
+    adoption_status: str
     db_id: strawberry.Private[int]
 
     @strawberry.field(description="The rating scale, lowest level first.")
@@ -96,6 +124,10 @@ class Framework(Node):
             description=row.description,
             source_url=row.source_url,
             plugin=row.plugin,
+            source=row.source,
+            identifier=row.identifier,
+            publisher=row.publisher,
+            adoption_status=row.adoption_status,
             db_id=row.id,
         )
 
@@ -139,3 +171,64 @@ class Query:
     async def framework(self, info: Info, key: str) -> Framework | None:
         row = await info.context.read(lambda session, actor: service.framework_by_key(session, key))
         return Framework.from_row(row) if row else None
+
+
+@strawberry.input(description="A CASE 1.0/1.1 CFPackage (JSON), sent as a multipart upload.")
+class ImportCaseFrameworkInput:
+    file: Upload
+    key: str | None = strawberry.field(
+        default=None, description="The framework's key (default: from the title and version)."
+    )
+    rated_level: str | None = strawberry.field(
+        default=None,
+        description="The level teachers are rated on: a number (1 = the top) or a CFItemType. "
+        "Default: the items the package's rubric names, else the leaves.",
+    )
+    levels: list[str] | None = strawberry.field(
+        default=None, description="Rating levels, lowest first, when the package has no rubric."
+    )
+
+
+@strawberry.type
+class ImportCaseFrameworkPayload:
+    framework: Framework | None
+    changed: bool = strawberry.field(description="False when the same package was imported.")
+    notes: list[str] = strawberry.field(description="What was left out, and why.")
+    user_errors: list[UserError]
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(
+        description="A district admin imports a CASE package as a framework any district can "
+        "activate (re-importing the same package changes nothing). Refused packages come back "
+        "as one userError saying why."
+    )
+    async def import_case_framework(
+        self, info: Info, input: ImportCaseFrameworkInput
+    ) -> ImportCaseFrameworkPayload:
+        actor = info.context.actor
+        upload: Any = input.file
+
+        async def work(session: AsyncSession) -> ImportResult:
+            return await case_admin.import_upload(
+                session,
+                actor,
+                await case_admin.read_upload(upload.file),
+                upload.filename or "upload",
+                key=input.key,
+                rated_level=input.rated_level,
+                levels=input.levels,
+            )
+
+        result, errors = await run_mutation(info, work)
+        if result is None:
+            return ImportCaseFrameworkPayload(
+                framework=None, changed=False, notes=[], user_errors=errors
+            )
+        return ImportCaseFrameworkPayload(
+            framework=Framework.from_row(result.framework),
+            changed=result.changed,
+            notes=result.notes,
+            user_errors=[],
+        )

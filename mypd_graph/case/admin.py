@@ -1,0 +1,53 @@
+"""An admin's CASE import over the API: who may, and the upload read within bounds."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from typing import IO
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from mypd_graph.case import fetch, store
+from mypd_graph.case.parse import CaseError, parse_package
+from mypd_graph.services.access import Actor
+from mypd_graph.services.errors import PermissionDenied, invalid
+
+
+async def read_upload(stream: IO[bytes]) -> bytes:
+    """The upload's bytes, at most fetch.MAX_BYTES (read in a thread: the file may be spooled)."""
+    try:
+        return await asyncio.to_thread(fetch.read_limited, stream, fetch.MAX_BYTES, "the file")
+    except CaseError as error:
+        raise invalid(("input", "file"), str(error), "CASE_REJECTED") from error
+
+
+async def import_upload(
+    session: AsyncSession,
+    actor: Actor,
+    data: bytes,
+    file_name: str,
+    *,
+    key: str | None,
+    rated_level: str | None,
+    levels: Sequence[str] | None,
+) -> store.ImportResult:
+    """Import a CASE package as a framework (district admins): one userError when refused.
+
+    Frameworks are shared by the deployment's districts; a district admin may add one or update
+    one imported from CASE, never a plugin's.
+    """
+    if not actor.is_district_admin:
+        raise PermissionDenied("only a district admin may import a framework")
+    try:
+        package = await asyncio.to_thread(parse_package, data)
+        return await store.import_package(
+            session,
+            package,
+            key=key,
+            rated_level=rated_level,
+            levels=store.levels_from_labels(levels) if levels else None,
+            source_url=file_name,
+        )
+    except CaseError as error:
+        raise invalid(("input", "file"), str(error), "CASE_REJECTED") from error
