@@ -167,3 +167,21 @@ def students_purge(ctx: click.Context, district_key: str, school_year: str) -> N
         )
 
     _run(ctx, work, write=True)
+
+
+@teacher.command("export")
+@click.option("--email", required=True, help="The teacher's email.")
+@click.pass_context
+def teacher_export(ctx: click.Context, email: str) -> None:
+    """Print a teacher's whole growth record as one JSON document (docs/privacy.md, "A
+    teacher's record"): what the teacher sees of it, no student names. Recorded in the audit
+    trail as the operator's."""
+    import json
+
+    from mypd_graph.services.privacy.record import export_teacher_record
+
+    async def work(session: AsyncSession) -> None:
+        document = await export_teacher_record(session, email)
+        click.echo(json.dumps(document, ensure_ascii=False, indent=2))
+
+    _run(ctx, work, write=True)

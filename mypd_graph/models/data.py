@@ -164,7 +164,9 @@ class AuditEvent(Base):
     request_id: Mapped[str | None] = mapped_column(String(64))
     client_address: Mapped[str | None] = mapped_column(String(64))
     # Written with the event; never loaded implicitly (lazy="raise": queries join the table).
-    subjects: Mapped[list[AuditSubject]] = relationship(lazy="raise")
+    subjects: Mapped[list[AuditSubject]] = relationship(
+        lazy="raise", cascade="save-update, merge, expunge"
+    )
 
 
 class AuditSubject(Base):

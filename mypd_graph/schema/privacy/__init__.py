@@ -5,7 +5,7 @@ One module per concern; their ``Query`` and ``Mutation`` parts are merged here f
 
 from strawberry.tools import merge_types
 
-from mypd_graph.schema.privacy import corrections, trail
+from mypd_graph.schema.privacy import corrections, record, trail
 
-Query = merge_types("PrivacyQuery", (trail.Query,))
+Query = merge_types("PrivacyQuery", (trail.Query, record.Query))
 Mutation = merge_types("PrivacyMutation", (corrections.Mutation,))
