@@ -101,11 +101,14 @@ def teacher_id(world: World, email: str) -> str:
 
 @pytest.fixture
 async def goals(db: TestDatabase, world: World) -> dict[str, int]:
-    """One plan with one goal for each of TEACHER_A and TEACHER_B (rows written directly)."""
+    """One submitted plan with one goal for each of TEACHER_A and TEACHER_B (rows written
+    directly; submitted, so those who serve the teacher see it: a draft is the teacher's alone)."""
     ids = {}
     async with db.sessionmaker.begin() as session:
         for email in (TEACHER_A, TEACHER_B):
-            plan = models.LearningPlan(teacher_id=world.id(email), cycle="2025-26", title="Plan")
+            plan = models.LearningPlan(
+                teacher_id=world.id(email), cycle="2025-26", title="Plan", status="submitted"
+            )
             session.add(plan)
             await session.flush()
             goal = models.Goal(plan_id=plan.id, title=f"Goal of {email}")
@@ -133,5 +136,12 @@ async def observe(client: GraphQLClient, world: World, **overrides: Any) -> Any:
 
 
 async def add_evidence(client: GraphQLClient, as_: str = TEACHER_A, **overrides: Any) -> Any:
-    input = {"kind": "REFLECTION", "title": "Exit tickets", "body": "What I saw."} | overrides
+    """Evidence shared with SUPERVISORS unless overridden: these tests are about reach (who serves
+    whom); what a narrower audience hides is tested in test_sharing*.py and the privacy matrix."""
+    input = {
+        "kind": "REFLECTION",
+        "title": "Exit tickets",
+        "body": "What I saw.",
+        "audience": "SUPERVISORS",
+    } | overrides
     return await ok(client, "addEvidence", input, as_)

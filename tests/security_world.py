@@ -14,6 +14,11 @@ The world is the shared one of ``tests/factories.py``, made richer by :func:`bui
 teacher (and a teacher of the *other* district) owns a draft, a submitted and an approved plan, a
 goal, an action step, evidence, a self-assessment, a training record, an observation and comments,
 all inserted with the models, so every test attacks real rows with real IDs.
+
+Every teacher shares their evidence, self-assessment and growth profile with SUPERVISORS, so
+these tests attack reach (who serves whom); what the sharing rule hides on top of it (a draft
+plan, a coach's comment) is in :attr:`Rich.narrower`, and every audience is attacked by
+``test_privacy_matrix.py``.
 """
 
 from __future__ import annotations
@@ -117,8 +122,14 @@ class Rich:
     result_ids: dict[str, str]  # student local id -> global ID of its result
     district_goal: str = ""
     other_district_goal: str = ""
+    # Objects the sharing rule (docs/privacy.md) shows to fewer than READERS: a plan never
+    # submitted (and its goal, step and the goal's comment) is the teacher's alone; a coach's
+    # comment is coaching, read by the teacher and the coach.
+    narrower: dict[str, set[str]] = field(default_factory=dict)
 
     def may_see(self, viewer: str, global_id: str) -> bool:
+        if global_id in self.narrower:
+            return viewer in self.narrower[global_id]
         if global_id in self.owner_of:
             return viewer in READERS[self.owner_of[global_id]]
         if global_id in self.district_of:
@@ -233,9 +244,17 @@ async def build_rich(db: TestDatabase, world: World) -> Rich:
             session.add(models.GoalElement(goal_id=goal.id, element_id=element))
             step = models.ActionStep(goal_id=goal.id, description=f"step of {email}")
             evidence = models.Evidence(
-                teacher_id=teacher_id, kind="reflection", title=f"evidence of {email}"
+                teacher_id=teacher_id,
+                kind="reflection",
+                title=f"evidence of {email}",
+                audience="supervisors",
             )
-            assessment = models.SelfAssessment(teacher_id=teacher_id, cycle="2025-26")
+            assessment = models.SelfAssessment(
+                teacher_id=teacher_id, cycle="2025-26", audience="supervisors"
+            )
+            profile = await session.get(models.TeacherProfile, teacher_id)
+            assert profile is not None
+            profile.growth_audience = "supervisors"
             training = models.TrainingRecord(
                 teacher_id=teacher_id,
                 title=f"training of {email}",
@@ -304,9 +323,14 @@ async def build_rich(db: TestDatabase, world: World) -> Rich:
         users = list(await session.execute(select(models.User.email, models.User.district_id)))
 
     owner_of: dict[str, str] = {}
+    narrower: dict[str, set[str]] = {}
     for email, mine in owned.items():
         for global_id in mine.ids.values():
             owner_of[global_id] = email
+        for kind in ("plan", "goal", "step", "goal_comment"):
+            narrower[mine.ids[kind]] = {email}
+        if OBSERVERS[email] == COACH:
+            narrower[mine.ids["evidence_comment"]] = {email, COACH}
     student_ids: dict[str, str] = {}
     result_ids: dict[str, str] = {}
     for email, roster in ROSTERS.items():
@@ -336,6 +360,7 @@ async def build_rich(db: TestDatabase, world: World) -> Rich:
         result_ids,
         district_goal=gid("DistrictGoal", goal_here.id),
         other_district_goal=gid("DistrictGoal", goal_there.id),
+        narrower=narrower,
     )
 
 

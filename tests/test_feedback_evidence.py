@@ -197,12 +197,15 @@ async def test_comments_on_evidence_observations_and_goals(client, world, goals)
     )
 
     listed = await of_teacher(
-        client, world, TEACHER_A, "evidence { comments { body author { name } } }", ADMIN
+        client, world, TEACHER_A, "evidence { comments { body author { name } } }", COACH
     )
     assert listed[0]["comments"] == [  # oldest first
         {"body": "Nice!", "author": {"name": "Cora Coach"}},
         {"body": "Thanks", "author": {"name": "Ana Alvarez"}},
     ]
+    # A coach's comment is coaching: the admin (an evaluator) reads the teacher's reply only.
+    listed = await of_teacher(client, world, TEACHER_A, "evidence { comments { body } }", ADMIN)
+    assert listed[0]["comments"] == [{"body": "Thanks"}]
     listed = await of_teacher(client, world, TEACHER_A, "observations { comments { body } }", COACH)
     assert listed[0]["comments"] == [{"body": "Agreed"}]
     goal = await node(
@@ -286,11 +289,22 @@ async def test_coach_may_not_comment_on_unassigned_teachers(client, world, goals
 
 
 async def test_comment_visibility(client, world):
+    """A coach's comment is coaching: the teacher and their coaches read it, evaluators do not
+    (docs/privacy.md); a principal's comment is evaluation, read by the teacher and supervisors."""
     evidence = await add_evidence(client)
     comment = await ok(client, "addComment", {"evidenceId": evidence["id"], "body": "Nice"}, COACH)
-    for reader in READERS_OF_A:
+    for reader in (TEACHER_A, COACH):
         assert (await node(client, comment["id"], reader, "... on Comment { body }"))[
             "body"
         ] == "Nice"
-    for outsider in NON_READERS_OF_A:
+    for outsider in [PRINCIPAL_NORTH, ADMIN, *NON_READERS_OF_A]:
+        assert await node(client, comment["id"], outsider) is None, outsider
+    comment = await ok(
+        client, "addComment", {"evidenceId": evidence["id"], "body": "Nice"}, PRINCIPAL_NORTH
+    )
+    for reader in (TEACHER_A, PRINCIPAL_NORTH, ADMIN):
+        assert (await node(client, comment["id"], reader, "... on Comment { body }"))[
+            "body"
+        ] == "Nice"
+    for outsider in [COACH, *NON_READERS_OF_A]:
         assert await node(client, comment["id"], outsider) is None, outsider

@@ -177,10 +177,12 @@ async def test_without_an_active_framework_there_is_nothing_to_rate(client, worl
 
 
 async def test_self_assessment_visibility(client, world):
+    """Reach, with the self-assessment shared with SUPERVISORS (narrower audiences:
+    test_privacy_matrix.py)."""
     result = await ok(
         client,
         "submitSelfAssessment",
-        {"cycle": "2025-26", "ratings": [rating("1.1", "emerging")]},
+        {"cycle": "2025-26", "ratings": [rating("1.1", "emerging")], "audience": "SUPERVISORS"},
         TEACHER_A,
     )
     for reader in READERS_OF_A:

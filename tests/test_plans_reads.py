@@ -48,11 +48,16 @@ async def test_who_sees_a_plan_its_goals_and_steps(
     plan_id = await api.new_plan(TEACHER_A)
     goal_id = await api.new_goal(plan_id, title="Secret goal")
     step_id = await api.new_step(goal_id, description="Secret step")
+    # A draft is the teacher's alone (docs/privacy.md): approvers see it once it is submitted.
+    draft = [await api.node(i, viewer) for i in (plan_id, goal_id, step_id)]
+    assert (draft[0] is not None) == (viewer == TEACHER_A)
+    assert draft.count(None) == (0 if viewer == TEACHER_A else 3)
+    ok(await api.move("submitPlan", plan_id, TEACHER_A), "plan")
 
     plan, goal, step = [await api.node(i, viewer) for i in (plan_id, goal_id, step_id)]
     teacher = await api.node(to_global_id("Teacher", world.id(TEACHER_A)), viewer)
     if sees:
-        assert plan == {"id": plan_id, "status": "DRAFT"}
+        assert plan == {"id": plan_id, "status": "SUBMITTED"}
         assert goal == {"id": goal_id, "title": "Secret goal"}
         assert step == {"id": step_id, "description": "Secret step"}
         assert teacher == {
@@ -85,7 +90,7 @@ async def test_supervisors_read_the_plans_of_the_teachers_they_serve(
     api: Api, client: GraphQLClient
 ) -> None:
     for teacher in (TEACHER_A, TEACHER_B, TEACHER_C):
-        await api.new_plan(teacher)
+        await api.submitted_plan(teacher)
     query = "{ district { teachers { nodes { name plans { cycle } } } } }"
     expected = {
         COACH: {"Ana Alvarez"},

@@ -125,8 +125,12 @@ async def test_wrong_transitions_name_the_current_status(api: Api, db: TestDatab
         assert (problem["field"], problem["code"]) == (["input", "planId"], "INVALID_TRANSITION")
         assert f"the plan is {status}" in problem["message"]
 
-    await refused("approvePlan", COACH, "DRAFT")
-    await refused("returnPlan", COACH, "DRAFT")
+    for mutation in (
+        "approvePlan",
+        "returnPlan",
+    ):  # a draft never submitted: not in the coach's view
+        problem = error(await api.move(mutation, plan_id, COACH, "a note"), "plan")
+        assert (problem["field"], problem["code"]) == (["input", "planId"], "NOT_FOUND")
     await refused("completePlan", TEACHER_A, "DRAFT")
     ok(await api.move("submitPlan", plan_id, TEACHER_A), "plan")
     await refused("submitPlan", TEACHER_A, "SUBMITTED")

@@ -159,7 +159,9 @@ async def test_no_relationship_leads_out_of_scope(
     # The crawl is not vacuous: a reader reaches the teachers they serve and those teachers' data.
     for teacher, readers in READERS.items():
         if viewer in readers:
-            assert rich.owned[teacher].ids["evidence_comment"] in reached
+            comment = rich.owned[teacher].ids["evidence_comment"]
+            assert (comment in reached) == rich.may_see(viewer, comment)
+            assert rich.owned[teacher].ids["evidence"] in reached
             assert rich.result_ids[ROSTERS[teacher][0]] in reached
 
 
@@ -180,12 +182,15 @@ async def test_links_to_other_teachers_rows_are_not_followed(
       g: node(id: $g) { ... on Goal { evidence { id title } } }
       e: node(id: $e) { ... on Evidence { goals { id title } } }
     }"""
-    for viewer, mine in ((TEACHER_A, a), (COACH, a), (TEACHER_B, b)):
+    for viewer, mine in ((TEACHER_A, a), (TEACHER_B, b)):
         data = await client.execute(
             query, {"g": mine.ids["goal"], "e": mine.ids["evidence"]}, as_=viewer
         )
         assert [item["id"] for item in data["g"]["evidence"]] == [mine.ids["evidence"]]
         assert [item["id"] for item in data["e"]["goals"]] == [mine.ids["goal"]]
+    # The goal is in a draft plan: the coach sees neither it nor the evidence's link to it.
+    data = await client.execute(query, {"g": a.ids["goal"], "e": a.ids["evidence"]}, as_=COACH)
+    assert data["g"] is None and data["e"]["goals"] == []
 
 
 async def test_a_principal_does_not_reach_another_schools_students_through_a_teachers_section(
