@@ -20,7 +20,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Select, and_, exists, false, func, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, true
+from sqlalchemy.orm import aliased
 
 from mypd_graph.models import (
     CoachAssignment,
@@ -140,7 +141,10 @@ def growth_teacher_ids(actor: Actor) -> Select[tuple[int]]:
 
 
 def _district_says(actor: Actor, setting: ColumnElement[bool]) -> ColumnElement[bool]:
-    return exists().where(DistrictSettings.district_id == actor.district_id, setting.is_(True))
+    found = select(DistrictSettings.district_id).where(
+        DistrictSettings.district_id == actor.district_id, setting.is_(True)
+    )
+    return found.correlate(None).exists()
 
 
 def _coaching_open(actor: Actor) -> ColumnElement[bool]:
@@ -183,9 +187,12 @@ def observation_condition(actor: Actor) -> ColumnElement[bool]:
 def plan_condition(actor: Actor) -> ColumnElement[bool]:
     """Plans the actor may read: the teacher's own, and for those who serve them, plans that have
     been submitted (a plan returned to draft stays in view; one never submitted does not)."""
-    submitted = exists().where(
-        PlanEvent.plan_id == LearningPlan.id,
-        PlanEvent.to_status == PlanStatus.SUBMITTED.value,
+    event = aliased(PlanEvent)  # the plan's own history, whatever table the query reads
+    submitted = (
+        select(event.id)
+        .where(event.plan_id == LearningPlan.id, event.to_status == PlanStatus.SUBMITTED.value)
+        .correlate(LearningPlan)
+        .exists()
     )
     return and_(
         teacher_condition(actor, LearningPlan.teacher_id),
@@ -202,7 +209,10 @@ def _author_open(actor: Actor) -> ColumnElement[bool]:
     principal's or admin's is evaluation, the teacher's follows the item."""
     if actor.role is Role.TEACHER:
         return true()  # within reach, a teacher's items are their own
-    author_role = select(User.role).where(User.id == Comment.author_id).scalar_subquery()
+    author = aliased(User)
+    author_role = (
+        select(author.role).where(author.id == Comment.author_id).correlate(Comment)
+    ).scalar_subquery()
     return or_(
         Comment.author_id == actor.user_id,
         author_role == Role.TEACHER.value,
@@ -214,17 +224,19 @@ def _author_open(actor: Actor) -> ColumnElement[bool]:
 def comment_condition(actor: Actor) -> ColumnElement[bool]:
     """Comments the actor may read: on an item they may read (a comment on hidden evidence is
     hidden too), and from an author whose kind of feedback reaches them."""
-    on_evidence = exists().where(
+    on_evidence = select(Evidence.id).where(
         Evidence.id == Comment.evidence_id,
         audience_condition(actor, Evidence.teacher_id, Evidence.audience),
     )
-    on_observation = exists().where(
+    on_observation = select(Observation.id).where(
         Observation.id == Comment.observation_id, observation_condition(actor)
     )
-    on_goal = exists().where(
+    on_goal = select(Goal.id).where(
         Goal.id == Comment.goal_id, LearningPlan.id == Goal.plan_id, plan_condition(actor)
     )
-    return and_(or_(on_evidence, on_observation, on_goal), _author_open(actor))
+    targets = (on_evidence, on_observation, on_goal)
+    readable = or_(*(target.correlate(Comment).exists() for target in targets))
+    return and_(readable, _author_open(actor))
 
 
 def visible_student_ids(actor: Actor) -> Select[tuple[int]]:
