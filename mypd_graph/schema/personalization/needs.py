@@ -29,6 +29,7 @@ def element_of(info: needs_service.ElementInfo) -> Element:
         retired=False,
         db_id=info.id,
         framework_id=info.framework_id,
+        identifier=info.identifier,
     )
 
 

@@ -28,6 +28,7 @@ class ElementInfo:
     text: str
     order: int  # sorts elements in framework order
     framework_id: int
+    identifier: str | None = None  # its CASE identifier, where the reader loaded it
 
 
 @dataclass(frozen=True, slots=True)

@@ -55,7 +55,7 @@ async def framework_elements(session: AsyncSession, framework_id: int) -> list[E
     standard = aliased(Standard)
     rows = await _core(
         session,
-        select(Standard.id, Standard.code, Standard.text)
+        select(Standard.id, Standard.code, Standard.text, Standard.identifier)
         .join(standard, standard.id == Standard.parent_id)
         .where(
             Standard.framework_id == framework_id,
@@ -65,8 +65,8 @@ async def framework_elements(session: AsyncSession, framework_id: int) -> list[E
         .order_by(standard.position, Standard.position),
     )
     return [
-        ElementInfo(id_, code, text, order, framework_id)
-        for order, (id_, code, text) in enumerate(rows)
+        ElementInfo(id_, code, text, order, framework_id, identifier)
+        for order, (id_, code, text, identifier) in enumerate(rows)
     ]
 
 
