@@ -150,12 +150,16 @@ async def test_users_and_caseloads_from_the_command_line(db: TestDatabase, world
     assert "admin@other.mypd" not in rows
 
     refused(await run(db, "user", "list"), "--district KEY", "other", "test")
+    assert "do not give" in ok(await run(db, "district", "roster-roles", *district, "off"))
+    async with db.sessionmaker() as session:
+        settings = await session.get(models.DistrictSettings, world.district_id)
+        assert settings is not None and settings.roster_staff_roles is False
     events = [e for e in await audit_events(db) if e.action != "read"]
     assert {e.user_id for e in events} == {None}  # the operator's, not a user's
     assert {(e.district_id, e.actor_role) for e in events} == {(world.district_id, "operator")}
     assert all(e.detail.endswith("(by the operator)") for e in events)
     assert [e.action for e in events] == [
-        "create", "assign", "assign", "unassign", "update", "deactivate",
+        "create", "assign", "assign", "unassign", "update", "deactivate", "update",
     ]  # fmt: skip
 
 

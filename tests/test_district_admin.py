@@ -30,6 +30,7 @@ SELECTIONS = {
     "createDistrictGoal": "districtGoal { id title description }",
     "updateDistrictGoal": "districtGoal { id title description }",
     "archiveDistrictGoal": "districtGoal { id title }",
+    "setRosterStaffRoles": "enabled",
 }
 INPUTS = {
     "createSchool": "CreateSchoolInput",
@@ -43,6 +44,7 @@ INPUTS = {
     "createDistrictGoal": "CreateDistrictGoalInput",
     "updateDistrictGoal": "UpdateDistrictGoalInput",
     "archiveDistrictGoal": "DistrictGoalIdInput",
+    "setRosterStaffRoles": "SetRosterStaffRolesInput",
 }
 
 

@@ -122,12 +122,14 @@ async def test_nobodys_role_or_school_changes_behind_an_admins_back(
 
 
 async def test_a_district_can_keep_roles_out_of_the_roster(
-    db: TestDatabase, world: World, import_plugins: PluginSet, tmp_path: Path
+    db: TestDatabase,
+    world: World,
+    import_plugins: PluginSet,
+    tmp_path: Path,
+    client: GraphQLClient,
 ) -> None:
-    async with db.sessionmaker.begin() as session:
-        session.add(
-            models.DistrictSettings(district_id=world.district_id, roster_staff_roles=False)
-        )
+    off = await admin_mutation(client, "setRosterStaffRoles", {"enabled": False})
+    assert off == {"enabled": False, "userErrors": []}
     run = await import_roster(db, world, import_plugins, roster_with(tmp_path, *NEW_STAFF))
     assert run.status == "completed", run.message
     assert await user(db, "sol.vega@test.mypd") is None
@@ -135,3 +137,10 @@ async def test_a_district_can_keep_roles_out_of_the_roster(
     assert "roster_staff_roles is off" in run.message
     assert await user(db, "dana.okafor@test.mypd") is not None  # teachers still come
     assert counts(run)[4] == 0
+
+    on = await admin_mutation(client, "setRosterStaffRoles", {"enabled": True})
+    assert on == {"enabled": True, "userErrors": []}
+    run = await import_roster(db, world, import_plugins, roster_with(tmp_path / "2", *NEW_STAFF))
+    assert run.status == "completed", run.message
+    sol = await user(db, "sol.vega@test.mypd")
+    assert sol is not None and sol.role == "principal"

@@ -67,12 +67,14 @@ def every_admin_write(world: World, goal: str) -> list[tuple[str, dict[str, Any]
         ("updateDistrictGoal", {"districtGoalId": goal, "title": "pwned"}),
         ("archiveDistrictGoal", {"districtGoalId": goal}),
         ("reactivateUser", {"userId": gid("User", world.id(TEACHER_A))}),
+        ("setRosterStaffRoles", {"enabled": False}),
         ("updateUser", {"userId": ben, "role": "DISTRICT_ADMIN"}),
     ]
 
 
-# What the other district's admin may do in their own district: create there (not here).
-CREATES_ELSEWHERE = {"createSchool", "createDistrictGoal"}
+# What the other district's admin may do in their own district: create there, set their own
+# district's setting (not here's).
+CREATES_ELSEWHERE = {"createSchool", "createDistrictGoal", "setRosterStaffRoles"}
 
 
 @pytest.mark.parametrize("attacker", [PRINCIPAL_NORTH, COACH, TEACHER_A, IMPORTER, OUTSIDER])
@@ -125,7 +127,7 @@ async def test_the_districts_admin_may_make_each_of_those_writes(
     for name, input in every_admin_write(world, goal):
         payload = await admin_mutation(client, name, input, as_=ADMIN)
         assert payload["userErrors"] == [], (name, payload)
-    mine = {"school", "user", "coach_assignment", "district_goal"}  # not the profile's own
+    mine = {"school", "user", "coach_assignment", "district_goal", "district_settings"}
     changes = [e for e in await audit_events(db, world.id(ADMIN)) if e.entity in mine]
     assert len(changes) == len(every_admin_write(world, goal))  # every change audited
     assert {e.district_id for e in changes} == {world.district_id}

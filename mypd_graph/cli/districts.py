@@ -160,6 +160,23 @@ def district_list(ctx: click.Context) -> None:
         )
 
 
+@district.command("roster-roles")
+@_DISTRICT
+@click.argument("state", type=click.Choice(["on", "off"]))
+@click.pass_context
+def district_roster_roles(ctx: click.Context, district_key: str | None, state: str) -> None:
+    """Whether roster imports make administrators principals and district admins (on by
+    default; off: roles are given only in mypd)."""
+    from mypd_graph.services.people import organisation
+
+    async def work(session: AsyncSession) -> bool:
+        actor = await _district_actor(session, district_key)
+        return await organisation.set_roster_staff_roles(session, actor, state == "on")
+
+    enabled = _run(ctx, work)
+    click.echo(f"roster imports {'give' if enabled else 'do not give'} staff roles")
+
+
 # --- users ----------------------------------------------------------------------------------------
 
 _ROLE_HELP = "teacher, coach, principal, district_admin or importer."

@@ -187,6 +187,20 @@ async def _caseload(
     )
 
 
+@strawberry.input
+class SetRosterStaffRolesInput:
+    enabled: bool = strawberry.field(
+        description="True: OneRoster administrators become principals of their school and admins "
+        "of the district org on import (the default); false: roles are given only in mypd."
+    )
+
+
+@strawberry.type
+class RosterStaffRolesPayload:
+    enabled: bool | None
+    user_errors: list[UserError]
+
+
 @strawberry.type
 class Mutation:
     @strawberry.mutation(description="A district admin adds a school to their district.")
@@ -321,3 +335,18 @@ class Mutation:
             _goal,
         )
         return DistrictGoalPayload(district_goal=goal, user_errors=errors)
+
+    @strawberry.mutation(
+        description="A district admin decides whether roster imports give staff roles."
+    )
+    async def set_roster_staff_roles(
+        self, info: Info, input: SetRosterStaffRolesInput
+    ) -> RosterStaffRolesPayload:
+        enabled, errors = await _mutate(
+            info,
+            lambda session, actor: organisation.set_roster_staff_roles(
+                session, actor, input.enabled
+            ),
+            lambda value: value,
+        )
+        return RosterStaffRolesPayload(enabled=enabled, user_errors=errors)

@@ -8,11 +8,25 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from mypd_graph.models import CoachAssignment, DistrictGoal, Role, School, TeacherProfile, User
+from mypd_graph.models import (
+    CoachAssignment,
+    DistrictGoal,
+    DistrictSettings,
+    Role,
+    School,
+    TeacherProfile,
+    User,
+    utcnow,
+)
 from mypd_graph.services.access import Actor
 from mypd_graph.services.errors import NotFound, invalid
 from mypd_graph.services.inputs import LONG_TEXT, check_id, check_text, column_length
-from mypd_graph.services.people.admin import may_administer, record_change, user_in_district
+from mypd_graph.services.people.admin import (
+    OPERATOR_ID,
+    may_administer,
+    record_change,
+    user_in_district,
+)
 
 # --- schools --------------------------------------------------------------------------------------
 
@@ -247,3 +261,26 @@ async def archive_district_goal(session: AsyncSession, actor: Actor, goal_id: in
     record_change(session, actor, "archive", "district_goal", goal.id, "district goal")
     await session.flush()
     return await _goal(session, actor, goal.id)
+
+
+# --- the roster's say in roles --------------------------------------------------------------------
+
+
+async def set_roster_staff_roles(session: AsyncSession, actor: Actor, enabled: bool) -> bool:
+    """Whether OneRoster ``administrator`` users become principals and district admins on import
+    (on by default); off leaves every role in the district admins' hands."""
+    may_administer(actor)
+    settings = await session.get(DistrictSettings, actor.district_id)
+    if settings is None:
+        settings = DistrictSettings(district_id=actor.district_id)
+        session.add(settings)
+    settings.roster_staff_roles = enabled
+    settings.updated_by_id = None if actor.user_id == OPERATOR_ID else actor.user_id
+    settings.updated_at = utcnow()
+    await session.flush()
+    state = "on" if enabled else "off"
+    record_change(
+        session, actor, "update", "district_settings", actor.district_id, f"roster roles {state}"
+    )
+    await session.flush()
+    return enabled
