@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+import pytest
 from sqlalchemy import select, update
 
 from mypd_graph import models
@@ -50,6 +51,25 @@ async def set_settings(db: TestDatabase, world: World, **values: Any) -> None:
             setattr(row, name, value)
 
 
+async def share_widely(db: TestDatabase, world: World) -> None:
+    """The district shares everything with everyone who serves a teacher: new records and growth
+    profiles with SUPERVISORS, coaching with supervisors, evaluations with coaches. Tests of
+    needs, growth and district views use it to test their figures, not who sees them; the
+    sharing rule's own tests (test_sharing*.py, test_privacy_matrix.py) start from the defaults."""
+    await set_settings(
+        db,
+        world,
+        default_audience="supervisors",
+        coaching_shared_with_supervisors=True,
+        evaluations_shared_with_coaches=True,
+    )
+
+
+@pytest.fixture
+async def widely_shared(db: TestDatabase, world: World) -> None:
+    await share_widely(db, world)
+
+
 async def _add_rated(
     session: AsyncSession,
     world: World,
@@ -78,9 +98,12 @@ async def self_rate(
     ratings: dict[str, str],
     cycle: str = "2025-26",
     submitted: date | None = None,
+    audience: str = "supervisors",
 ) -> None:
     async with db.sessionmaker.begin() as session:
-        assessment = models.SelfAssessment(teacher_id=world.id(email), cycle=cycle)
+        assessment = models.SelfAssessment(
+            teacher_id=world.id(email), cycle=cycle, audience=audience
+        )
         if submitted is not None:
             assessment.submitted_at = datetime(*submitted.timetuple()[:3], 18, tzinfo=UTC)
         await _add_rated(session, world, assessment, ratings, models.SelfAssessmentRating)

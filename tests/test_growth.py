@@ -12,7 +12,12 @@ from sqlalchemy import select
 from mypd_graph import models
 from mypd_graph.services.students.figures import STUDENT_AGGREGATE
 from tests.factories import ADMIN, COACH, PRINCIPAL_SOUTH, TEACHER_A, TEACHER_B, World
+from tests.needs_helpers import widely_shared as widely_shared  # the fixture, by name
 from tests.test_needs import gid, observe, self_rate, set_settings, train
+
+# Figures, not who sees them: the district shares widely (needs_helpers.share_widely).
+pytestmark = pytest.mark.usefixtures("widely_shared")
+
 
 if TYPE_CHECKING:
     from tests.conftest import GraphQLClient, TestDatabase

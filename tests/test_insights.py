@@ -22,9 +22,14 @@ from tests.factories import (
     TEACHER_C,
     World,
 )
+from tests.needs_helpers import widely_shared as widely_shared  # the fixture, by name
 from tests.test_growth import plan, resource
 from tests.test_needs import observe, self_rate, set_settings, train
 from tests.test_query_counts import add_teachers
+
+# Figures, not who sees them: the district shares widely (needs_helpers.share_widely).
+pytestmark = pytest.mark.usefixtures("widely_shared")
+
 
 if TYPE_CHECKING:
     from tests.conftest import GraphQLClient, TestDatabase
@@ -96,8 +101,13 @@ def coverage_of(found: dict[str, Any], *codes: str) -> dict[str, tuple[int, int,
 
 
 async def test_coverage_counts_focus_choices_and_goals(
-    client: GraphQLClient, district: None
+    client: GraphQLClient, db: TestDatabase, world: World, district: None
 ) -> None:
+    found = await insights(client, ADMIN, cycle="2025-26")
+    # Three teachers are fewer than the minimum group size (10): A's draft plan, never submitted,
+    # is A's alone and does not count (docs/privacy.md); over the minimum group size it does.
+    assert coverage_of(found, "1.6", "5.2") == {"1.6": (2, 1, 1), "5.2": (2, 0, 0)}
+    await set_settings(db, world, minimum_group_size=3)
     found = await insights(client, ADMIN, cycle="2025-26")
     assert found["coverage"]["teachers"] == 3
     assert len(found["coverage"]["elements"]) == 38
@@ -135,7 +145,12 @@ async def test_rating_distribution_by_school_side_by_side(
     assert in_cycle == []
 
 
-async def test_plan_status_pd_hours_and_impact(client: GraphQLClient, district: None) -> None:
+async def test_plan_status_pd_hours_and_impact(
+    client: GraphQLClient, db: TestDatabase, world: World, district: None
+) -> None:
+    small = await insights(client, ADMIN)  # fewer teachers than the minimum group size
+    assert [s["draft"] for s in small["planStatus"]["schools"]] == [0, 0]  # A's draft is A's
+    await set_settings(db, world, minimum_group_size=3)
     found = await insights(client, ADMIN)
     assert found["planStatus"] == {
         "cycle": "2025-26",

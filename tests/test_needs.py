@@ -23,6 +23,11 @@ from tests.needs_helpers import observe as observe
 from tests.needs_helpers import self_rate as self_rate
 from tests.needs_helpers import set_settings as set_settings
 from tests.needs_helpers import train as train
+from tests.needs_helpers import widely_shared as widely_shared  # the fixture, by name
+
+# Figures, not who sees them: the district shares widely (needs_helpers.share_widely).
+pytestmark = pytest.mark.usefixtures("widely_shared")
+
 
 if TYPE_CHECKING:
     from tests.conftest import TestDatabase
@@ -119,7 +124,8 @@ async def test_a_missing_signal_is_missing_not_zero(db: TestDatabase, world: Wor
         assert missing.effective_weight is None and missing.missing_reason
         assert not missing.present
     assert training.missing_reason == "no training records on file"
-    assert observed.missing_reason == "1.6 is not rated in any observation"
+    # read by the admin: only what they may see counts, and the words say so (docs/privacy.md)
+    assert observed.missing_reason == "1.6 is not rated in any observation you may see"
     assert "fewer than 10" in (student.missing_reason or "")  # 3 students: a small group
     assert self_.effective_weight == 1.0 and self_.weight == pytest.approx(0.2)
     assert need.score == 0.75  # the one present signal carries all the weight

@@ -35,6 +35,11 @@ from tests.needs_helpers import (
     set_settings,
     train,
 )
+from tests.needs_helpers import widely_shared as widely_shared  # the fixture, by name
+
+# Figures, not who sees them: the district shares widely (needs_helpers.share_widely).
+pytestmark = pytest.mark.usefixtures("widely_shared")
+
 
 if TYPE_CHECKING:
     from tests.conftest import GraphQLClient, TestDatabase

@@ -9,6 +9,11 @@ import pytest
 from mypd_graph.services.personalization.settings import Signal
 from tests.factories import ADMIN, PRINCIPAL_NORTH, TEACHER_A, World
 from tests.needs_helpers import needs_of, observe, reading, self_rate, set_settings
+from tests.needs_helpers import widely_shared as widely_shared  # the fixture, by name
+
+# Figures, not who sees them: the district shares widely (needs_helpers.share_widely).
+pytestmark = pytest.mark.usefixtures("widely_shared")
+
 
 if TYPE_CHECKING:
     from tests.conftest import GraphQLClient, TestDatabase

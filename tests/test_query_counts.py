@@ -51,11 +51,14 @@ async def add_teachers(db, world: World, count: int, start: int) -> None:
             await session.flush()
             session.add(models.TeacherProfile(user_id=user.id, school_id=world.school_ids["N"]))
             plan = models.LearningPlan(teacher_id=user.id, cycle="2025-26", status="submitted")
-            evidence = models.Evidence(teacher_id=user.id, kind="artifact", title=f"E{n}")
+            # shared with supervisors, so the admin's nested read returns every row
+            evidence = models.Evidence(
+                teacher_id=user.id, kind="artifact", title=f"E{n}", audience="supervisors"
+            )
             observation = models.Observation(
                 teacher_id=user.id, observer_id=admin, kind="formal", observed_on=date(2025, 10, 1)
             )
-            sa = models.SelfAssessment(teacher_id=user.id, cycle="2025-26")
+            sa = models.SelfAssessment(teacher_id=user.id, cycle="2025-26", audience="supervisors")
             training = models.TrainingRecord(
                 teacher_id=user.id, title=f"T{n}", completed_on=date(2025, 8, 1), hours=3
             )

@@ -17,7 +17,12 @@ from mypd_graph.schema.relay import to_global_id
 from mypd_graph.services.personalization.recommendations import grade_span
 from mypd_graph.services.resources.library import sync_resources
 from tests.factories import ADMIN, COACH, TEACHER_A, TEACHER_B, TEACHER_C, World
+from tests.needs_helpers import widely_shared as widely_shared  # the fixture, by name
 from tests.test_needs import gid, self_rate, train
+
+# Figures, not who sees them: the district shares widely (needs_helpers.share_widely).
+pytestmark = pytest.mark.usefixtures("widely_shared")
+
 
 if TYPE_CHECKING:
     from tests.conftest import GraphQLClient, TestDatabase
@@ -307,8 +312,9 @@ async def test_accepting_a_suggestion_writes_it_through_the_plan_rules(
     plan = await plan_id(db, world, TEACHER_A)
     variables = {"input": {"suggestionId": suggestion["id"], "planId": plan}}
 
-    # Another teacher cannot see the plan: NOT_FOUND, as for a plan that does not exist.
-    for viewer, code in ((COACH, "FORBIDDEN"), (TEACHER_B, "NOT_FOUND")):
+    # Neither the coach (the draft was never submitted: docs/privacy.md) nor another teacher can
+    # see the plan: NOT_FOUND, as for a plan that does not exist.
+    for viewer, code in ((COACH, "NOT_FOUND"), (TEACHER_B, "NOT_FOUND")):
         refused = (await client.execute(ACCEPT, variables, as_=viewer))["acceptGoalSuggestion"]
         assert refused["goal"] is None and refused["userErrors"][0]["code"] == code
 
