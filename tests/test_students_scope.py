@@ -194,7 +194,9 @@ async def test_one_audit_row_per_batch_for_the_whole_district(
     with db.count_statements() as counter:
         await client.execute(query, as_=ADMIN)
     inserts = [s for s in counter.statements if s.lstrip().upper().startswith("INSERT")]
-    assert len(inserts) == 2, inserts
+    # one event per batch, each with one insert of the students it names (audit_subject)
+    assert len(inserts) == 4, inserts
+    assert sum("audit.audit_event" in s for s in inserts) == 2, inserts
     events = await audit_rows(db)
     assert sorted(event.entity for event in events) == ["assessment_result", "student"]
     students, results = sorted(events, key=lambda event: event.entity != "student")
