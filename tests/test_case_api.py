@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any
 
 from tests.factories import ADMIN
-from tests.test_case_import import CCSS, upload
+from tests.test_case_import import CCSS, snapshot, upload
 
 BASE = "/ims/case/v1p0"
 # Plugin frameworks carry no UUIDs: theirs are uuid5 of the key and code (services/frameworks/
@@ -73,7 +74,7 @@ async def test_unknown_identifiers_answer_404_in_the_binding_shape(client) -> No
     assert response.status_code == 405  # read-only
 
 
-async def test_an_imported_package_keeps_its_publishers_identifiers(client) -> None:
+async def test_an_imported_package_keeps_its_publishers_identifiers(db, client) -> None:
     levels = ["Beginning", "Developing", "Proficient"]
     done = await upload(client, CCSS.read_bytes(), as_=ADMIN, rated="Standard", levels=levels)
     assert done["userErrors"] == []
@@ -91,3 +92,16 @@ async def test_an_imported_package_keeps_its_publishers_identifiers(client) -> N
         "CCSS.Math.Content.6.RP.A.2",
         "CCSS.Math.Content.6.RP.A.3",
     ]
+
+    # The file carries its rated level and levels: imported again under a new key, with no
+    # option, it is the same framework (a copy, with identifiers of its own).
+    again = await upload(client, json.dumps(package).encode(), as_=ADMIN, key="ccss-copy")
+    assert again["userErrors"] == [], again
+    assert [lv["key"] for lv in again["framework"]["levels"]] == [
+        "beginning", "developing", "proficient",
+    ]  # fmt: skip
+    original, copied = (
+        await snapshot(db, "what-standards-could-be"),
+        await snapshot(db, "ccss-copy"),
+    )
+    assert copied["tree"] == original["tree"] and copied["levels"] == original["levels"]

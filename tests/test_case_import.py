@@ -239,6 +239,10 @@ async def test_packages_that_cannot_be_a_framework_are_refused_whole(db, client)
         "deep": deep,
         "wrong types": json.dumps(wrong_types).encode(),
         "not a package": b'{"hello": "world"}',
+        "too deep": package(
+            *[(f"n{i}", f"Node {i}") for i in range(13)],
+            links=[("n0", "doc-uri")] + [(f"n{i}", f"n{i - 1}") for i in range(1, 13)],
+        ),
     }
     expected = {
         "dangling": "association a-e2 (isChildOf) points at ghost, which the package does not "
@@ -251,6 +255,7 @@ async def test_packages_that_cannot_be_a_framework_are_refused_whole(db, client)
         "deep": "the file nests too deeply to be a CASE package",
         "wrong types": "CFItem e1.fullStatement must be text, not dict",
         "not a package": "the file has no CFDocument: it is not a CASE package (CFPackage JSON)",
+        "too deep": "the tree is 13 levels deep; at most 12 are accepted",
     }
     for name, content in cases.items():
         result = await upload(client, content, key=f"bad-{name.replace(' ', '-')}", levels=levels)

@@ -18,6 +18,7 @@ from typing import Any
 MAX_ITEMS = 20_000
 MAX_ASSOCIATIONS = 200_000
 MAX_TEXT = 20_000
+MAX_DEPTH = 12  # domains → standards → elements → indicators is four
 IS_CHILD_OF = "ischildof"
 
 
@@ -304,6 +305,9 @@ def _tree(root: dict[str, Any], package: Package, nodes: dict[str, Node], other:
     package.roots.sort(key=key)
     for node in nodes.values():
         node.children.sort(key=key)
+    depth = max(d for _, _, d in package.walk())
+    if depth > MAX_DEPTH:
+        raise CaseError(f"the tree is {depth} levels deep; at most {MAX_DEPTH} are accepted")
 
 
 def _check_cycles(
