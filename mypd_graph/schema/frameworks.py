@@ -162,7 +162,10 @@ async def standard_by_id(info: Info, standard_id: int) -> Standard | None:
 
 @strawberry.type
 class Query:
-    @strawberry.field(description="Every framework the installed plugins offer.")
+    @strawberry.field(
+        description="Every framework: those the installed plugins offer and those imported "
+        "from CASE packages."
+    )
     async def frameworks(self, info: Info) -> list[Framework]:
         rows = await info.context.read(lambda session, actor: service.all_frameworks(session))
         return [Framework.from_row(row) for row in rows]
