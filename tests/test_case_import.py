@@ -344,6 +344,11 @@ async def test_import_from_a_url_and_the_limits_of_a_file(db, tmp_path: Path) ->
     async with db.sessionmaker() as session:
         tiny = await session.scalar(select(Framework).where(Framework.key == "tiny"))
     assert tiny.source_url == f"{base}/tiny.json"
+    local = tmp_path / "tiny.json"
+    local.write_bytes(body)  # the same package read from elsewhere is the same package
+    same = await run("frameworks", "import-case", str(local), "--key", "tiny", "--levels", "A,B",
+                     url=db.url)  # fmt: skip
+    assert "framework tiny is up to date: nothing changed" in same.stdout
 
     huge = tmp_path / "huge.json"
     with huge.open("wb") as out:

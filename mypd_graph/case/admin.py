@@ -26,7 +26,6 @@ async def import_upload(
     session: AsyncSession,
     actor: Actor,
     data: bytes,
-    file_name: str,
     *,
     key: str | None,
     rated_level: str | None,
@@ -47,7 +46,7 @@ async def import_upload(
             key=key,
             rated_level=rated_level,
             levels=store.levels_from_labels(levels) if levels else None,
-            source_url=file_name,
+            source_url="",  # an upload's file name says nothing of where the standards live
         )
     except CaseError as error:
         raise invalid(("input", "file"), str(error), "CASE_REJECTED") from error

@@ -177,6 +177,11 @@ def parse_package(data: bytes | Any) -> Package:
     nodes, other = _items(root, package)
     _tree(root, package, nodes, other)
     package.levels, package.rated_items = _rubric(root)
+    taken = set(nodes) | {node.link for node, _, _ in package.walk()} | {package.identifier}
+    for level in package.levels:
+        if level.identifier and level.identifier in taken:
+            raise CaseError(f"identifier {level.identifier} is used twice in the package")
+        taken.add(level.identifier)
     return package
 
 

@@ -101,7 +101,7 @@ async def import_package(
     def new_id(value: str) -> str:
         return ident.get(value, value)
 
-    checksum = _checksum(package, key, rated, chosen, ident, source_url)
+    checksum = _checksum(package, key, rated, chosen, ident)
     walk = package.walk()
     elements = sum(1 for node, _, _ in walk if node.identifier in rated)
     result = ImportResult(framework, framework is None, False, elements, len(walk), how, notes)
@@ -197,8 +197,9 @@ def _checksum(
     rated: set[str],
     levels: list[Level],
     ident: dict[str, str],
-    source_url: str,
 ) -> str:
+    """What the framework would be; where the file was read from is no part of it."""
+
     def node(n: Node) -> list[object]:
         return [n.identifier, n.link, n.code, n.text, n.item_type, n.list_enumeration,
                 n.identifier in rated, [node(c) for c in n.children]]  # fmt: skip
@@ -213,7 +214,7 @@ def _checksum(
             package.creator,
             package.adoption_status,
             package.description,
-            package.official_source_url or source_url,
+            package.official_source_url,
         ],  # fmt: skip
         "levels": [[level.identifier, level.label, level.description] for level in levels],
         "tree": [node(root) for root in package.roots],

@@ -218,7 +218,6 @@ class Mutation:
                 session,
                 actor,
                 await case_admin.read_upload(upload.file),
-                upload.filename or "upload",
                 key=input.key,
                 rated_level=input.rated_level,
                 levels=input.levels,
