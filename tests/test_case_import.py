@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -315,6 +316,14 @@ async def test_import_from_a_url_and_the_limits_of_a_file(db, tmp_path: Path) ->
 
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802
+            if self.path == "/slow.json":  # a byte a while: never done within the timeout
+                self.send_response(200)
+                self.end_headers()
+                for _ in range(40):
+                    self.wfile.write(b" ")
+                    self.wfile.flush()
+                    time.sleep(0.1)
+                return
             status, payload = (200, body) if self.path == "/tiny.json" else (404, b"{}")
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
@@ -339,6 +348,11 @@ async def test_import_from_a_url_and_the_limits_of_a_file(db, tmp_path: Path) ->
             check=False,
         )  # fmt: skip
         assert missing.returncode == 1 and f"{base}/nope.json answered HTTP 404" in missing.stderr
+        slow = await run(
+            "frameworks", "import-case", f"{base}/slow.json", "--timeout", "1", url=db.url,
+            check=False,
+        )  # fmt: skip
+        assert slow.returncode == 1 and "took longer than the time allowed" in slow.stderr
     finally:
         server.shutdown()
     async with db.sessionmaker() as session:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -13,14 +14,18 @@ MAX_BYTES = 20 * 1024 * 1024  # the largest state frameworks are a few MB
 TIMEOUT_SECONDS = 30.0
 
 
-def read_limited(stream: IO[bytes], limit: int, name: str) -> bytes:
-    """At most ``limit`` bytes, or a CaseError: never more than that in memory."""
+def read_limited(stream: IO[bytes], limit: int, name: str, deadline: float | None = None) -> bytes:
+    """At most ``limit`` bytes, or a CaseError: never more than that in memory, and (with a
+    ``deadline`` on the monotonic clock) never longer than that, however slowly bytes arrive."""
     chunks, size = [], 0
-    while chunk := stream.read(min(1 << 16, limit + 1 - size)):
+    read = getattr(stream, "read1", stream.read)  # what has arrived: a slow drip is seen in time
+    while chunk := read(min(1 << 16, limit + 1 - size)):
         chunks.append(chunk)
         size += len(chunk)
         if size > limit:
             raise CaseError(f"{name} is larger than {limit // (1024 * 1024)} MB")
+        if deadline is not None and time.monotonic() > deadline:
+            raise CaseError(f"{name} took longer than the time allowed to download")
     return b"".join(chunks)
 
 
@@ -37,7 +42,8 @@ def read_source(
                 length = response.headers.get("Content-Length")
                 if length and length.isdigit() and int(length) > limit:
                     raise CaseError(f"{source} is larger than {limit // (1024 * 1024)} MB")
-                return read_limited(response, limit, source), source
+                deadline = time.monotonic() + timeout
+                return read_limited(response, limit, source, deadline), source
         except urllib.error.HTTPError as error:
             raise CaseError(f"{source} answered HTTP {error.code}") from error
         except (urllib.error.URLError, TimeoutError, OSError) as error:

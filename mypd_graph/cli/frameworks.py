@@ -82,6 +82,13 @@ def frameworks_list(ctx: click.Context) -> None:
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="Rating levels as a JSON list of labels or {label, description}, lowest first.",
 )
+@click.option(
+    "--timeout",
+    type=click.FloatRange(0.1, 600),
+    default=30.0,
+    show_default=True,
+    help="Seconds a URL may take to download.",
+)
 @click.pass_context
 def import_case(
     ctx: click.Context,
@@ -90,12 +97,13 @@ def import_case(
     rated_level: str | None,
     levels: str | None,
     levels_file: Path | None,
+    timeout: float,
 ) -> None:
     """Import a CASE 1.0/1.1 CFPackage (JSON file or http(s) URL) as a framework."""
     from mypd_graph.case import fetch, store
     from mypd_graph.case.parse import parse_package
 
-    data, origin = _checked(lambda: fetch.read_source(source))
+    data, origin = _checked(lambda: fetch.read_source(source, timeout=timeout))
     package = _checked(lambda: parse_package(data))
     given = None
     if levels_file is not None:
