@@ -99,8 +99,7 @@ async def association(session: AsyncSession, identifier: str, links: export.Link
 async def rubric(session: AsyncSession, identifier: str, links: export.Links) -> Any:
     for framework in await session.scalars(select(Framework)):
         if identity.rubric_id(framework.identifier or "") == identifier:
-            full = await export.package_json(session, framework, links)
-            return full["CFRubrics"][0]
+            return await export.framework_rubric(session, framework, links)
     return None
 
 

@@ -185,11 +185,6 @@ async def tree_rows(session: AsyncSession, framework_id: int) -> list[Standard]:
     return ordered
 
 
-def sequence_of(row: Standard, rows: list[Standard]) -> int:
-    siblings = [other.id for other in rows if other.parent_id == row.parent_id]
-    return siblings.index(row.id) + 1 if row.id in siblings else 1
-
-
 def _rated_are_leaves(rows: list[Standard]) -> bool:
     """Whether the importer's default (the leaves, all at one level) finds the rated items."""
     parents = {row.parent_id for row in rows}
@@ -215,6 +210,15 @@ async def levels_of(session: AsyncSession, framework_id: int) -> list[RatingLeve
     )
 
 
+async def framework_rubric(
+    session: AsyncSession, framework: Framework, links: Links, rows: list[Standard] | None = None
+) -> JSON:
+    """The framework's rating scale as a CFRubric (``rows``: its tree, when already loaded)."""
+    rows = await tree_rows(session, framework.id) if rows is None else rows
+    rated = [] if _rated_are_leaves(rows) else [row for row in rows if row.is_element]
+    return rubric_json(framework, await levels_of(session, framework.id), rated, links)
+
+
 async def package_json(session: AsyncSession, framework: Framework, links: Links) -> JSON:
     """The framework as a CFPackage."""
     rows = await tree_rows(session, framework.id)
@@ -224,7 +228,6 @@ async def package_json(session: AsyncSession, framework: Framework, links: Links
     for row in rows:
         counters[row.parent_id] = counters.get(row.parent_id, 0) + 1
         sequence[row.id] = counters[row.parent_id]
-    rated = [] if _rated_are_leaves(rows) else [row for row in rows if row.is_element]
     types = sorted({_item_type(row) for row in rows})
     when = _when(framework)
     return {
@@ -253,5 +256,5 @@ async def package_json(session: AsyncSession, framework: Framework, links: Links
                 for title in types
             ]
         },
-        "CFRubrics": [rubric_json(framework, await levels_of(session, framework.id), rated, links)],
+        "CFRubrics": [await framework_rubric(session, framework, links, rows)],
     }
