@@ -23,6 +23,7 @@ from mypd_graph.demo.basics import (
 from mypd_graph.demo.plans import PlanGoals, approver
 from mypd_graph.demo.practice import FOCUS_BY_CODE
 from mypd_graph.demo.state import Build
+from mypd_graph.models.growth import Audience
 
 EVIDENCE_TEMPLATES = (
     ("artifact", "Lesson plan: {focus}",
@@ -135,6 +136,38 @@ async def insert_evidence_and_comments(build: Build, goals: PlanGoals) -> None:
                 )  # fmt: skip
     await insert_all(build.session, models.Comment, comments)
     build.counts["comments"] = len(comments)
+    build.counts["evidence"] += await _insert_shared_and_private(build)
+
+
+async def _insert_shared_and_private(build: Build) -> int:
+    """Two items of Elena's that show sharing (docs/privacy.md): one she keeps to herself, one she
+    shares with her principal; the rest of the demo's evidence has the district's default
+    audience (COACH). Added last, so no other row of the demo changes."""
+    teacher = build.user_ids[DEMO_TEACHER_EMAIL]
+    day = AS_OF - timedelta(days=3)
+    rows = [
+        {
+            "teacher_id": teacher,
+            "kind": "reflection",
+            "title": "Private: I struggled this week",
+            "body": "The new seating chart broke my routines. Try again Monday before asking.",
+            "url": "",
+            "audience": Audience.PRIVATE.value,
+            "created_at": at_utc(day, 22, 5),
+            "updated_at": at_utc(day, 22, 5),
+        },
+        {
+            "teacher_id": teacher,
+            "kind": "student_work",
+            "title": "Shared: exit tickets before and after hinge questions",
+            "body": "Twelve of twenty-six correct before, twenty-one after. Shared with my principal.",
+            "url": "",
+            "audience": Audience.SUPERVISORS.value,
+            "created_at": at_utc(day, 22, 40),
+            "updated_at": at_utc(day, 22, 40),
+        },
+    ]
+    return len(await insert_rows(build.session, models.Evidence, rows))
 
 
 def _comment(build: Build, author: str, body: str, at: datetime, **target: int) -> dict[str, Any]:

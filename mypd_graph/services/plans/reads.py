@@ -137,7 +137,7 @@ async def action_steps_by_goal(
     rows = await session.execute(
         _steps(actor).where(ActionStep.goal_id.in_(goal_ids)).order_by(ActionStep.id)
     )
-    steps = _hide_reflections(rows.tuples().all())
+    steps = _hide_reflections([(step, shown) for step, shown in rows])
     return group_by_key(steps, goal_ids, lambda row: row.goal_id)
 
 
@@ -145,7 +145,8 @@ async def action_steps_by_ids(
     session: AsyncSession, actor: Actor, ids: Sequence[int]
 ) -> list[ActionStep | None]:
     rows = await session.execute(_steps(actor).where(ActionStep.id.in_(ids)))
-    return one_by_key(_hide_reflections(rows.tuples().all()), ids, lambda row: row.id)
+    steps = _hide_reflections([(step, shown) for step, shown in rows])
+    return one_by_key(steps, ids, lambda row: row.id)
 
 
 async def district_goals_by_ids(
