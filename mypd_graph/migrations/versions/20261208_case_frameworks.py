@@ -97,15 +97,13 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_standard_identifier"), table_name="standard")
     op.drop_index(op.f("ix_rating_level_identifier"), table_name="rating_level")
     op.drop_index(op.f("ix_framework_identifier"), table_name="framework")
-    with op.batch_alter_table("standard") as batch:
-        batch.drop_column("list_enumeration")
-        batch.drop_column("item_type")
-        batch.drop_column("association_identifier")
-        batch.drop_column("identifier")
-    with op.batch_alter_table("rating_level") as batch:
-        batch.drop_column("identifier")
-    with op.batch_alter_table("framework") as batch:
-        batch.drop_column("adoption_status")
-        batch.drop_column("publisher")
-        batch.drop_column("identifier")
-        batch.drop_column("source")
+    # ALTER TABLE ... DROP COLUMN in place (SQLite 3.35+ and PostgreSQL): a batch copy would drop
+    # the old `standard` table, and SQLite's foreign keys would cascade that to every rating,
+    # goal and focus element that refers to it.
+    for table, columns in (
+        ("standard", ("list_enumeration", "item_type", "association_identifier", "identifier")),
+        ("rating_level", ("identifier",)),
+        ("framework", ("adoption_status", "publisher", "identifier", "source")),
+    ):
+        for column in columns:
+            op.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
