@@ -184,13 +184,34 @@ async def test_a_real_publishers_package_with_an_uneven_tree(db, client) -> None
     assert same["changed"] is False and same["userErrors"] == []
 
 
-async def test_a_five_level_package_without_sequence_numbers(db, tmp_path: Path) -> None:
+DEEP = """
+query($key: String!) {
+  framework(key: $key) {
+    standards { code standards { code standards { code standards { code elements { code } } } } }
+  }
+}
+"""
+
+
+async def test_a_five_level_package_without_sequence_numbers(db, client) -> None:
     result = await run("frameworks", "import-case", str(ACT), "--levels", "Low,High", url=db.url)
     assert "imported framework act-holistic-framework-math: 28 items, 24 rated" in result.stdout
     tree = (await snapshot(db, "act-holistic-framework-math"))["tree"]
     assert [code for code, *_ in tree[None]] == ["H.A.MATH.GM"]
     leaves = [code.rsplit(".", 1)[1] for code, _, rated in tree["H.A.MATH.GM.PF.2DFP.L1"]]
     assert leaves == [str(n) for n in range(1, 25)]  # 1, 2, ... 10, not 1, 10, 11
+
+    data = await client.execute(DEEP, {"key": "act-holistic-framework-math"}, as_=TEACHER_A)
+    [domain] = data["framework"]["standards"]
+    [area] = domain["standards"]
+    [topic] = area["standards"]
+    [level] = topic["standards"]
+    assert level["code"] == "H.A.MATH.GM.PF.2DFP.L1"
+    assert [e["code"] for e in level["elements"]][:3] == [
+        "H.A.MATH.GM.PF.2DFP.L1.1",
+        "H.A.MATH.GM.PF.2DFP.L1.2",
+        "H.A.MATH.GM.PF.2DFP.L1.3",
+    ]
 
 
 def package(*items: tuple[str, str | None], links: list[tuple[str, str]] | None = None) -> bytes:
