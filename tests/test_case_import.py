@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from mypd_graph.app import prepare_database
 from mypd_graph.models import Framework, RatingLevel, Standard
-from tests.factories import ADMIN, TEACHER_A
+from tests.factories import ADMIN, OUTSIDER, TEACHER_A
 from tests.test_cli import cli
 from tests.test_imports_api import multipart
 
@@ -392,3 +392,26 @@ async def test_import_from_a_url_and_the_limits_of_a_file(db, tmp_path: Path) ->
         out.write(b'"}}')
     refused = await run("frameworks", "import-case", str(huge), url=db.url, check=False)
     assert refused.returncode == 1 and "is larger than 20 MB" in refused.stderr
+
+
+ACTIVATE = """
+mutation($key: String!) { activateFramework(key: $key) { userErrors { message } } }
+"""
+
+
+async def test_a_district_admin_cannot_rewrite_another_districts_active_framework(client) -> None:
+    first = package(*GOOD_ITEMS, links=GOOD_LINKS)
+    done = await upload(client, first, key="tiny", levels=["Low", "High"])
+    assert done["userErrors"] == []
+    active = await client.execute(ACTIVATE, {"key": "tiny"}, as_=ADMIN)
+    assert active["activateFramework"]["userErrors"] == []
+
+    changed = first.replace(b"Element one", b"Element one, reworded")
+    refused = await upload(client, changed, as_=OUTSIDER, key="tiny", levels=["Low", "High"])
+    assert refused["userErrors"][0]["message"].startswith(
+        "framework tiny is another district's active framework"
+    )
+    same = await upload(client, first, as_=OUTSIDER, key="tiny", levels=["Low", "High"])
+    assert same["userErrors"] == [] and same["changed"] is False  # nothing to change: fine
+    own = await upload(client, changed, as_=ADMIN, key="tiny", levels=["Low", "High"])
+    assert own["userErrors"] == [] and own["changed"] is True  # its own district's framework

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import or_, select
@@ -78,8 +78,12 @@ async def import_package(
     rated_level: str | None = None,
     levels: Sequence[Level] | None = None,
     source_url: str = "",
+    before_change: Callable[[Framework], Awaitable[None]] | None = None,
 ) -> ImportResult:
-    """Write ``package`` as the framework ``key`` (default: from its title and version)."""
+    """Write ``package`` as the framework ``key`` (default: from its title and version).
+
+    ``before_change`` sees an existing framework the package would change, and may refuse.
+    """
     key = (key or slug(f"{package.title} {package.version}")).strip()
     if not KEY_PATTERN.match(key):
         raise CaseError(f"framework key {key!r} must be lowercase letters, digits, '.', '_' or '-'")
@@ -107,6 +111,8 @@ async def import_package(
     result = ImportResult(framework, framework is None, False, elements, len(walk), how, notes)
     if framework is not None and framework.checksum == checksum:
         return result
+    if framework is not None and before_change is not None:
+        await before_change(framework)
     if framework is None:
         framework = Framework(key=key, source="case", plugin="", jurisdiction="")
         framework.subject_elements = {}
