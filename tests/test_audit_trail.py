@@ -303,3 +303,47 @@ async def test_the_trail_is_append_only_in_the_database(
         details = list(await session.scalars(select(models.AuditEvent.detail)))
         subjects = list(await session.scalars(select(models.AuditSubject.subject_id)))
     assert details and "edited" not in details and subjects and 0 not in subjects
+
+
+async def test_profile_focus_and_action_steps_are_recorded(
+    client: GraphQLClient, world: World
+) -> None:
+    ids = await build_plan(client)
+    data = await client.execute(
+        """mutation($g: ID!) {
+          p: updateProfile(input: {bio: "Math, grade 4", yearsExperience: 4}) { userErrors { code } }
+          f: setFocusElements(input: {elementCodes: ["1.1", "1.2"]}) { userErrors { code } }
+          s: addActionStep(input: {goalId: $g, description: "Try exit tickets"}) {
+            actionStep { id } userErrors { code } }
+        }""",
+        {"g": ids["goal"]},
+        as_=TEACHER_A,
+    )
+    assert all(data[key]["userErrors"] == [] for key in ("p", "f", "s")), data
+    step = data["s"]["actionStep"]["id"]
+    reflected = await client.execute(
+        """mutation($s: ID!) { updateActionStep(input: {actionStepId: $s, reflection: "Went well"})
+             { userErrors { code } } }""",
+        {"s": step},
+        as_=TEACHER_A,
+    )
+    assert reflected["updateActionStep"]["userErrors"] == []
+    refocused = await client.execute(
+        'mutation { setFocusElements(input: {elementCodes: ["1.2"]}) { userErrors { code } } }',
+        as_=TEACHER_A,
+    )
+    assert refocused["setFocusElements"]["userErrors"] == []
+    events = await trail(client, actorId=to_global_id("User", world.id(TEACHER_A)))
+    recorded = {(e["action"], e["entity"]) for e in events}
+    assert {
+        ("update", "teacher_profile"),
+        ("create", "focus_element"),
+        ("delete", "focus_element"),
+        ("create", "action_step"),
+        ("update", "action_step"),
+    } <= recorded, recorded
+    assert all(
+        e["teachers"] == [teacher_gid(world, TEACHER_A)] for e in events if e["action"] != "read"
+    )
+    steps = [e for e in events if e["entity"] == "action_step"]
+    assert {tuple(e["entityIds"]) for e in steps} == {(raw(step),)}
