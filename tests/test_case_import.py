@@ -415,3 +415,33 @@ async def test_a_district_admin_cannot_rewrite_another_districts_active_framewor
     assert same["userErrors"] == [] and same["changed"] is False  # nothing to change: fine
     own = await upload(client, changed, as_=ADMIN, key="tiny", levels=["Low", "High"])
     assert own["userErrors"] == [] and own["changed"] is True  # its own district's framework
+
+
+async def test_items_of_other_documents_are_skipped_with_a_note(client) -> None:
+    body = json.loads(package(*GOOD_ITEMS, links=GOOD_LINKS))
+    other = {"title": "Other", "identifier": "o0000000", "uri": "https://x.test/o0000000"}
+    body["CFItems"].append(
+        {"identifier": "x1", "fullStatement": "Elsewhere", "CFDocumentURI": other}
+    )
+    body["CFAssociations"].append(
+        {
+            "identifier": "a-x1",
+            "associationType": "isChildOf",
+            "originNodeURI": "x1",  # plain strings, as some publishers write them
+            "destinationNodeURI": "https://x.test/o0000000",
+        }
+    )
+    body["CFAssociations"].append(
+        {
+            "identifier": "a-match",
+            "associationType": "exactMatchOf",
+            "originNodeURI": {"identifier": "e1"},
+            "destinationNodeURI": {"identifier": "somewhere-else"},
+        }
+    )
+    done = await upload(client, json.dumps(body).encode(), key="tiny", levels=["Low", "High"])
+    assert done["userErrors"] == []
+    assert done["notes"] == [
+        "1 item(s) of other documents skipped",
+        "1 association(s) other than isChildOf left out (crosswalks are loaded apart)",
+    ]

@@ -267,6 +267,11 @@ def _tree(root: dict[str, Any], package: Package, nodes: dict[str, Node], other:
         origin, target = resolve(origin_ref), resolve(target_ref)
         if origin is None and (origin_ref[0] in other or target_ref[0] in other):
             continue  # the tree of another document
+        if origin is not None and target is None and target_ref[0] in other:
+            raise CaseError(
+                f"{nodes[origin].code or origin} is a child of {target_ref[0]}, an item of "
+                "another document: a framework is the tree of one document"
+            )
         if origin is None or target is None:
             missing = origin_ref if origin is None else target_ref
             raise CaseError(
