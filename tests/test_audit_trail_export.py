@@ -21,6 +21,7 @@ from tests.factories import OUTSIDER, TEACHER_A, World
 
 ROWS = 50_000
 DAY = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
+DETAILS = {0: 'by id, "quoted"', 1000: '=HYPERLINK("http://x")', 1001: "-1+2"}
 
 
 async def run_cli(db: TestDatabase, *args: str) -> tuple[Result, list[str]]:
@@ -63,7 +64,7 @@ async def seed(db: TestDatabase, world: World) -> None:
                     "action": "read",
                     "entity": "student",
                     "entity_ids": [str(student)],
-                    "detail": 'by id, "quoted"' if i == 0 else "by id",
+                    "detail": DETAILS.get(i, "by id"),
                     "request_id": f"r{i}",
                     "client_address": "10.0.0.1",
                 }
@@ -148,6 +149,8 @@ async def test_csv_export_with_a_time_range(db: TestDatabase, world: World) -> N
     assert rows[0]["id"] == "1001" and rows[-1]["id"] == "3000"
     assert rows[0]["students"] == str(world.student_ids["s1"])
     assert rows[0]["actor_email"] == TEACHER_A and rows[0]["teachers"] == ""
+    # a spreadsheet never runs a cell as a formula
+    assert [rows[0]["detail"], rows[1]["detail"]] == ['\'=HYPERLINK("http://x")', "'-1+2"]
 
 
 async def test_another_district_and_a_bad_key(db: TestDatabase, world: World) -> None:

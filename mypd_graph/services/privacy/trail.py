@@ -184,6 +184,14 @@ def csv_line(entry: Entry) -> str:
 
 
 def _csv_row(values: list[Any]) -> str:
+    """One CSV line; text a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``, tab,
+    carriage return first) gets a leading apostrophe, as OWASP advises for CSV exports."""
     buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerow(values)
+    csv.writer(buffer, lineterminator="\n").writerow(
+        f"'{value}" if isinstance(value, str) and value[:1] in _FORMULA_STARTS else value
+        for value in values
+    )
     return buffer.getvalue()
+
+
+_FORMULA_STARTS = frozenset("=+-@\t\r")
