@@ -40,7 +40,9 @@ class Element(Node):
     code: str
     text: str
     retired: bool
-    identifier: str | None = strawberry.field(description="Its CASE identifier (a UUID).")
+    identifier: str | None = strawberry.field(
+        default=None, description="Its CASE identifier (a UUID)."
+    )
     db_id: strawberry.Private[int]
     framework_id: strawberry.Private[int]
 
@@ -64,7 +66,9 @@ class Element(Node):
 class Standard(Node):
     code: str
     title: str
-    identifier: str | None = strawberry.field(description="Its CASE identifier (a UUID).")
+    identifier: str | None = strawberry.field(
+        default=None, description="Its CASE identifier (a UUID)."
+    )
     db_id: strawberry.Private[int]
 
     @strawberry.field(description="Its elements (the level teachers are rated on), in order.")
