@@ -40,7 +40,10 @@ TREE = """
 query($key: String!) {
   framework(key: $key) {
     source
-    standards { code title standards { code elements { code text } } elements { code text } }
+    standards {
+      code title standards { code elements { code text } }
+      elements { code text indicators { code text } }
+    }
   }
 }
 """
@@ -160,6 +163,10 @@ async def test_a_real_publishers_package_with_an_uneven_tree(db, client) -> None
         "CCSS.Math.Content.6.RP.A.3",
     ]
     assert standards[0]["elements"][0]["text"].startswith("Understand the concept of a ratio")
+    assert standards[0]["elements"][0]["indicators"] == []
+    assert [i["code"] for i in standards[0]["elements"][2]["indicators"]] == [
+        f"CCSS.Math.Content.6.RP.A.3{letter}" for letter in "abcd"
+    ]
 
     async with db.sessionmaker() as session:  # components stay under their standard, unrated
         rows = list(

@@ -35,6 +35,23 @@ class RatingLevel(Node):
         )
 
 
+@strawberry.type(description="A statement below the rated level: read, never rated.")
+class Indicator:
+    code: str
+    text: str
+    identifier: str | None
+    db_id: strawberry.Private[int]
+
+    @strawberry.field(description="The indicators under this one, in order.")
+    async def indicators(self, info: Info) -> list[Indicator]:
+        rows = await info.context.public_loader(service.elements_by_standard).load(self.db_id)
+        return [Indicator.from_row(row) for row in rows]
+
+    @classmethod
+    def from_row(cls, row: models.Standard) -> Indicator:
+        return cls(code=row.code, text=row.text, identifier=row.identifier, db_id=row.id)
+
+
 @strawberry.type(description="An element of a standard: what teachers choose, rate and grow in.")
 class Element(Node):
     code: str
@@ -45,6 +62,14 @@ class Element(Node):
     )
     db_id: strawberry.Private[int]
     framework_id: strawberry.Private[int]
+
+    @strawberry.field(
+        description="What the element breaks down into, below the rated level (a CASE "
+        "framework's indicators or components), in order; empty for most frameworks."
+    )
+    async def indicators(self, info: Info) -> list[Indicator]:
+        rows = await info.context.public_loader(service.elements_by_standard).load(self.db_id)
+        return [Indicator.from_row(row) for row in rows]
 
     @classmethod
     def from_row(cls, row: models.Standard) -> Element:
