@@ -261,3 +261,22 @@ async def test_the_teacher_may_not_fix_observations_about_them(
     assert payload["userErrors"][0]["code"] == "FORBIDDEN"
     wrong_type = await run(client, "deleteEvidence", {"evidenceId": made["training"]}, TEACHER_A)
     assert wrong_type["userErrors"][0]["code"] == "BAD_ID"
+
+
+async def test_another_districts_window_is_its_own(
+    client: GraphQLClient, db: TestDatabase, world: World
+) -> None:
+    made = await records(client, world)
+    closed = await run(client, "setObservationCorrectionWindow", {"days": 0}, OUTSIDER, pick="days")
+    assert closed == {"days": 0, "userErrors": []}
+    payload = await run(
+        client,
+        "correctObservation",
+        {"observationId": made["observation"], "notes": "ok"},
+        COACH,
+        pick="observation { notes }",
+    )
+    assert payload == {"observation": {"notes": "ok"}, "userErrors": []}
+    assert [e["detail"] for e in await trail(client, entity="district_settings")] == []
+    outsider = await trail(client, as_=OUTSIDER, entity="district_settings")
+    assert [e["detail"] for e in outsider] == ["observation_correction_days 14 -> 0"]
