@@ -129,7 +129,7 @@ def district_default_audience(district_id: int) -> ColumnElement[str]:
     chosen = select(DistrictSettings.default_audience).where(
         DistrictSettings.district_id == district_id
     )
-    return func.coalesce(chosen.scalar_subquery(), DEFAULT_DISTRICT_AUDIENCE)
+    return func.coalesce(chosen.correlate(None).scalar_subquery(), DEFAULT_DISTRICT_AUDIENCE)
 
 
 def growth_teacher_ids(actor: Actor) -> Select[tuple[int]]:
