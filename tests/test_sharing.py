@@ -360,3 +360,29 @@ async def test_the_demo_shows_a_private_item_and_a_shared_one(db: TestDatabase, 
     assert shared in principal and private not in principal
     coach = await titles("david.chen@demo.mypd.test")
     assert private not in coach and shared in coach
+
+
+async def test_staff_who_teach_read_every_comment_on_their_own_record(
+    client: GraphQLClient, db: TestDatabase, world: World
+) -> None:
+    """A principal with a teacher profile is a teacher for their own record: their coach's
+    comment on their evidence is theirs to read, though a coach's comment is hidden from
+    principals as evaluators."""
+    async with db.sessionmaker.begin() as session:
+        principal = world.id(PRINCIPAL_NORTH)
+        session.add(models.TeacherProfile(user_id=principal, school_id=world.school_ids["N"]))
+        session.add(models.CoachAssignment(coach_id=world.id(COACH), teacher_id=principal))
+    payload = await run(
+        client,
+        "addEvidence",
+        {"kind": "REFLECTION", "title": "My own practice"},
+        "evidence { id }",
+        PRINCIPAL_NORTH,
+    )
+    evidence = payload["evidence"]["id"]
+    note = await run(
+        client, "addComment", {"evidenceId": evidence, "body": "Nice"}, "comment { id }", COACH
+    )
+    comment = note["comment"]["id"]
+    assert await node(client, comment, PRINCIPAL_NORTH) == {"id": comment}
+    assert await node(client, comment, ADMIN) is None  # the admin is an evaluator here

@@ -236,7 +236,23 @@ def comment_condition(actor: Actor) -> ColumnElement[bool]:
     )
     targets = (on_evidence, on_observation, on_goal)
     readable = or_(*(target.correlate(Comment).exists() for target in targets))
-    return and_(readable, _author_open(actor))
+    if actor.role is Role.TEACHER:
+        return and_(readable, _author_open(actor))
+    # Staff who also teach (a principal with a teacher profile) read every comment on their own
+    # record, as any teacher does.
+    own = (
+        select(Evidence.id).where(Evidence.id == Comment.evidence_id),
+        select(Observation.id).where(Observation.id == Comment.observation_id),
+        select(Goal.id).where(Goal.id == Comment.goal_id, LearningPlan.id == Goal.plan_id),
+    )
+    owners = (Evidence.teacher_id, Observation.teacher_id, LearningPlan.teacher_id)
+    mine = or_(
+        *(
+            target.where(owner == actor.user_id).correlate(Comment).exists()
+            for target, owner in zip(own, owners, strict=True)
+        )
+    )
+    return and_(readable, or_(mine, _author_open(actor)))
 
 
 def visible_student_ids(actor: Actor) -> Select[tuple[int]]:
