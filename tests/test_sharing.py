@@ -237,6 +237,27 @@ async def test_a_returned_plan_stays_with_its_approvers(api: Api) -> None:
     assert await api.node(await api.new_plan(TEACHER_A, "2027-28"), COACH) is None
 
 
+DRAFTS = """{ district {
+  drafts: teachers(where: {planStatus: DRAFT}) { nodes { name } }
+  cycle: teachers(where: {planCycle: "2026-27"}) { nodes { name } } } }"""
+
+
+async def test_filters_on_plans_never_reveal_an_unsubmitted_draft(api: Api) -> None:
+    """Filtering teachers by plan status or cycle counts only plans the viewer may read: a
+    supervisor must not learn, through a filter, who has a draft they were never shown."""
+    plan = await api.new_plan(TEACHER_A)
+    for viewer in (COACH, PRINCIPAL_NORTH, ADMIN):
+        found = (await api.client.execute(DRAFTS, as_=viewer))["district"]
+        assert found == {"drafts": {"nodes": []}, "cycle": {"nodes": []}}, viewer
+    own = (await api.client.execute(DRAFTS, as_=TEACHER_A))["district"]
+    assert len(own["drafts"]["nodes"]) == len(own["cycle"]["nodes"]) == 1
+    await api.new_goal(plan, TEACHER_A)
+    ok(await api.move("submitPlan", plan, TEACHER_A), "plan")
+    for viewer in (COACH, PRINCIPAL_NORTH, ADMIN):
+        found = (await api.client.execute(DRAFTS, as_=viewer))["district"]
+        assert len(found["cycle"]["nodes"]) == 1 and found["drafts"]["nodes"] == [], viewer
+
+
 # --- needs and district views -------------------------------------------------------------------
 
 NEEDS = """query($id: ID!) { teacher(id: $id) { needs(first: 40, includeUnscored: true) {

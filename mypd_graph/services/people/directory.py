@@ -24,6 +24,7 @@ from mypd_graph.services.access import (
     contact_user_ids,
     directory_user_ids,
     may_edit_own,
+    plan_condition,
     teacher_condition,
 )
 from mypd_graph.services.common import Page, group_by_key, lock_teacher, one_by_key, paginate
@@ -145,7 +146,8 @@ def _teacher_statement(actor: Actor, where: TeacherFilter) -> Select[tuple[Teach
         )
         statement = statement.where(TeacherProfile.user_id.in_(focused))
     if where.plan_status or where.plan_cycle:
-        plans = select(LearningPlan.teacher_id)
+        # Only plans the viewer may read: a supervisor must not learn who has an unsubmitted draft.
+        plans = select(LearningPlan.teacher_id).where(plan_condition(actor))
         if where.plan_status:
             plans = plans.where(LearningPlan.status == where.plan_status)
         if where.plan_cycle:
