@@ -21,6 +21,10 @@ DEFAULT_MINIMUM_GROUP_SIZE = 10
 DEFAULT_TRAINING_WINDOW_MONTHS = 36
 DEFAULT_TRAINING_FULL_HOURS = 15.0
 DEFAULT_STAFF_DIRECTORY = "school"
+# Which students a teacher reads: "current" (this school year's sections), "recent" (also last
+# year's students, in the subjects the teacher taught them: the default) or "all" (every year).
+STUDENT_SCOPES = ("current", "recent", "all")
+DEFAULT_STUDENT_SCOPE = "recent"
 STAFF_DIRECTORY_SCOPES = ("school", "district")
 # The audience of a teacher's records they did not choose one for (models.growth.Audience).
 DEFAULT_DISTRICT_AUDIENCE = "coach"
@@ -46,6 +50,7 @@ class DistrictSettings(Base):
             name="weights_not_negative",
         ),
         CheckConstraint("staff_directory IN ('school', 'district')", name="staff_directory_scope"),
+        CheckConstraint("student_scope IN ('current', 'recent', 'all')", name="student_scope"),
         CheckConstraint(
             "default_audience IN ('private', 'coach', 'supervisors')", name="default_audience_value"
         ),
@@ -69,6 +74,10 @@ class DistrictSettings(Base):
     # Who finds whom in the staff directory: "school" (the safe default) or "district".
     staff_directory: Mapped[str] = mapped_column(
         String(16), default=DEFAULT_STAFF_DIRECTORY, server_default=DEFAULT_STAFF_DIRECTORY
+    )
+    # Which students (and their results) a teacher reads: one of STUDENT_SCOPES.
+    student_scope: Mapped[str] = mapped_column(
+        String(16), default=DEFAULT_STUDENT_SCOPE, server_default=DEFAULT_STUDENT_SCOPE
     )
     # OneRoster ``administrator`` users become principals (of their school) or district admins
     # (of the district org); False leaves every role to the district's admins.
