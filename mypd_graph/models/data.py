@@ -5,17 +5,30 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from mypd_graph.models.base import AUDIT_SCHEMA, Base, utcnow
 
 
 class Assessment(Base):
-    """A test students take (``NWEA MAP Growth Math``); results refer to it."""
+    """A test students take (``NWEA MAP Growth Math``); results refer to it.
+
+    Its proficiency rule (docs/student-results.md) says when one result is at or above standard:
+    by achievement level (``achievement_level >= proficient_level``: CAASPP 3 of 4, i-Ready 4 of
+    5) or by percentile (``percentile >= proficient_percentile``, or the district's cut when the
+    assessment sets none: MAP Growth). Importer presets set it; a district may override it.
+    ``summative`` marks the year-end state test, whose result decides a student's status.
+    """
 
     __tablename__ = "assessment"
-    __table_args__ = (UniqueConstraint("district_id", "key"),)
+    __table_args__ = (
+        UniqueConstraint("district_id", "key"),
+        CheckConstraint(
+            "proficiency_basis IN ('level', 'percentile')", name="proficiency_basis_value"
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     district_id: Mapped[int] = mapped_column(ForeignKey("district.id", ondelete="CASCADE"))
@@ -25,6 +38,12 @@ class Assessment(Base):
     vendor: Mapped[str] = mapped_column(String(100), default="")
     level_count: Mapped[int] = mapped_column(default=4)
     proficient_level: Mapped[int] = mapped_column(default=3)
+    # "level" or "percentile": which of the result's values says whether it met standard.
+    proficiency_basis: Mapped[str] = mapped_column(
+        String(16), default="level", server_default="level"
+    )
+    proficient_percentile: Mapped[int | None]
+    summative: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
 
 
 class AssessmentResult(Base):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy import false as sa_false
@@ -29,6 +29,12 @@ STAFF_DIRECTORY_SCOPES = ("school", "district")
 # The audience of a teacher's records they did not choose one for (models.growth.Audience).
 DEFAULT_DISTRICT_AUDIENCE = "coach"
 DEFAULT_OBSERVATION_CORRECTION_DAYS = 14
+# The data window (docs/student-results.md): the current school year speaks for a teacher and
+# subject once this many of their students have results in it (or from current_year_from on,
+# once any have); before that, the most recent complete year does.
+DEFAULT_CURRENT_YEAR_MINIMUM_STUDENTS = 10
+# The district's cut for assessments judged by achievement percentile (NWEA MAP Growth).
+DEFAULT_PROFICIENT_PERCENTILE = 50
 
 
 class DistrictSettings(Base):
@@ -53,6 +59,12 @@ class DistrictSettings(Base):
         CheckConstraint("student_scope IN ('current', 'recent', 'all')", name="student_scope"),
         CheckConstraint(
             "default_audience IN ('private', 'coach', 'supervisors')", name="default_audience_value"
+        ),
+        CheckConstraint(
+            "current_year_minimum_students >= 1", name="current_year_minimum_students_positive"
+        ),
+        CheckConstraint(
+            "proficient_percentile BETWEEN 1 AND 99", name="proficient_percentile_range"
         ),
     )
 
@@ -100,6 +112,19 @@ class DistrictSettings(Base):
     observation_correction_days: Mapped[int] = mapped_column(
         default=DEFAULT_OBSERVATION_CORRECTION_DAYS,
         server_default=str(DEFAULT_OBSERVATION_CORRECTION_DAYS),
+    )
+    # The data window (docs/student-results.md): the current school year's results speak for a
+    # teacher and subject once this many of their students have them, or (when set) from this
+    # date on once any have; until then the most recent complete year speaks.
+    current_year_minimum_students: Mapped[int] = mapped_column(
+        default=DEFAULT_CURRENT_YEAR_MINIMUM_STUDENTS,
+        server_default=str(DEFAULT_CURRENT_YEAR_MINIMUM_STUDENTS),
+    )
+    current_year_from: Mapped[date | None]
+    # A result of an assessment judged by percentile (MAP Growth) is at or above standard from
+    # this achievement percentile on, unless the assessment sets its own cut.
+    proficient_percentile: Mapped[int] = mapped_column(
+        default=DEFAULT_PROFICIENT_PERCENTILE, server_default=str(DEFAULT_PROFICIENT_PERCENTILE)
     )
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(
