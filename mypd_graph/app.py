@@ -38,6 +38,7 @@ from mypd_graph.schema.context import Context
 from mypd_graph.services.frameworks.registry import sync_frameworks
 from mypd_graph.services.resources.library import sync_resources
 from mypd_graph.settings import Settings
+from mypd_graph.web import mount as web_app
 
 log = logging.getLogger(__name__)
 
@@ -157,7 +158,8 @@ def create_app(
     engine: AsyncEngine | None = None,
 ) -> Starlette:
     """Build the service: ``/graphql``, ``/healthz`` (process up), ``/readyz`` (database ready),
-    and the pages: ``/`` (what this is), ``/readme`` and ``/static`` (GraphiQL's files)."""
+    and the pages: ``/`` (what this is), ``/readme``, ``/static`` (GraphiQL's files) and ``/app``
+    (the web app)."""
     settings = settings or Settings.from_env()
     plugins = plugins or load_plugins(settings.plugins_allow, settings.plugins_deny)
     owns_engine = engine is None
@@ -201,6 +203,8 @@ def create_app(
             Route("/readyz", readyz),
             Route("/graphql", GraphQLGuard(graphql, settings, sessionmaker)),
             case_api.mount(sessionmaker),  # /ims/case/v1p0: public, read-only (docs/case.md)
+            # /app: the web app, the schema's first client (docs/web-app.md)
+            web_app(graphql.schema, settings, sessionmaker, plugins),
         ],
         middleware=[Middleware(SecurityHeaders)],
         lifespan=lifespan,

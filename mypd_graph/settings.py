@@ -8,6 +8,8 @@ means that environment and anything else stops the start.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 import math
 import os
@@ -127,11 +129,18 @@ class Settings:
     # names a key (kid) the cache lacks: rotation needs no restart, junk kids cause no flood.
     oidc_keys_ttl_seconds: float = 3600.0
     oidc_refetch_interval_seconds: float = 60.0
+    # The web app (/app): the client secret of the app registration at the district's provider
+    # ("" for a public client, which PKCE alone protects), and the key that signs the session
+    # cookie (None: derived from secret_key, so one strong secret covers both).
+    web_client_secret: str = ""
+    session_secret: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "environment", canonical_environment(self.environment))
         if self.is_production:
             self._refuse_weak_secret()
+            if self.session_secret is not None and len(self.session_secret.encode()) < 32:
+                raise SettingsError("MYPD_SESSION_SECRET must be at least 32 bytes in production")
 
     def _refuse_weak_secret(self) -> None:
         # Development tokens are HS256, signed with this secret. Production refuses them unless
@@ -182,6 +191,8 @@ class Settings:
             "oidc_timeout_seconds": _seconds(env, "MYPD_OIDC_TIMEOUT", 5.0),
             "oidc_keys_ttl_seconds": _seconds(env, "MYPD_OIDC_KEYS_TTL", 3600.0),
             "oidc_refetch_interval_seconds": _seconds(env, "MYPD_OIDC_REFETCH_INTERVAL", 60.0),
+            "web_client_secret": env.get("MYPD_WEB_CLIENT_SECRET") or "",
+            "session_secret": env.get("MYPD_SESSION_SECRET") or None,
         }
         values.update({key: value for key, value in overrides.items() if value is not None})
         settings = cls(**values)  # type: ignore[arg-type]
@@ -218,6 +229,15 @@ class Settings:
         if self.allow_dev_tokens is not None:
             return self.allow_dev_tokens
         return not self.is_production
+
+    @property
+    def session_key(self) -> str:
+        """What signs the web app's session cookie: MYPD_SESSION_SECRET, else a key derived from
+        MYPD_SECRET_KEY (never the secret itself, so a cookie reveals nothing about tokens)."""
+        if self.session_secret:
+            return self.session_secret
+        digest = hmac.new(self.secret_key.encode(), b"mypd-web-session", hashlib.sha256)
+        return digest.hexdigest()
 
     @property
     def is_sqlite(self) -> bool:

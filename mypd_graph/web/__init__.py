@@ -1,0 +1,45 @@
+"""The web app at /app: server-rendered pages for teachers (and, to come, coaches, principals
+and admins), built on the GraphQL schema as its first client. docs/web-app.md describes it.
+
+It sits beside the schema: it runs the schema's operations and reads, before sign-in, the few
+rows sign-in needs; nothing below the schema imports it.
+"""
+
+from __future__ import annotations
+
+import strawberry
+from starlette.applications import Starlette
+from starlette.routing import Mount, Route
+
+from mypd_graph import oidc
+from mypd_graph.db import SessionMaker
+from mypd_graph.plugins.manager import PluginSet
+from mypd_graph.settings import Settings
+from mypd_graph.web import login, pages
+from mypd_graph.web.core import Web
+from mypd_graph.web.session import with_sessions
+
+
+def mount(
+    schema: strawberry.Schema, settings: Settings, sessionmaker: SessionMaker, plugins: PluginSet
+) -> Mount:
+    """``/app``, behind its session cookie (which no other path of the service reads)."""
+    app = Starlette(
+        routes=[
+            Route("/", pages.home),
+            Route("/teachers/{id}", pages.teacher_page),
+            Route("/self-assessment", pages.self_assessment, methods=["GET", "POST"]),
+            Route("/login", login.login_page),
+            Route("/login/dev", login.dev_sign_in, methods=["POST"]),
+            Route("/callback", login.callback, name="callback"),
+            Route("/logout", login.logout, methods=["POST"]),
+        ]
+    )
+    keys = oidc.KeyCache(
+        timeout=settings.oidc_timeout_seconds,
+        ttl=settings.oidc_keys_ttl_seconds,
+        refetch_interval=settings.oidc_refetch_interval_seconds,
+        allow_http_loopback=not settings.is_production,
+    )
+    app.state.web = Web(schema, settings, sessionmaker, plugins, keys)
+    return Mount("/app", app=with_sessions(app, settings))
