@@ -31,7 +31,7 @@ def mount(
             Route("/self-assessment", pages.self_assessment, methods=["GET", "POST"]),
             Route("/login", login.login_page),
             Route("/login/dev", login.dev_sign_in, methods=["POST"]),
-            Route("/callback", login.callback, name="callback"),
+            Route("/callback", login.callback),
             Route("/logout", login.logout, methods=["POST"]),
         ]
     )

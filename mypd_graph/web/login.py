@@ -22,6 +22,7 @@ from mypd_graph.web.core import render, safe_next, web_of
 
 log = logging.getLogger(__name__)
 PENDING = "oidc"
+CALLBACK = "/app/callback"
 # The README tour's accounts come first on the development sign-in page.
 DEMO_ACCOUNTS = (
     "elena.ramirez@demo.mypd.test",
@@ -86,7 +87,9 @@ async def start_provider_sign_in(request: Request, key: str) -> Response:
         )
     if row is None:
         return await login_page(request, f"No district {key[:60]!r} signs in here.", 404)
-    redirect_uri = str(request.url_for("callback"))
+    # Where the provider sends the browser back: this host, as the browser reached it (behind a
+    # proxy, run uvicorn with --proxy-headers so scheme and host are the public ones).
+    redirect_uri = str(request.url.replace(path=CALLBACK, query=""))
     try:
         url, pending = await oidc_flow.start(
             web.settings, key.strip().lower(), row.issuer, row.audience, redirect_uri
