@@ -15,6 +15,7 @@ from __future__ import annotations
 from array import array
 from dataclasses import dataclass
 
+from mypd_graph.importers import statistics
 from mypd_graph.importers.bulk import Db
 from mypd_graph.services.students.status import (
     lock_summaries,
@@ -23,6 +24,9 @@ from mypd_graph.services.students.status import (
 )
 
 FEW_STUDENTS = 2000  # above this, the summary of the years written is recomputed whole
+# What the refresh reads: results and roster first, then the student summary it wrote.
+READS = ("assessment", "assessment_result", "student", "section", "enrollment")
+SUMMARY = ("student_subject_status",)
 
 
 @dataclass
@@ -86,9 +90,12 @@ class ResultSummary:
         """Bring the summaries in step with the results written in ``years``: a first load adds
         its counts to the student summary, then recomputes the teacher summary of those years;
         anything else recomputes both for those years (only for the students written, and their
-        teachers, when they are few), or every year when an assessment changed."""
+        teachers, when they are few), or every year when an assessment changed. The planner gets
+        statistics of what the load filled first (:mod:`~mypd_graph.importers.statistics`)."""
         district_id = db.params["district_id"]
         await lock_summaries(db.connection, district_id)  # a roster import may refresh too
+        if self.recompute_all or years:
+            await statistics.analyze_stale(db, READS + SUMMARY)
         if self.recompute_all:  # even when no row was written: the assessment itself changed
             await refresh_result_status(db.connection, district_id)
         elif not years:
@@ -102,6 +109,7 @@ class ResultSummary:
             )
         else:
             await self._add_status_counts(db, student_ids)
+            await statistics.analyze_stale(db, SUMMARY)
             await refresh_teacher_status(db.connection, district_id, school_years=years)
 
     async def _add_status_counts(self, db: Db, ids: list[int]) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from mypd_graph.importers import statistics
 from mypd_graph.importers.bulk import BatchResult, Counts, Db, Lookup, StagedKind, StagedWriter
 from mypd_graph.importers.job import Chunk, ImportJob
 from mypd_graph.importers.kinds import KIND_ORDER
@@ -25,6 +26,8 @@ from mypd_graph.services.students.status import refresh_teacher_status
 
 # Kinds that change whose students are whose: the teacher summary is recomputed after them.
 ROSTER_KINDS = frozenset({"sections", "enrollments"})
+# What that refresh reads, for the planner's statistics (importers/statistics.py).
+ROSTER_READS = ("section", "enrollment", "student_subject_status")
 
 SCHOOL = Lookup(
     "LEFT JOIN school sc ON sc.district_id = :district_id AND sc.code = s.school_code",
@@ -259,6 +262,7 @@ class Writers:
         district's teacher summary (``services.students.status``) in the import's transaction: whose
         students are whose changed, in any year the file touched."""
         if self.enrollments_removed or not self.by_kind.keys().isdisjoint(ROSTER_KINDS):
+            await statistics.analyze_stale(self.db, ROSTER_READS)
             await refresh_teacher_status(self.db.connection, self.db.params["district_id"])
 
     async def close(self) -> None:
