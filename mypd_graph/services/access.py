@@ -4,7 +4,8 @@ Services call these functions and put the returned conditions into their queries
 viewer's reach is never loaded at all. The rules (DESIGN.md, Security):
 
 - a teacher reads and writes their own profile, plans, evidence and self-assessments and reads the
-  students enrolled in their own sections;
+  students enrolled in their own sections, as far back as the district's student scope allows
+  (``student_scope_condition``);
 - a coach reads the teachers assigned to them, the students in those teachers' sections, and writes
   observations and plan decisions for them;
 - a principal does the same for the teachers and students of their school;
@@ -19,6 +20,7 @@ one rule holds on every path (lists, ``node``, counts, nested fields, needs, gro
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, true
 from sqlalchemy.orm import aliased
@@ -36,14 +38,17 @@ from mypd_graph.models import (
     PlanEvent,
     PlanStatus,
     Role,
+    School,
     Section,
     Student,
     TeacherProfile,
     User,
 )
 from mypd_graph.models.growth import Audience
-from mypd_graph.models.settings import DEFAULT_DISTRICT_AUDIENCE
+from mypd_graph.models.settings import DEFAULT_DISTRICT_AUDIENCE, DEFAULT_STUDENT_SCOPE
 from mypd_graph.services.errors import PermissionDenied
+from mypd_graph.services.inputs import today
+from mypd_graph.services.students.status import subject_matches
 
 
 @dataclass(frozen=True)
@@ -255,6 +260,65 @@ def comment_condition(actor: Actor) -> ColumnElement[bool]:
     return and_(readable, or_(mine, _author_open(actor)))
 
 
+def school_year_of(day: date) -> str:
+    """The school year (``2025-26``) a day falls in; years run July to June."""
+    start = day.year if day.month >= 7 else day.year - 1
+    return f"{start}-{(start + 1) % 100:02d}"
+
+
+def _district_year(actor: Actor, before: ColumnElement[str] | None = None) -> ColumnElement[str]:
+    """The district's newest school year with sections that has begun (the calendar's year or
+    earlier), or with ``before`` the newest one before it. Data, not the calendar alone, decides:
+    over the summer, before next year's rosters arrive, last year's classes are still current,
+    and a roster loaded early for next year waits for July."""
+    section, school = aliased(Section), aliased(School)
+    years = (
+        select(func.max(section.school_year))
+        .join(school, school.id == section.school_id)
+        .where(
+            school.district_id == actor.district_id,
+            section.school_year <= school_year_of(today()),
+        )
+    )
+    if before is not None:
+        years = years.where(section.school_year < before)
+    return years.correlate(None).scalar_subquery()
+
+
+def _student_scope(actor: Actor) -> ColumnElement[str]:
+    """The district's student scope (models.settings.STUDENT_SCOPES), else the default."""
+    chosen = select(DistrictSettings.student_scope).where(
+        DistrictSettings.district_id == actor.district_id
+    )
+    return func.coalesce(chosen.correlate(None).scalar_subquery(), DEFAULT_STUDENT_SCOPE)
+
+
+def student_scope_condition(
+    actor: Actor,
+    school_year: ColumnElement[str],
+    section_subject: ColumnElement[str] | None = None,
+    subject: ColumnElement[str] | None = None,
+) -> ColumnElement[bool]:
+    """Whether a teacher's section of ``school_year`` still opens its students to the actor, and
+    with ``subject`` (an assessment's) their results in it: the district's student scope.
+
+    "current": this school year's sections; "recent" (the default): also last year's, whose
+    students' results count only in the subjects the section taught (``section_subject``, a
+    generalist section teaches all); "all": every year. A teacher's legitimate interest in a
+    student ends with the class; coaches, principals and admins serve teachers and schools and
+    are not narrowed. For a summary already kept per teacher, subject and year (its subject
+    matched), pass only ``school_year``.
+    """
+    if actor.role is not Role.TEACHER:
+        return true()
+    scope = _student_scope(actor)
+    current = _district_year(actor)
+    last_year = school_year == _district_year(actor, before=current)
+    if subject is not None and section_subject is not None:
+        last_year = and_(last_year, subject_matches(section_subject, subject))
+    return or_(scope == "all", school_year == current, and_(scope == "recent", last_year))
+
+
 def visible_student_ids(actor: Actor) -> Select[tuple[int]]:
     """The ids of the students whose records the actor has a legitimate educational interest in."""
     match actor.role:
@@ -280,9 +344,33 @@ def visible_student_ids(actor: Actor) -> Select[tuple[int]]:
                 .where(
                     Section.teacher_id.in_(visible_teacher_ids(actor)),
                     Student.district_id == actor.district_id,
+                    student_scope_condition(actor, Section.school_year),
                 )
             )
     return select(Student.id).where(false())
+
+
+def result_condition(
+    actor: Actor,
+    student_column: ColumnElement[int],
+    subject_column: ColumnElement[str],
+) -> ColumnElement[bool]:
+    """Results (keyed by ``student_column``, of an assessment in ``subject_column``) the actor
+    may read: their students' results, and for a teacher only as far as the student scope opens
+    them (last year's students in the subjects the teacher taught them)."""
+    if actor.role is not Role.TEACHER:
+        return student_column.in_(visible_student_ids(actor))
+    enrollment, section = aliased(Enrollment), aliased(Section)
+    return (
+        select(enrollment.id)
+        .join(section, section.id == enrollment.section_id)
+        .where(
+            enrollment.student_id == student_column,
+            section.teacher_id.in_(visible_teacher_ids(actor)),
+            student_scope_condition(actor, section.school_year, section.subject, subject_column),
+        )
+        .exists()
+    )
 
 
 def _school_of(actor: Actor) -> Select[tuple[int | None]]:

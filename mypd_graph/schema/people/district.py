@@ -19,6 +19,7 @@ from mypd_graph.schema.relay import Connection, Node, connection, decode_id, to_
 from mypd_graph.services.errors import UserInputError
 from mypd_graph.services.people import directory as service
 from mypd_graph.services.people.directory import TeacherFilter
+from mypd_graph.services.privacy import scope as privacy_scope
 
 if TYPE_CHECKING:
     from mypd_graph.schema.insights.district import DistrictInsights
@@ -42,6 +43,19 @@ class StaffDirectoryScope(enum.Enum):
     DISTRICT = strawberry.enum_value(
         "district", description="All staff find and contact everyone in the district."
     )
+
+
+@strawberry.enum(description="Which students (and results) a teacher reads (docs/privacy.md).")
+class StudentScope(enum.Enum):
+    CURRENT = strawberry.enum_value(
+        "current", description="The students of the teacher's sections of this school year."
+    )
+    RECENT = strawberry.enum_value(
+        "recent",
+        description="Also last year's students, with their results only in the subjects the "
+        "teacher taught them (the default).",
+    )
+    ALL = strawberry.enum_value("all", description="The students of every year's sections.")
 
 
 @strawberry.input
@@ -102,6 +116,13 @@ class District(Node):
             lambda session, actor: service.staff_directory(session, actor.district_id)
         )
         return StaffDirectoryScope(scope)
+
+    @strawberry.field(description="Which students (and their results) teachers read.")
+    async def student_scope(self, info: Info) -> StudentScope:
+        scope = await info.context.read(
+            lambda session, actor: privacy_scope.student_scope(session, actor.district_id)
+        )
+        return StudentScope(scope)
 
     @strawberry.field
     async def active_framework(self, info: Info) -> Framework | None:

@@ -1,7 +1,8 @@
 """Sections, students and assessment results: student data, scoped by FERPA rules and audited.
 
 Every function that returns student-level rows (students, results) limits them with
-:func:`~mypd_graph.services.access.visible_student_ids` in the same statement that loads them, and
+:func:`~mypd_graph.services.access.visible_student_ids` (results: ``result_condition``, which also
+applies the district's student scope to a teacher) in the same statement that loads them, and
 writes one :class:`~mypd_graph.models.AuditEvent` per call naming exactly the rows disclosed. The
 functions are DataLoader batch functions (``(session, actor, keys) -> list aligned to keys``), so a
 request writes one audit row per batch, not one per student, and the caller's commit (the request
@@ -29,7 +30,12 @@ from mypd_graph.models import (
     Section,
     Student,
 )
-from mypd_graph.services.access import Actor, teacher_condition, visible_student_ids
+from mypd_graph.services.access import (
+    Actor,
+    result_condition,
+    teacher_condition,
+    visible_student_ids,
+)
 from mypd_graph.services.common import Page, check_first, group_by_key, one_by_key
 from mypd_graph.services.inputs import search_pattern
 
@@ -305,7 +311,7 @@ def _scored_results(actor: Actor) -> Select[tuple[AssessmentResult, Assessment]]
         .join(Assessment, Assessment.id == AssessmentResult.assessment_id)
         .where(
             Assessment.district_id == actor.district_id,
-            AssessmentResult.student_id.in_(visible_student_ids(actor)),
+            result_condition(actor, AssessmentResult.student_id, Assessment.subject),
         )
     )
 
