@@ -95,7 +95,9 @@ async def test_explanations_name_their_data(db: TestDatabase, world: World) -> N
     need = (await needs_of(db, world, TEACHER_A))["1.6"]
     since = reading(need, Signal.TRAINING).evidence[0].split(" since ")[1][:10]
     assert reading(need, Signal.STUDENT_PERFORMANCE).evidence == (
-        "100% of the teacher's 3 students below standard in Math, 2025-26 (district: 100% of 7)",
+        "100% below standard in Math, 2025-26: 3 of the teacher's 3 students "
+        "with results (district: 100% of 7)"
+        "; 2025-26 is the most recent complete year (fewer than 10 of the teacher's students have results in 2026-27 so far); results of MAP Growth Math",
     )
     assert reading(need, Signal.TRAINING).evidence == (
         f"4.5 hours of training aligned to 1.6 since {since} (1 record)",
@@ -109,7 +111,11 @@ async def test_explanations_name_their_data(db: TestDatabase, world: World) -> N
     assert since == (TODAY.replace(year=TODAY.year - 3, day=min(TODAY.day, 28))).isoformat()
     # the teacher reading their own needs is addressed as "your"
     own = (await needs_of(db, world, TEACHER_A, viewer=TEACHER_A))["1.6"]
-    assert reading(own, Signal.STUDENT_PERFORMANCE).evidence[0].startswith("100% of your 3")
+    assert (
+        reading(own, Signal.STUDENT_PERFORMANCE)
+        .evidence[0]
+        .startswith("100% below standard in Math, 2025-26: 3 of your 3")
+    )
     assert need.summary.startswith("1.6 need ")
 
 
@@ -155,7 +161,9 @@ async def test_small_student_groups_are_never_described(db: TestDatabase, world:
     await add_students(db, world, "A-MATH", [2] * 7)  # now 10 students
     student = reading((await needs_of(db, world, TEACHER_A))["1.6"], Signal.STUDENT_PERFORMANCE)
     assert student.value is not None
-    assert student.evidence[0].startswith("100% of the teacher's 10 students below standard")
+    assert student.evidence[0].startswith(
+        "100% below standard in Math, 2025-26: 10 of the teacher's 10"
+    )
 
 
 async def test_the_latest_school_year_and_rating_count(db: TestDatabase, world: World) -> None:
@@ -190,7 +198,7 @@ async def test_the_latest_school_year_and_rating_count(db: TestDatabase, world: 
     assert (
         reading(need, Signal.STUDENT_PERFORMANCE)
         .evidence[0]
-        .startswith("100% of the teacher's 3 students below standard in Math, 2025-26")
+        .startswith("100% below standard in Math, 2025-26: 3 of the teacher's 3 students")
     )
     assert need.self_rating is not None and need.self_rating.cycle == "2025-26"
     assert need.observed_rating is not None
@@ -210,5 +218,7 @@ async def test_elementary_homerooms_answer_for_every_subject(
     await self_rate(db, world, TEACHER_C, {"1.6": "applying"})
     student = reading((await needs_of(db, world, TEACHER_C))["1.6"], Signal.STUDENT_PERFORMANCE)
     assert student.evidence == (
-        "100% of the teacher's 2 students below standard in Math, 2025-26 (district: 100% of 7)",
+        "100% below standard in Math, 2025-26: 2 of the teacher's 2 students "
+        "with results (district: 100% of 7)"
+        "; 2025-26 is the most recent complete year (fewer than 10 of the teacher's students have results in 2026-27 so far); results of MAP Growth Math",
     )

@@ -179,7 +179,9 @@ async def test_district_batch_reads_match_per_teacher_reads(db: TestDatabase, wo
         student = reading(need, Signal.STUDENT_PERFORMANCE)
         assert (student.value, student.evidence, student.missing_reason) == per_teacher[email]
     assert per_teacher[TEACHER_B][1] == (
-        "50% of the teacher's 2 students below standard in Math, 2025-26 (district: 86% of 7)",
+        "50% below standard in Math, 2025-26: 1 of the teacher's 2 students "
+        "with results (district: 86% of 7)"
+        "; 2025-26 is the most recent complete year (fewer than 10 of the teacher's students have results in 2026-27 so far); results of MAP Growth Math",
     )
 
 

@@ -69,7 +69,9 @@ async def test_an_import_refreshes_the_summary_and_the_needs_follow(
 
     before = await math_reading()
     assert before[1] == (
-        "100% of the teacher's 3 students below standard in Math, 2025-26 (district: 100% of 7)",
+        "100% below standard in Math, 2025-26: 3 of the teacher's 3 students "
+        "with results (district: 100% of 7)"
+        "; 2025-26 is the most recent complete year (fewer than 10 of the teacher's students have results in 2026-27 so far); results of MAP Growth Math",
     )
     scores = tmp_path / "benchmark.csv"
     scores.write_text(
@@ -89,7 +91,9 @@ async def test_an_import_refreshes_the_summary_and_the_needs_follow(
         assert await _stored(session, world.student_ids["s1"]) == {("Math", "2025-26"): (3, 1)}
     after = await math_reading()
     assert after[1] == (
-        "0% of the teacher's 3 students below standard in Math, 2025-26 (district: 57% of 7)",
+        "0% below standard in Math, 2025-26: 0 of the teacher's 3 students "
+        "with results (district: 57% of 7)"
+        "; 2025-26 is the most recent complete year (fewer than 10 of the teacher's students have results in 2026-27 so far); results of MAP Growth Math",
     )
     assert after[0] is not None and before[0] is not None and after[0] < before[0]
 

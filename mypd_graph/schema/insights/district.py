@@ -129,6 +129,11 @@ class SchoolResults:
     suppressed: bool
     students: int | None
     share_below_standard: float | None
+    window: str | None = strawberry.field(
+        description="Why schoolYear speaks for this school and subject (the data window: the "
+        "current year once it has enough results, else the most recent complete year), with "
+        "the assessments behind it; null when schoolYear was asked for."
+    )
     school_id: strawberry.Private[int | None]
 
     @strawberry.field
@@ -258,7 +263,8 @@ class DistrictInsights:
 
     @strawberry.field(
         description="Students below standard per school and subject, in schoolYear (default: "
-        "each subject's newest school year with results)."
+        "the year the data window chooses for each school and subject, named in each row's "
+        "window and in the note; docs/student-results.md)."
     )
     async def student_results(
         self, info: Info, school_year: str | None = None
@@ -277,6 +283,7 @@ class DistrictInsights:
                     suppressed=row.suppressed,
                     students=row.students,
                     share_below_standard=row.share_below,
+                    window=row.window,
                     school_id=row.school_id,
                 )
                 for row in found.rows

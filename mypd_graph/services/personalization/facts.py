@@ -13,6 +13,7 @@ from datetime import date
 
 from mypd_graph.services.personalization.settings import PersonalizationSettings, Signal
 from mypd_graph.services.students.figures import Norm
+from mypd_graph.services.students.window import Basis, DataWindow
 
 SIGNALS = tuple(Signal)
 UNMAPPED = "no assessed subject is mapped to the element"  # compared by identity; see _describe
@@ -61,6 +62,8 @@ class SubjectFact:
     students: int
     below: int
     norm: Norm | None
+    basis: Basis = Basis.CURRENT
+    window: DataWindow | None = None
 
     @property
     def share_below(self) -> float:
@@ -255,10 +258,18 @@ class Need:
         ), None
 
     def _subject_words(self, fact: SubjectFact) -> str:
+        """ "N of your M students" says what is counted: the students with results in the subject
+        in the year the data window chose (named, with its assessments and why it speaks)."""
+        whose = self._whose()
+        this_year = " this year" if fact.basis is not Basis.COMPLETE else ""
         words = (
-            f"{_percent(fact.share_below)} of {self._whose()} {fact.students} students below "
-            f"standard in {fact.subject}, {fact.school_year}"
+            f"{_percent(fact.share_below)} below standard in {fact.subject}, {fact.school_year}: "
+            f"{fact.below} of {whose} {fact.students} students with results{this_year}"
         )
         if fact.norm is not None:
             words += f" (district: {_percent(fact.norm.share_below)} of {fact.norm.students:,})"
+        if fact.window is not None:
+            words += "; " + fact.window.explain(
+                fact.subject, fact.school_year, fact.basis, f"{whose} students"
+            )
         return words

@@ -140,7 +140,9 @@ async def assess(
     # Python sorts them (two cores at work).
     apart = await connect_apart(session)
     reading_students = (
-        None if apart is None else asyncio.create_task(subject_results_on(apart, actor, teachers))
+        None
+        if apart is None
+        else asyncio.create_task(subject_results_on(apart, actor, teachers, today))
     )
     try:
         elements = await framework_elements(session, settings.framework_id)
@@ -192,7 +194,7 @@ async def assess(
         # in: groups naming the same ones share it, and "no results" reads the same for everyone.
         without_results: dict[tuple[int, str], StudentSignal] = {}
         if reading_students is None:
-            subject_rows, norms = await subject_results(session, actor, teachers)
+            subject_rows, norms = await subject_results(session, actor, teachers, today)
         else:
             subject_rows, norms = await reading_students
     except BaseException:

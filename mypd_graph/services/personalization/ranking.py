@@ -36,8 +36,8 @@ from mypd_graph.services.students.figures import (
 
 
 def results_by_teacher(rows: Sequence[SubjectResults]) -> dict[int, list[SubjectResults]]:
-    """The rows per teacher (one per subject: :func:`subject_results` reads each subject's newest
-    school year only)."""
+    """The rows per teacher (one per subject: :func:`subject_results` reads the year the data
+    window chooses for each)."""
     by_teacher: dict[int, list[SubjectResults]] = defaultdict(list)
     for row in rows:
         by_teacher[row.teacher_id].append(row)
@@ -78,7 +78,11 @@ def student_signal(
         norm = norms.get((row.subject, row.school_year))
         if norm is not None and norm.students < minimum:
             norm = None
-        facts.append(SubjectFact(row.subject, row.school_year, row.students, row.below, norm))
+        facts.append(
+            SubjectFact(
+                row.subject, row.school_year, row.students, row.below, norm, row.basis, row.window
+            )
+        )
     total = sum(fact.students for fact in facts)
     value = sum(fact.value() * fact.students for fact in facts) / total
     return round(value, 4), tuple(facts), None

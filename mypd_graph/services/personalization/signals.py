@@ -205,12 +205,12 @@ async def connect_apart(session: AsyncSession) -> AsyncConnection | None:
 
 
 async def subject_results_on(
-    connection: AsyncConnection, actor: Actor, teachers: Select[tuple[int]]
+    connection: AsyncConnection, actor: Actor, teachers: Select[tuple[int]], as_of: date
 ) -> tuple[list[SubjectResults], dict[tuple[str, str], Norm]]:
     """:func:`subject_results` in a short read-only session on ``connection`` (committed data, as
     every loader of a request reads), closing the connection after."""
     try:
         async with AsyncSession(bind=connection) as apart:
-            return await subject_results(apart, actor, teachers)
+            return await subject_results(apart, actor, teachers, as_of)
     finally:
         await connection.close()

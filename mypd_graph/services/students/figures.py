@@ -23,7 +23,8 @@ results themselves. The rules:
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime
 
 from sqlalchemy import ColumnElement, Select, and_, case, distinct, func, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -45,6 +46,7 @@ from mypd_graph.services.students.status import (
     subject_matches,
     teacher_aggregate,
 )
+from mypd_graph.services.students.window import Basis, DataWindow, choose_rows, data_window
 
 # Roles that may read every student of every teacher whose needs they see (access.py): for them a
 # teacher's figures come straight from the teacher summary.
@@ -109,6 +111,8 @@ class SubjectResults:
     school_year: str
     students: int
     below: int
+    basis: Basis = Basis.CURRENT  # why this year speaks for the teacher (the data window)
+    window: DataWindow | None = None
 
     @property
     def share_below(self) -> float:
@@ -147,42 +151,28 @@ def _per_teacher(
     return teacher_aggregate(actor.district_id, years, teachers, _student_condition(actor))
 
 
-async def latest_years(session: AsyncSession, district_id: int) -> dict[str, str]:
-    """The newest school year with results, per subject: one index lookup per assessment (the
-    ``(assessment_id, school_year)`` index), not a scan of the results."""
-    newest = (
-        select(func.max(AssessmentResult.school_year))
-        .where(AssessmentResult.assessment_id == Assessment.id)
-        .correlate(Assessment)
-        .scalar_subquery()
-    )
-    latest: dict[str, str] = {}
-    for subject, year in await session.execute(
-        select(Assessment.subject, newest).where(Assessment.district_id == district_id)
-    ):
-        if year is not None and year > latest.get(subject, ""):
-            latest[subject] = year
-    return latest
-
-
 async def subject_results(
-    session: AsyncSession, actor: Actor, teachers: Select[tuple[int]]
+    session: AsyncSession, actor: Actor, teachers: Select[tuple[int]], as_of: date | None = None
 ) -> tuple[list[SubjectResults], dict[tuple[str, str], Norm]]:
-    """Per teacher and subject, in the district's newest school year with results for that
-    subject: students with results and students below standard; and the district norms of those
-    subjects and years. Older years are history (growth shows them), not current need, and leaving
-    them out keeps the pass to one year's rows."""
-    latest = await latest_years(session, actor.district_id)
-    if not latest:
-        return [], {}
-    years = set(latest.values())
+    """Per teacher and subject, in the year the data window chooses for that teacher
+    (:mod:`.window`: the current year once enough of their students have results in it, else
+    the most recent complete year): students with results and students below standard; and the
+    district norms of those subjects and years. Other years are history (growth shows them)."""
+    window = await data_window(session, actor.district_id, as_of or datetime.now(UTC).date())
+    years = window.years()
     rows = (await session.execute(_per_teacher(actor, teachers, years))).all()
-    results = [
+    found = [
         SubjectResults(teacher, subject, year, int(n), int(below or 0))
         for teacher, subject, year, _, n, below in rows
-        if latest.get(subject) == year
     ]
-    return results, await district_norms(session, actor.district_id, years)
+    results = [
+        replace(row, basis=basis, window=window)
+        for row, basis in choose_rows(
+            window, found, lambda r: (r.teacher_id, r.subject, r.school_year)
+        )
+    ]
+    spoken = {row.school_year for row in results}
+    return results, await district_norms(session, actor.district_id, spoken) if spoken else {}
 
 
 async def district_norms(
@@ -265,17 +255,26 @@ class SchoolResults:
     school_year: str
     students: int
     below: int
+    basis: Basis | None = None  # why the year speaks (None: the year was asked for)
 
 
 async def school_results(
-    session: AsyncSession, actor: Actor, school_id: int | None, school_year: str | None
-) -> list[SchoolResults]:
-    """Per school (the student's school of record) and subject, in ``school_year`` or else each
-    subject's newest school year, over the students the viewer may read."""
-    latest = None if school_year else await latest_years(session, actor.district_id)
-    years = [school_year] if school_year else sorted(set((latest or {}).values()))
-    if not years:
-        return []
+    session: AsyncSession,
+    actor: Actor,
+    school_id: int | None,
+    school_year: str | None,
+    as_of: date | None = None,
+) -> tuple[list[SchoolResults], DataWindow | None]:
+    """Per school (the student's school of record) and subject, in ``school_year`` or else the
+    year the data window chooses for that school and subject (:mod:`.window`, the rule needs
+    use for a teacher), over the students the viewer may read; and the window (None when a
+    year was asked for)."""
+    window = None
+    if school_year:
+        years = [school_year]
+    else:
+        window = await data_window(session, actor.district_id, as_of or datetime.now(UTC).date())
+        years = sorted(window.years())
     # A district admin reads every student of the district; the assessments are the district's.
     students = None if actor.is_district_admin else visible_student_ids(actor)
     status = per_student_status(actor.district_id, students, years).subquery()
@@ -292,9 +291,11 @@ async def school_results(
     )
     if school_id is not None:
         statement = statement.where(Student.school_id == school_id)
-    rows = await session.execute(statement)
-    return [
+    found = [
         SchoolResults(school, subject, year, int(n), int(below or 0))
-        for school, subject, year, n, below in rows
-        if latest is None or latest.get(subject) == year
+        for school, subject, year, n, below in await session.execute(statement)
     ]
+    if window is None:
+        return found, None
+    chosen = choose_rows(window, found, lambda r: (r.school_id, r.subject, r.school_year))
+    return [replace(row, basis=basis) for row, basis in chosen], window
