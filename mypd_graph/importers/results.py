@@ -39,7 +39,8 @@ from mypd_graph.importers.bulk import BatchResult, Db, chunks, dialect_insert, s
 from mypd_graph.importers.job import ResultExtras
 from mypd_graph.importers.result_rows import ResultRows
 from mypd_graph.importers.result_summary import ResultSummary, StatusCounts
-from mypd_graph.models import Assessment, Student
+from mypd_graph.models import Assessment, DistrictSettings, Student
+from mypd_graph.models.settings import DEFAULT_PROFICIENT_PERCENTILE
 from mypd_graph.plugins.types import RowError
 
 RESULTS_LOCK = 0x4D595044  # the advisory lock class of result imports (with the district id)
@@ -61,6 +62,8 @@ class Administration:
     fresh: bool  # no results before this import: rows are plain inserts
     first_rows: array  # type: ignore[type-arg]  # per roster position: the row that had it, or 0
     proficient: int = 0  # the assessment's proficient level
+    by_percentile: bool = False  # judged by percentile only (its proficiency_basis)
+    cut: int = DEFAULT_PROFICIENT_PERCENTILE  # the percentile from which a result meets standard
     status: StatusCounts | None = None  # a fresh administration's rows, counted as they go in
 
 
@@ -82,6 +85,9 @@ class ResultsWriter:
         self.rows = ResultRows(db)
         self.attribution = Attribution(db)
         self.summary = ResultSummary()  # what refresh_status needs, followed as rows go in
+        # Per assessment key: (judged by percentile only, its cut); the district's cut.
+        self.rules: dict[str, tuple[bool, int]] = {}
+        self.district_cut: int | None = None
 
     async def lock(self) -> None:
         """PostgreSQL: wait for any other result import of the district to finish (see above)."""
@@ -175,10 +181,15 @@ class ResultsWriter:
                 continue
             first_rows[position] = src
             status = administration.status
-            if status is not None and level is not None:
-                status.scored[position] += 1
-                if level < administration.proficient:
-                    status.below[position] += 1
+            if status is not None:  # the proficiency rule of services.students.status.result_met
+                if level is not None and not administration.by_percentile:
+                    status.scored[position] += 1
+                    if level < administration.proficient:
+                        status.below[position] += 1
+                elif percentile is not None:
+                    status.scored[position] += 1
+                    if percentile < administration.cut:
+                        status.below[position] += 1
             row = (
                 administration.assessment_id,
                 ids[position],
@@ -225,6 +236,9 @@ class ResultsWriter:
             self.summary.recompute_years = True  # not described by this import: count nothing
         elif administration.fresh:
             subject, administration.proficient = info
+            administration.by_percentile, administration.cut = self.rules.get(
+                key, (False, self.district_cut or DEFAULT_PROFICIENT_PERCENTILE)
+            )
             administration.status = self.summary.counts_for(subject, year, len(self.student_ids))
         self.administrations[(key, year, term)] = administration
         return administration
@@ -234,12 +248,29 @@ class ResultsWriter:
         if not todo:
             return
         columns = ("name", "subject", "vendor", "level_count", "proficient_level")
+        if self.district_cut is None:
+            self.district_cut = (
+                await self.db.scalar(
+                    select(DistrictSettings.proficient_percentile).where(
+                        DistrictSettings.district_id == self.db.params["district_id"]
+                    )
+                )
+                or DEFAULT_PROFICIENT_PERCENTILE
+            )
         before = await self.db.execute(
-            select(Assessment.key, Assessment.subject, Assessment.proficient_level).where(
+            select(
+                Assessment.key,
+                Assessment.subject,
+                Assessment.proficient_level,
+                Assessment.proficiency_basis,
+                Assessment.proficient_percentile,
+            ).where(
                 Assessment.district_id == self.db.params["district_id"], Assessment.key.in_(todo)
             )
         )
-        for key, subject, proficient in before:
+        for key, subject, proficient, basis, own_cut in before:
+            # the rule a district set for the assessment stays (the upsert leaves it)
+            self.rules[key] = (basis == "percentile", own_cut or self.district_cut)
             if (subject, proficient) != (specs[key][1], specs[key][4]):
                 self.summary.recompute_all = True  # every stored result of it is judged anew
         for key in todo:

@@ -43,6 +43,7 @@ from mypd_graph.services.access import Actor, visible_student_ids
 from mypd_graph.services.students.rosters import record_read
 from mypd_graph.services.students.status import (
     below_standard,
+    result_met,
     subject_matches,
     teacher_aggregate,
 )
@@ -207,7 +208,7 @@ async def teacher_results_by_term(
     session: AsyncSession, actor: Actor, teacher_ids: list[int]
 ) -> list[TermResults]:
     """Per teacher, assessment, year and term: students, how many met standard, mean score."""
-    met = case((AssessmentResult.achievement_level >= Assessment.proficient_level, 1), else_=0)
+    met = result_met()  # the proficiency rule the summaries use, so the figures agree
     rows = await session.execute(
         select(
             Section.teacher_id,
@@ -216,7 +217,7 @@ async def teacher_results_by_term(
             Assessment.subject,
             AssessmentResult.school_year,
             AssessmentResult.term,
-            func.count(distinct(AssessmentResult.student_id)),
+            func.count(distinct(case((met.is_not(None), AssessmentResult.student_id)))),
             func.count(distinct(case((met == 1, AssessmentResult.student_id)))),
             func.avg(AssessmentResult.scale_score),
         )

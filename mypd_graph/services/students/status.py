@@ -44,11 +44,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from mypd_graph.models import (
     Assessment,
     AssessmentResult,
+    DistrictSettings,
     Enrollment,
     Section,
     StudentSubjectStatus,
     TeacherSubjectStatus,
 )
+from mypd_graph.models.settings import DEFAULT_PROFICIENT_PERCENTILE
 
 Ids = Select[tuple[int]] | Sequence[int] | None
 
@@ -80,32 +82,65 @@ def subject_matches(
 
 
 def below_standard() -> ColumnElement[bool]:
-    """A student is below standard in a subject and year when more than half of their scored
+    """A student is below standard in a subject and year when more than half of their judged
     results there were (so one bad testing day does not decide it): the one statement of it."""
     return 2 * StudentSubjectStatus.below > StudentSubjectStatus.scored
+
+
+def percentile_cut() -> ColumnElement[int]:
+    """The percentile from which a result of the assessment meets standard: its own cut, else
+    its district's (``district_settings.proficient_percentile``), else the 50th."""
+    district_cut = (
+        select(DistrictSettings.proficient_percentile)
+        .where(DistrictSettings.district_id == Assessment.district_id)
+        .correlate(Assessment)
+        .scalar_subquery()
+    )
+    return func.coalesce(
+        Assessment.proficient_percentile, district_cut, DEFAULT_PROFICIENT_PERCENTILE
+    )
+
+
+def result_met() -> ColumnElement[int | None]:
+    """Whether one result (joined with its assessment) is at or above standard: 1, 0, or NULL
+    when the result says nothing the assessment's rule reads. The proficiency rule, stated once
+    (docs/student-results.md): an assessment judged by level (CAASPP: 3 of 4; i-Ready: 4 of 5,
+    early on grade level) compares the result's achievement level with its proficient level; one
+    judged by percentile (MAP Growth), or a result of a level-judged assessment that carries a
+    percentile and no level (a MAP file), compares the achievement percentile with the cut
+    (:func:`percentile_cut`). The import pipeline counts a first load by the same rule
+    (``importers/results.py``)."""
+    result = AssessmentResult
+    return case(
+        (
+            and_(Assessment.proficiency_basis == "level", result.achievement_level.is_not(None)),
+            case((result.achievement_level >= Assessment.proficient_level, 1), else_=0),
+        ),
+        (
+            result.percentile.is_not(None),
+            case((result.percentile >= percentile_cut(), 1), else_=0),
+        ),
+        else_=None,
+    )
 
 
 def _aggregate(
     district_id: int, school_years: Iterable[str] | None, students: Ids
 ) -> Select[tuple[int, str, str, int, int, int]]:
-    """The student summary rows, computed from the results (the one definition of them)."""
-    below = func.sum(
-        case((AssessmentResult.achievement_level < Assessment.proficient_level, 1), else_=0)
-    )
+    """The student summary rows, computed from the results (the one definition of them): per
+    student, subject and year, the results judged by :func:`result_met` and those below."""
+    met = result_met()
     statement = (
         select(
             AssessmentResult.student_id,
             Assessment.subject,
             AssessmentResult.school_year,
             Assessment.district_id,
-            func.count(),
-            below,
+            func.count(met),
+            func.sum(case((met == 0, 1), else_=0)),
         )
         .join(Assessment, Assessment.id == AssessmentResult.assessment_id)
-        .where(
-            Assessment.district_id == district_id,
-            AssessmentResult.achievement_level.is_not(None),
-        )
+        .where(Assessment.district_id == district_id, met.is_not(None))
         .group_by(
             AssessmentResult.student_id,
             Assessment.subject,
@@ -271,6 +306,8 @@ __all__ = [
     "GENERALIST_SUBJECTS",
     "below_standard",
     "lock_summaries",
+    "percentile_cut",
+    "result_met",
     "refresh_result_status",
     "refresh_teacher_status",
     "stale_result_status",
