@@ -25,7 +25,7 @@ from mypd_graph.services.students.status import (
 
 FEW_STUDENTS = 2000  # above this, the summary of the years written is recomputed whole
 # What the refresh reads: results and roster first, then the student summary it wrote.
-READS = ("assessment", "assessment_result", "student", "section", "enrollment")
+READS = ("assessment", "assessment_result", "section", "enrollment")
 SUMMARY = ("student_subject_status",)
 
 
