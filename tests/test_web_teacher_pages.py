@@ -175,7 +175,7 @@ async def test_a_teacher_cannot_open_another_teachers_page(db, demo, settings, p
         assert own.status_code == 200 and "Elena Ramirez" in own.text
         other = await http.get(f"/app/teachers/{colleague}")
         assert other.status_code == 404
-        assert "Kevin" not in other.text
+        assert "Kevin" not in other.text and "not yours to see" in other.text
         assert (await http.get("/app/teachers/not-an-id")).status_code == 404
 
 
@@ -200,6 +200,7 @@ async def test_a_coachs_and_a_principals_view_obey_sharing(db, demo, settings, p
         # A teacher off his caseload (elementary) is not found, as in the API.
         elsewhere = to_global_id("Teacher", demo["daniel.kim@demo.mypd.test"])
         assert (await coach.get(f"/app/teachers/{elsewhere}")).status_code == 404
+        assert (await coach.get("/app/self-assessment")).status_code == 404  # a teacher's form
 
         await api(coach, demo, ELENA, SET_AUDIENCE, audience="PRIVATE")
         private = text_of((await coach.get(elena)).text)

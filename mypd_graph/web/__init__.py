@@ -11,11 +11,12 @@ import strawberry
 from starlette.applications import Starlette
 from starlette.routing import Mount, Route
 
+import mypd_graph.web.login as login
+import mypd_graph.web.pages as pages
 from mypd_graph import oidc
 from mypd_graph.db import SessionMaker
 from mypd_graph.plugins.manager import PluginSet
 from mypd_graph.settings import Settings
-from mypd_graph.web import login, pages
 from mypd_graph.web.core import Web
 from mypd_graph.web.session import with_sessions
 
@@ -33,7 +34,8 @@ def mount(
             Route("/login/dev", login.dev_sign_in, methods=["POST"]),
             Route("/callback", login.callback),
             Route("/logout", login.logout, methods=["POST"]),
-        ]
+        ],
+        exception_handlers={404: pages.not_found_page, 405: pages.not_found_page},
     )
     keys = oidc.KeyCache(
         timeout=settings.oidc_timeout_seconds,

@@ -22,13 +22,13 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.templating import Jinja2Templates
 
+import mypd_graph.web.session as session
 from mypd_graph import oidc
 from mypd_graph.db import SessionMaker
 from mypd_graph.plugins.manager import PluginSet
 from mypd_graph.schema.context import Context
 from mypd_graph.services.access import Actor
 from mypd_graph.settings import Settings
-from mypd_graph.web import session
 
 HERE = Path(__file__).resolve().parent
 OPERATIONS = HERE / "operations"

@@ -13,11 +13,12 @@ from sqlalchemy import case, select
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+import mypd_graph.web.oidc_flow as oidc_flow
+import mypd_graph.web.session as session
 from mypd_graph import oidc
 from mypd_graph.auth import AuthenticationError
 from mypd_graph.models import District, DistrictSignIn, User
 from mypd_graph.services.people import sign_in as sign_in_service
-from mypd_graph.web import oidc_flow, session
 from mypd_graph.web.core import render, safe_next, web_of
 
 log = logging.getLogger(__name__)

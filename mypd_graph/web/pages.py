@@ -11,8 +11,8 @@ from urllib.parse import urlencode
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+import mypd_graph.web.session as session
 from mypd_graph.services.access import Actor, school_year_of
-from mypd_graph.web import session
 from mypd_graph.web.core import not_found, render, run, signed_in
 
 AUDIENCES = (
@@ -21,6 +21,13 @@ AUDIENCES = (
     ("COACH", "Me and my coaches"),
     ("SUPERVISORS", "Me, my coaches, my principal and district admins"),
 )
+
+
+async def not_found_page(request: Request, error: Exception) -> Response:
+    """A page that does not exist, or a record the viewer may not see: the same words for both."""
+    status = getattr(error, "status_code", 404)
+    message = "There is no such page, or it is not yours to see."
+    return render(request, "error.html", status_code=status, title="Not found", message=message)
 
 
 @signed_in
