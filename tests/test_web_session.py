@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import update
 
 from mypd_graph import models
-from mypd_graph.settings import Settings
+from mypd_graph.settings import Settings, SettingsError
 from mypd_graph.web.core import safe_next
 from tests.conftest import SECRET
 from tests.factories import ADMIN, COACH, TEACHER_A, World
@@ -167,3 +167,35 @@ async def test_sign_in_returns_to_the_page_asked_for_but_never_off_site(
         assert back.headers["location"] == "/app/self-assessment"
     for hostile in ("https://evil.example/", "//evil.example/app", "/\\evil.example", "/other"):
         assert safe_next(hostile) == "/app/"
+
+
+def test_the_session_key_is_its_own_setting_or_derived_from_the_secret() -> None:
+    derived = Settings.from_env({"MYPD_SECRET_KEY": SECRET})
+    assert derived.session_key not in ("", SECRET) and len(derived.session_key) == 64
+    assert Settings.from_env({"MYPD_SECRET_KEY": "another" * 8}).session_key != derived.session_key
+    own = Settings.from_env({"MYPD_SECRET_KEY": SECRET, "MYPD_SESSION_SECRET": "s" * 40})
+    assert own.session_key == "s" * 40
+    assert Settings.from_env({"MYPD_WEB_CLIENT_SECRET": "x"}).web_client_secret == "x"
+    with pytest.raises(SettingsError, match="MYPD_SESSION_SECRET"):
+        Settings.from_env(
+            {
+                "MYPD_ENVIRONMENT": "production",
+                "MYPD_SECRET_KEY": SECRET,
+                "MYPD_SESSION_SECRET": "short",
+            }
+        )
+
+
+async def test_a_cookie_signed_with_another_key_is_no_session(
+    db, world: World, settings, plugins
+) -> None:
+    async with web_client(db, settings, plugins) as http:
+        await dev_sign_in(http, TEACHER_A)
+        cookie = http.cookies.get("mypd_session")
+    async with web_client(db, settings, plugins) as http:  # the cookie alone is the session
+        http.cookies.set("mypd_session", cookie, path="/app")
+        assert (await http.get("/app/")).status_code == 200
+    rotated = Settings(database_url=db.url, secret_key=SECRET, session_secret="r" * 40)
+    async with web_client(db, rotated, plugins) as http:
+        http.cookies.set("mypd_session", cookie, path="/app")
+        assert (await http.get("/app/")).status_code == 303
