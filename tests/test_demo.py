@@ -154,7 +154,11 @@ async def test_assessments_resources_and_goals(db):
         terms = {(y, t) for y in ("2024-25", "2025-26") for t in ("Fall", "Winter", "Spring")}
         assert windows["nwea-map-math"] == windows["nwea-map-reading"] == terms
         assert windows["caaspp-sb-ela"] == {("2024-25", "Spring"), ("2025-26", "Spring")}
-        assert all(found == {1, 2, 3, 4} for found in levels.values())
+        # As the presets import them (issue 14, item 8): MAP has percentiles and no levels.
+        assert levels["nwea-map-math"] == levels["nwea-map-reading"] == {None}
+        assert levels["caaspp-sb-math"] == levels["caaspp-sb-ela"] == {1, 2, 3, 4}
+        assert assessments["nwea-map-math"].proficiency_basis == "percentile"
+        assert assessments["caaspp-sb-math"].summative and not assessments["nwea-map-math"].summative
 
         # The demo syncs the CSTP catalog the built-in catalog provider ships (no other provider).
         resources = list(await session.scalars(select(models.Resource)))

@@ -175,7 +175,7 @@ async def _goals(
     for teacher, plan_id, plan, history in zip(
         planners, plan_ids, plan_rows, histories, strict=True
     ):
-        approved = next((at_utc(day, 23, 30) for a, _, _, day in history if a == "approved"), None)
+        approved = next((at_utc(day, 23, 30) for a, _, _, day in history if a == "approve"), None)
         count = 2 if teacher.email == DEMO_TEACHER_EMAIL else rng.randint(1, 3)
         for code in teacher.focus[: min(count, len(teacher.focus))]:
             area = FOCUS_BY_CODE[code]

@@ -1,5 +1,9 @@
 """Assessments and their results: NWEA MAP Growth and CAASPP Smarter Balanced scores for both
 years, drawn around each student's ability, the year's drift and their teacher's effect.
+
+They look like what the importer presets produce: MAP results carry a RIT score and an
+achievement percentile and no achievement level (MAP files have none), judged by percentile
+against the district's cut; CAASPP results carry levels 1-4 and are the summative tests.
 """
 
 from __future__ import annotations
@@ -129,6 +133,8 @@ async def insert_assessments(build: Build) -> None:
             "vendor": seed.vendor,
             "level_count": LEVEL_COUNT,
             "proficient_level": PROFICIENT_LEVEL,
+            "proficiency_basis": "percentile" if seed.family == "map" else "level",
+            "summative": seed.family == "caaspp",
         }
         for seed in ASSESSMENTS
     ]
@@ -167,8 +173,10 @@ def _results(build: Build, assessment_ids: dict[str, int]) -> Iterator[dict[str,
                     )
                     if rng.random() < 0.03:
                         continue  # absent for the window and never made up
+                    level: int | None
                     if seed.family == "map":
-                        score, percentile, level = _map_result(seed.subject, grade, term, z)
+                        score, percentile, _ = _map_result(seed.subject, grade, term, z)
+                        level = None  # what a MAP file carries: no achievement level
                     else:
                         score, level = _caaspp_result(seed.subject, grade, z)
                         percentile = None

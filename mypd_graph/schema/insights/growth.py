@@ -17,6 +17,7 @@ from mypd_graph.schema.insights.common import LazyResource, resource_of
 from mypd_graph.schema.personalization.needs import element_of, level_of
 from mypd_graph.services.personalization import growth as growth_service
 from mypd_graph.services.personalization import pd_impact as impact_service
+from mypd_graph.services.students.status import PROFICIENCY_RULE
 
 if TYPE_CHECKING:
     from mypd_graph.schema.plans.types import LearningPlan
@@ -99,6 +100,21 @@ class TermResults:
     students: int | None
     share_at_or_above_standard: float | None
     mean_scale_score: float | None
+
+
+@strawberry.type(
+    description="The teacher's students in one subject and school year by the stated "
+    "proficiency rule (rule), the figure needs use; figures are null and suppressed is true "
+    "below the minimum group size."
+)
+class YearStatus:
+    subject: str
+    school_year: str
+    suppressed: bool
+    students: int | None = strawberry.field(description="Students with results the rule judges.")
+    below_standard: int | None
+    share_below_standard: float | None
+    rule: str
 
 
 @strawberry.type(description="A completed resource's effect on later ratings of one element.")
@@ -210,6 +226,25 @@ class TeacherGrowth:
                 students=r.students,
                 share_at_or_above_standard=r.share_at_or_above,
                 mean_scale_score=r.mean_scale_score,
+            )
+            for r in rows
+        ]
+
+    @strawberry.field(
+        description="The teacher's students below standard per subject and school year, by the "
+        "rule needs use (so the two agree), oldest first."
+    )
+    async def student_status(self, info: Info) -> list[YearStatus]:
+        rows = await self._load(info, growth_service.status_by_year_by_teacher)
+        return [
+            YearStatus(
+                subject=r.subject,
+                school_year=r.school_year,
+                suppressed=r.suppressed,
+                students=r.students,
+                below_standard=r.below,
+                share_below_standard=r.share_below,
+                rule=PROFICIENCY_RULE,
             )
             for r in rows
         ]

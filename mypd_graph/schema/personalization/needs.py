@@ -17,8 +17,11 @@ from mypd_graph.schema.relay import to_global_id
 from mypd_graph.services.common import check_first
 from mypd_graph.services.personalization import needs as needs_service
 from mypd_graph.services.personalization.settings import Signal
+from mypd_graph.services.students.status import PROFICIENCY_RULE
+from mypd_graph.services.students.window import WINDOW_RULE
 
 NeedSignalKind = strawberry.enum(Signal, name="NeedSignalKind")
+STUDENT_RULES = f"{PROFICIENCY_RULE} {WINDOW_RULE}"
 
 
 def element_of(info: needs_service.ElementInfo) -> Element:
@@ -56,6 +59,12 @@ class NeedSignal:
     contribution: float | None = strawberry.field(description="value × effectiveWeight.")
     evidence: list[str] = strawberry.field(description="The data behind the value, in words.")
     missing_reason: str | None
+    rule: str | None = strawberry.field(
+        default=None,
+        description="STUDENT_PERFORMANCE: the stated rules behind it, when one result and one "
+        "student are below standard and which school year speaks (docs/student-results.md); "
+        "null for the other signals.",
+    )
 
     @classmethod
     def from_reading(cls, reading: needs_service.SignalReading) -> NeedSignal:
@@ -72,6 +81,7 @@ class NeedSignal:
             ),
             evidence=list(reading.evidence),
             missing_reason=reading.missing_reason,
+            rule=STUDENT_RULES if reading.signal is Signal.STUDENT_PERFORMANCE else None,
         )
 
 

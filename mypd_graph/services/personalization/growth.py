@@ -40,6 +40,7 @@ from mypd_graph.services.students.figures import (
     TermResults,
     record_aggregate_read,
     teacher_results_by_term,
+    teacher_status_by_year,
 )
 
 # --- ratings over time ----------------------------------------------------------------------------
@@ -286,6 +287,57 @@ async def results_by_term_by_teacher(
     )  # fmt: skip
     grouped = group_by_key(rows, teacher_ids, lambda row: row.teacher_id)
     return [[_summarize(row, settings.minimum_group_size) for row in group] for group in grouped]
+
+
+@dataclass(frozen=True, slots=True)
+class YearStatus:
+    """A teacher's students in a subject and year by the stated rule (the needs' figure)."""
+
+    subject: str
+    school_year: str
+    suppressed: bool
+    students: int | None
+    below: int | None
+    share_below: float | None
+
+
+async def status_by_year_by_teacher(
+    session: AsyncSession, actor: Actor, teacher_ids: Sequence[int]
+) -> list[list[YearStatus]]:
+    """Per subject and school year, the teacher's students below standard by the rule needs use
+    (``services.students.status``); small groups suppressed, as everywhere."""
+    visible = list(await session.scalars(teachers_by_ids(actor, teacher_ids)))
+    if not visible:
+        return [[] for _ in teacher_ids]
+    settings = await load_settings(session, actor.district_id)
+    rows = await teacher_status_by_year(session, actor, visible)
+    if rows:
+        record_aggregate_read(
+            session,
+            actor,
+            {row.teacher_id for row in rows},
+            "growth: students' status per subject and year",
+            of_teachers=True,
+        )
+    rows.sort(key=lambda r: (r.teacher_id, r.subject, r.school_year))
+    minimum = settings.minimum_group_size
+    grouped = group_by_key(rows, teacher_ids, lambda row: row.teacher_id)
+    return [
+        [
+            YearStatus(row.subject, row.school_year, True, None, None, None)
+            if row.students < minimum
+            else YearStatus(
+                row.subject,
+                row.school_year,
+                False,
+                row.students,
+                row.below,
+                round(row.below / row.students, 4),
+            )
+            for row in group
+        ]
+        for group in grouped
+    ]
 
 
 # --- the summary ----------------------------------------------------------------------------------

@@ -133,7 +133,7 @@ class Norm:
 
 
 def _per_teacher(
-    actor: Actor, teachers: Select[tuple[int]], years: Iterable[str]
+    actor: Actor, teachers: Select[tuple[int]] | list[int], years: Iterable[str] | None
 ) -> Select[tuple[int, str, str, int, int, int]]:
     """Per teacher, subject and year (and district): the teacher's students with results and how
     many of them are below standard (see :func:`.status.teacher_aggregate`). Read from the
@@ -141,15 +141,28 @@ def _per_teacher(
     admin, the teacher, their coach); computed from the student summary, narrowed to the students
     the actor may read, otherwise (a principal: the students of their school and of its
     sections)."""
-    years = sorted(set(years))
+    chosen = None if years is None else sorted(set(years))
     if actor.role in WHOLE_ROSTER_ROLES:
         summary = TeacherSubjectStatus
-        return select(*summary.__table__.columns).where(
-            summary.district_id == actor.district_id,
-            summary.school_year.in_(years),
-            summary.teacher_id.in_(teachers),
+        statement = select(*summary.__table__.columns).where(
+            summary.district_id == actor.district_id, summary.teacher_id.in_(teachers)
         )
-    return teacher_aggregate(actor.district_id, years, teachers, _student_condition(actor))
+        if chosen is not None:
+            statement = statement.where(summary.school_year.in_(chosen))
+        return statement
+    return teacher_aggregate(actor.district_id, chosen, teachers, _student_condition(actor))
+
+
+async def teacher_status_by_year(
+    session: AsyncSession, actor: Actor, teacher_ids: list[int]
+) -> list[SubjectResults]:
+    """Per teacher, subject and every school year: the students with results and those below
+    standard, by the same summaries and rule as needs (so growth and needs agree)."""
+    rows = (await session.execute(_per_teacher(actor, teacher_ids, None))).all()
+    return [
+        SubjectResults(teacher, subject, year, int(n), int(below or 0))
+        for teacher, subject, year, _, n, below in rows
+    ]
 
 
 async def subject_results(

@@ -81,6 +81,18 @@ def subject_matches(
     return or_(lowered == func.lower(subject), lowered.in_(GENERALIST_SUBJECTS))
 
 
+# The rules in words, as GraphQL (NeedSignal.rule, growth's studentStatus) and
+# docs/student-results.md state them; result_met and below_standard are their code.
+PROFICIENCY_RULE = (
+    "A result is at or above standard by its assessment's rule: an achievement level at or "
+    "above the assessment's proficient level (CAASPP 3 of 4, i-Ready 4 of 5: early on grade "
+    "level), or, for assessments judged by percentile (NWEA MAP Growth, whose files carry no "
+    "level), an achievement percentile at or above the cut (the assessment's own, else the "
+    "district's, the 50th by default). A student is below standard in a subject and school "
+    "year when more than half of their results there that the rules judge are below it."
+)
+
+
 def below_standard() -> ColumnElement[bool]:
     """A student is below standard in a subject and year when more than half of their judged
     results there were (so one bad testing day does not decide it): the one statement of it."""
@@ -304,6 +316,7 @@ async def stale_result_status(session: AsyncSession, district_id: int) -> list[t
 
 __all__ = [
     "GENERALIST_SUBJECTS",
+    "PROFICIENCY_RULE",
     "below_standard",
     "lock_summaries",
     "percentile_cut",

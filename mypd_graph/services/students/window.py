@@ -38,6 +38,14 @@ def school_year_of(day: date) -> str:
     return f"{start}-{(start + 1) % 100:02d}"
 
 
+WINDOW_RULE = (
+    "The current school year's results speak for a teacher (or a school) in a subject once at "
+    "least the district's minimum of their students have results in it (10 by default), or "
+    "from the district's chosen date on once any have; until then the most recent complete "
+    "year with results speaks; a year with only a few results speaks when no earlier one has any."
+)
+
+
 class Basis(enum.StrEnum):
     """Why a year speaks for a group."""
 
@@ -187,4 +195,4 @@ async def data_window(session: AsyncSession, district_id: int, today: date) -> D
     )
 
 
-__all__ = ["Basis", "DataWindow", "choose_rows", "data_window", "school_year_of"]
+__all__ = ["WINDOW_RULE", "Basis", "DataWindow", "choose_rows", "data_window", "school_year_of"]
