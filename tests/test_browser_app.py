@@ -114,9 +114,10 @@ async def test_elena_signs_in_and_rates_herself_with_the_keyboard(
         await page.get_by_role("button", name="Save self-assessment").focus()
         await page.keyboard.press("Enter")
         await page.get_by_role("status").wait_for()
-        assert "Your self-assessment for 2026-27 is saved." in await page.get_by_role(
-            "status"
-        ).inner_text()
+        assert (
+            "Your self-assessment for 2026-27 is saved."
+            in await page.get_by_role("status").inner_text()
+        )
         assert await page.input_value("#level-1-2") == "applying"
         assert await page.input_value("#level-1-1") == "exploring"
         await check_page(browser, base, tmp_path, "self-assessment-saved")

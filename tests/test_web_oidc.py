@@ -137,3 +137,19 @@ async def test_the_provider_saying_no_is_shown(
         )
     assert denied.status_code == 400 and "User cancelled" in denied.text
     assert AUTHORIZE in to_provider.headers["location"]
+
+
+async def test_a_just_in_time_teacher_lands_on_their_new_home(
+    db: TestDatabase, world: World, settings, plugins, code_provider: CodeProvider
+) -> None:
+    """Created on first sign-in, with no school, focus, plan or data yet: still a home page."""
+    await connect(db, world.district_id, code_provider.issuer, jit_domains=("test.mypd",))
+    code_provider.email = "newcomer@test.mypd"
+    code_provider.claims = {"name": "Nia Newcomer"}
+    async with web_client(db, settings, plugins) as http:
+        assert (await provider_round_trip(http, "/app/login?district=test")).status_code == 303
+        home = await http.get("/app/")
+        assert home.status_code == 200, home.text
+        assert "Welcome, Nia Newcomer" in home.text
+        assert "No focus elements chosen yet." in home.text
+        assert (await http.get("/app/self-assessment")).status_code == 200

@@ -199,3 +199,20 @@ async def test_a_cookie_signed_with_another_key_is_no_session(
     async with web_client(db, rotated, plugins) as http:
         http.cookies.set("mypd_session", cookie, path="/app")
         assert (await http.get("/app/")).status_code == 303
+
+
+async def test_the_sign_in_page_sends_a_signed_in_user_on(
+    db, world: World, settings, plugins
+) -> None:
+    async with web_client(db, settings, plugins) as http:
+        await dev_sign_in(http, TEACHER_A)
+        again = await http.get("/app/login?next=/app/self-assessment")
+    assert again.status_code == 303 and again.headers["location"] == "/app/self-assessment"
+
+
+async def test_pages_keep_the_services_time_limit(db: TestDatabase, world: World, plugins) -> None:
+    hurried = Settings(database_url=db.url, secret_key=SECRET, request_timeout_seconds=0.0001)
+    async with web_client(db, hurried, plugins) as http:
+        await dev_sign_in(http, TEACHER_A)
+        slow = await http.get("/app/")
+    assert slow.status_code == 503 and "took too long" in slow.text

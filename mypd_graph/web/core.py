@@ -8,6 +8,7 @@ of it.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -103,16 +104,27 @@ Handler = Callable[[Request, Actor], Awaitable[Response]]
 
 
 def signed_in(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
-    """Run ``handler`` for a signed-in user; anyone else goes to the sign-in page, which brings
-    them back here afterwards."""
+    """Run ``handler`` for a signed-in user, within the service's request time limit (as
+    /graphql is); anyone else goes to the sign-in page, which brings them back afterwards."""
 
     async def page(request: Request) -> Response:
-        actor = await session.signed_in_actor(request, web_of(request).sessionmaker)
+        web = web_of(request)
+        actor = await session.signed_in_actor(request, web.sessionmaker)
         if actor is None:
             query = urlencode({"next": request.url.path})
             return RedirectResponse(f"/app/login?{query}", status_code=303)
         try:
-            return await handler(request, actor)
+            async with asyncio.timeout(web.settings.request_timeout_seconds):
+                return await handler(request, actor)
+        except TimeoutError:
+            log.warning("page %s took over the time limit", request.url.path)
+            return render(
+                request,
+                "error.html",
+                status_code=503,
+                title="This took too long",
+                message="The page took too long to load and was stopped; try again later.",
+            )
         except OperationFailed:
             return render(
                 request,

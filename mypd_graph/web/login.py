@@ -68,6 +68,8 @@ async def login_page(request: Request, problem: str = "", status_code: int = 200
     key = request.query_params.get("district")
     if key and not problem:
         return await start_provider_sign_in(request, key)
+    if not problem and await session.signed_in_actor(request, web_of(request).sessionmaker):
+        return RedirectResponse(safe_next(request.query_params.get("next")), status_code=303)
     return render(
         request,
         "login.html",

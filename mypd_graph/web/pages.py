@@ -30,14 +30,20 @@ async def not_found_page(request: Request, error: Exception) -> Response:
     return render(request, "error.html", status_code=status, title="Not found", message=message)
 
 
+async def _coming_soon(request: Request, actor: Actor) -> Response:
+    data = await run(request, actor, "viewer", "Viewer")
+    return render(request, "coming_soon.html", title="Welcome", **data)
+
+
 @signed_in
 async def home(request: Request, actor: Actor) -> Response:
     """/app/: a teacher's home; other roles, for now, what is coming for them."""
     if actor.role.value != "teacher":
-        data = await run(request, actor, "viewer", "Viewer")
-        return render(request, "coming_soon.html", title="Welcome", **data)
+        return await _coming_soon(request, actor)
     data = await run(request, actor, "teacher_home", "TeacherHome")
     teacher = data["viewer"]["teacher"]
+    if teacher is None:  # a teacher without a teacher profile: nothing of theirs to show yet
+        return await _coming_soon(request, actor)
     return render(request, "teacher_home.html", title="Home", viewer=data["viewer"], t=teacher)
 
 
