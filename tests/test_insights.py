@@ -186,7 +186,8 @@ async def test_plan_status_pd_hours_and_impact(
 async def test_top_needs_match_the_needs_by_hand(client: GraphQLClient, district: None) -> None:
     top = (await insights(client, ADMIN))["topNeeds"]
     a = (0.15 * (1 - 5 / 15) + 0.2 * 0.75 + 0.3 * 0.5) / 0.65  # training, self, observed
-    b = (0.15 * 1.0 + 0.2 * 0.5) / 0.35  # no aligned training, self applying
+    # no aligned training: at the district level a missing signal, not a need (issue 14.7)
+    b = (0.2 * 0.5) / 0.2  # self applying
     c = (0.2 * 0.75 + 0.3 * 0.5) / 0.5  # no training records at all: training is missing
     assert top["teachers"] == 3 and top["minimumGroupSize"] == 10
     assert "at least 10 students" in top["note"]
@@ -194,7 +195,7 @@ async def test_top_needs_match_the_needs_by_hand(client: GraphQLClient, district
     assert first["element"] == {"code": "1.6"}
     assert (first["teachersWithTopNeed"], first["teachersScored"]) == (3, 3)
     assert first["meanScore"] == pytest.approx((a + b + c) / 3, abs=1e-3)
-    assert first["leadingSignal"] == "SELF_ASSESSMENT"  # A and C; B's is TRAINING
+    assert first["leadingSignal"] == "SELF_ASSESSMENT"  # A, B and C
     assert [need["element"]["code"] for need in top["needs"]] == ["1.6"]  # nothing else scored
 
 

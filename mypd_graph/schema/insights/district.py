@@ -200,7 +200,8 @@ class DistrictInsights:
             minimum_group_size=found.minimum_group_size,
             note=(
                 "student-performance signals rest only on groups of at least "
-                f"{found.minimum_group_size} students; smaller groups count as missing"
+                f"{found.minimum_group_size} students; smaller groups count as missing; "
+                "no training aligned to an element counts as missing here, not as a need"
             ),
             needs=[
                 TopNeed(

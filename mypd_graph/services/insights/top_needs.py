@@ -60,7 +60,12 @@ async def top_needs(
     # Below the minimum group size, only the teachers whose growth profile the actor may read,
     # with the ratings they may see (district.py, Sharing).
     teachers = in_view.where(or_(large, TeacherProfile.user_id.in_(growth_teacher_ids(actor))))
-    assessed = await needs_service.assess(session, actor, teachers, as_of, aggregate=large)
+    # At the district level an absence never leads: no training aligned to an element is a
+    # missing signal there (every teacher lacks training in most elements; counted as a need,
+    # it ranked first whichever element nobody had trained in).
+    assessed = await needs_service.assess(
+        session, actor, teachers, as_of, aggregate=large, absence_weighs=False
+    )
     top: Counter[int] = Counter()
     scored: Counter[int] = Counter()
     total: defaultdict[int, float] = defaultdict(float)

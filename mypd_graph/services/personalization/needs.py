@@ -118,6 +118,7 @@ async def assess(
     as_of: date | None = None,
     *,
     aggregate: ColumnElement[bool] | None = None,
+    absence_weighs: bool = True,
 ) -> dict[int, RankedNeeds]:
     """Every need of every teacher in ``teachers`` (a select of teacher ids within the actor's reach),
     ranked. About ten statements whatever the number of teachers.
@@ -125,7 +126,9 @@ async def assess(
     The ratings are those the actor may see (a self-assessment shared with them, an observation
     of a kind that reaches them), so a need never quotes or uses one they may not; where
     ``aggregate`` holds, every rating counts: district views that add needs up over at least the
-    district's minimum group size of teachers and show no single teacher's (insights.top_needs)."""
+    district's minimum group size of teachers and show no single teacher's (insights.top_needs).
+    ``absence_weighs=False`` (district views): no training aligned to an element is a missing
+    training signal, not a need of 1 (docs/student-results.md, "Missing signals")."""
     today = as_of or datetime.now(UTC).date()
     settings = await load_settings(session, actor.district_id)
     if settings.framework_id is None:
@@ -219,7 +222,7 @@ async def assess(
         results = {row.subject.lower(): row for row in latest.get(teacher_id, [])}
         teacher_hours = training_totals.get(teacher_id)
         untrained = None if teacher_hours is None else TrainingFact(0.0, 0, teacher_hours, since)
-        untrained_value = None if teacher_hours is None else 1.0
+        untrained_value = None if teacher_hours is None or not absence_weighs else 1.0
         students: list[StudentSignal] = []
         by_present: dict[tuple[str, ...], StudentSignal] = {}
         for group, lowered in enumerate(group_lowered):
