@@ -12,7 +12,16 @@ Three things happen here, all through SQLAlchemy session events, so no service h
   plans and their decisions, goals, action steps, evidence, comments, training) is collected, and
   one event per (record kind, action) is added before the transaction commits, naming the records
   and the teachers whose record they are. The change and its record commit together.
-- Rows of a link or rating table count as an update of the record they belong to.
+- Rows of a link or rating table count as an update of the record they belong to. A teacher's
+  own change of their name (``updateProfile``: the name is kept on the user) counts as an update
+  of their profile.
+- **Reads of a teacher's growth record** by anyone but the teacher (profile, focus elements,
+  self-assessments, observations, plans, evidence, training): every such row a request's session
+  loads is noted, and a ``read`` of ``teacher_profile`` naming them is added before the session
+  commits. A request names each teacher in one read event only: the first (a profile read, or
+  a read of their needs and growth) names them, later ones of the request do not. The event
+  rides on the reading session's own commit, so a request runs one more INSERT per loader batch
+  that read someone's record, however many rows it read.
 
 Bulk statements (``session.execute(update(...))``) do not pass through a flush; the services that
 use them for a teacher's record (plan transitions) also add an ORM row (the plan event) that does.
@@ -29,7 +38,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import event, select
+from sqlalchemy import event, inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session, UOWTransaction
 
@@ -37,10 +46,12 @@ from mypd_graph.models import (
     AuditEvent,
     AuditSubject,
     Evidence,
+    FocusElement,
     Goal,
     LearningPlan,
     Observation,
     SelfAssessment,
+    TeacherProfile,
     TrainingRecord,
     User,
 )
@@ -50,6 +61,8 @@ STUDENT = "student"
 TEACHER = "teacher"
 REQUEST_KEY = "mypd_request"
 _CHANGES_KEY = "mypd_audit_changes"
+_READS_KEY = "mypd_profile_reads"
+PROFILE_READ = "teacher_profile"
 _SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:@/+=-]{1,64}")
 
 # Tables of a teacher's growth record, recorded under their own name.
@@ -84,6 +97,17 @@ _WITH_TEACHER: dict[str, Any] = {
     "self_assessment": SelfAssessment,
     "training_record": TrainingRecord,
 }
+# Rows of a teacher's growth record whose loading is a read of the teacher's profile, and the
+# attribute naming the teacher (rows reached only through these, such as goals, are not noted).
+_PROFILE_ROWS: dict[type, str] = {
+    TeacherProfile: "user_id",
+    FocusElement: "teacher_id",
+    SelfAssessment: "teacher_id",
+    Observation: "teacher_id",
+    LearningPlan: "teacher_id",
+    Evidence: "teacher_id",
+    TrainingRecord: "teacher_id",
+}
 
 
 @dataclass(frozen=True)
@@ -93,6 +117,9 @@ class RequestInfo:
     actor: Actor | None
     request_id: str
     client_address: str | None
+    # Teachers whose record this request has already recorded a read of (shared by the request's
+    # sessions: one event per request per teacher).
+    profiles_read: set[int] = field(default_factory=set, compare=False)
 
 
 def request_id_from(header: str | None) -> str:
@@ -147,9 +174,35 @@ def new_event(
 # -------------------------------------------------------------------------------------------------
 
 
+def _once_per_request(session: Session, request: RequestInfo, events: list[AuditEvent]) -> None:
+    """A request's reads name each teacher once: the first read event of the request that reads
+    a teacher's record (their profile, or their needs and growth) names them, later ones of the
+    same request do not (they still say what they read, in ``entity_ids``)."""
+    for item in events:
+        if item.action != "read":
+            continue
+        repeated = [
+            subject
+            for subject in item.subjects
+            if subject.kind == TEACHER and subject.subject_id in request.profiles_read
+        ]
+        request.profiles_read.update(s.subject_id for s in item.subjects if s.kind == TEACHER)
+        if not repeated:
+            continue
+        item.subjects = [subject for subject in item.subjects if subject not in repeated]
+        for subject in repeated:
+            session.expunge(subject)
+        if item.entity == PROFILE_READ and not item.subjects:
+            session.expunge(item)
+
+
 def _stamp(session: Session, events: list[AuditEvent]) -> None:
     request = request_of(session)
+    if request is not None:
+        _once_per_request(session, request, events)
     for item in events:
+        if item not in session:
+            continue
         if request is not None:
             item.request_id = item.request_id or request.request_id
             item.client_address = item.client_address or request.client_address
@@ -236,11 +289,64 @@ def _collect(session: Session, _flush: UOWTransaction) -> None:
     ):
         for row in rows:
             table = getattr(row, "__tablename__", "")
+            if table == "app_user" and action == "update" and _renamed_self(session, row):
+                _note(changes, "teacher_profile", "update", _ProfileOf(row.id))
+                changes.details[("teacher_profile", "update")].add("name")
+                continue
             if table not in RECORD_TABLES and table not in PART_OF:
                 continue
             if action == "update" and not session.is_modified(row, include_collections=False):
                 continue
             _note(changes, table, action, row)
+
+
+@dataclass(frozen=True)
+class _ProfileOf:
+    """Stands for a teacher's profile when only their user row changed (their name)."""
+
+    user_id: int
+
+
+def _renamed_self(session: Session, row: Any) -> bool:
+    """A user changed their own name: only ``updateProfile`` does (admins' renames of others are
+    recorded by the admin mutations)."""
+    request = request_of(session)
+    actor = request.actor if request else None
+    if actor is None or row.id != actor.user_id:
+        return False
+    return bool(inspect(row).attrs.name.history.has_changes())
+
+
+def _loaded(session: Session, row: Any) -> None:
+    """A row of a teacher's growth record was loaded: note whose, unless it is the reader's own."""
+    attribute = _PROFILE_ROWS.get(type(row))
+    request = request_of(session) if attribute else None
+    if request is None or request.actor is None:
+        return
+    teacher = getattr(row, attribute or "", None)
+    if teacher is not None and teacher != request.actor.user_id:
+        session.info.setdefault(_READS_KEY, set()).add(teacher)
+
+
+def _record_profile_reads(session: Session, request: RequestInfo, changed: bool) -> None:
+    """One ``read`` of ``teacher_profile`` naming the teachers this session read and no earlier
+    session of the request recorded. A session that changed a teacher's record is recorded as
+    that change (a mutation loads what it changes), not as a read."""
+    teachers: set[int] = session.info.pop(_READS_KEY, set())
+    teachers -= request.profiles_read
+    if changed or not teachers or request.actor is None:
+        return
+    session.add(
+        new_event(
+            "read",
+            PROFILE_READ,
+            sorted(teachers),
+            user_id=request.actor.user_id,
+            district_id=request.actor.district_id,
+            detail="growth record",
+            teachers=teachers,
+        )
+    )
 
 
 def _resolve(session: Session, changes: _Changes) -> None:
@@ -284,6 +390,7 @@ def _record_changes(session: Session) -> None:
     if session.new or session.dirty or session.deleted:
         session.flush()  # commit flushes after this hook: collect what is still pending first
     changes: _Changes | None = session.info.pop(_CHANGES_KEY, None)
+    _record_profile_reads(session, request, changed=bool(changes and changes.records))
     if not changes or not changes.records:
         return
     _resolve(session, changes)
@@ -315,9 +422,11 @@ def _before_flush(session: Session, _flush: UOWTransaction, _instances: Any) -> 
 
 def _after_rollback(session: Session) -> None:
     session.info.pop(_CHANGES_KEY, None)
+    session.info.pop(_READS_KEY, None)
 
 
 event.listen(Session, "before_flush", _before_flush)
 event.listen(Session, "after_flush", _collect)
+event.listen(Session, "loaded_as_persistent", _loaded)
 event.listen(Session, "before_commit", _record_changes)
 event.listen(Session, "after_soft_rollback", lambda session, _previous: _after_rollback(session))

@@ -5,6 +5,11 @@ copied from the actor when the event is written): events of other districts neve
 the filter. Pages go newest first, keyset on the event id (the order events were appended), with
 the same cursors as every other list. The export streams in keyset chunks of ``chunk`` events, so
 memory stays bounded at millions of rows on both databases.
+
+Reading the trail is itself recorded: each page a district admin reads adds a ``read`` of
+``audit_event`` naming the events shown and, in its detail, the question asked (the filters), so
+"who looked at whose trail" has an answer too. The event names no student or teacher, so it never
+shows up in the lists of what it looked at (reading a student's access log does not lengthen it).
 """
 
 from __future__ import annotations
@@ -23,9 +28,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from mypd_graph.models import AuditEvent, AuditSubject
 from mypd_graph.services.access import Actor
 from mypd_graph.services.common import Page, check_first, decode_cursor
-from mypd_graph.services.privacy.audit import STUDENT, TEACHER
+from mypd_graph.services.privacy.audit import STUDENT, TEACHER, new_event
 
 EXPORT_CHUNK = 5000
+AUDIT_EVENT = "audit_event"
 EXPORT_COLUMNS = (
     "id", "at", "district_id", "user_id", "actor_email", "actor_name", "actor_role", "action",
     "entity", "entity_ids", "students", "teachers", "detail", "request_id", "client_address",
@@ -113,7 +119,41 @@ async def trail_page(
         statement = statement.where(AuditEvent.id < decode_cursor(after))
     rows = list(await session.scalars(statement.order_by(AuditEvent.id.desc()).limit(first + 1)))
     entries = await with_subjects(session, rows[:first])
+    if actor.is_district_admin:
+        session.add(
+            new_event(
+                "read",
+                AUDIT_EVENT,
+                [entry.id for entry in entries],
+                user_id=actor.user_id,
+                district_id=actor.district_id,
+                detail=describe_filter(where, first, after),
+            )
+        )
     return Page(entries, len(rows) > first, count)
+
+
+def describe_filter(where: AuditFilter, first: int, after: str | None) -> str:
+    """The question a page of the trail answered, in the reading's own event: the filters given
+    (ids as stored: users, students and teachers by their database id), the page size and
+    cursor."""
+    parts = [
+        f"{name}={value.isoformat() if isinstance(value, datetime) else value}"
+        for name, value in (
+            ("actor", where.actor_id),
+            ("student", where.student_id),
+            ("teacher", where.teacher_id),
+            ("action", where.action),
+            ("entity", where.entity),
+            ("since", where.since),
+            ("until", where.until),
+        )
+        if value is not None
+    ]
+    parts.append(f"first={first}")
+    if after is not None:
+        parts.append(f"after={after}")
+    return "audit trail: " + " ".join(parts)
 
 
 # -------------------------------------------------------------------------------------------------
