@@ -6,6 +6,8 @@ Screenshots of the pages are written under the test's temporary directory for re
 
 from __future__ import annotations
 
+import os
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +19,17 @@ from tests.browser import BrowserPage, chromium_page, require_chromium
 from tests.conftest import SECRET
 from tests.helpers import free_port, served
 
+ENV: dict[str, dict[str, str]] = {}  # base URL -> the served app's environment
+
+
+def token_for(base: str, email: str) -> str:
+    """A token minted the README's way (``mypd-graph token``), for the served database."""
+    command = [sys.executable, "-m", "mypd_graph", "token", "--email", email]
+    env = {**os.environ, **ENV[base]}
+    return subprocess.run(
+        command, env=env, capture_output=True, text=True, check=True
+    ).stdout.strip()
+
 
 @pytest.fixture(scope="module")
 def demo_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
@@ -27,6 +40,7 @@ def demo_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port = free_port()
     command = [sys.executable, "-m", "mypd_graph", "serve", "--port", str(port)]
     with served([*command, "--migrate", "--demo"], port, env) as base:
+        ENV[base] = env
         yield base
 
 
@@ -128,3 +142,33 @@ async def test_elena_signs_in_and_rates_herself_with_the_keyboard(
         await page.goto(f"{base}/app/self-assessment")
         assert page.url.startswith(f"{base}/app/login")
     print(f"screenshots: {tmp_path}")
+
+
+async def test_her_coach_reads_his_page_and_hers(demo_app: str, tmp_path: Path) -> None:
+    """The other pages built so far pass the same checks: the plain page for roles still to
+    come, and a teacher's overview as her coach sees it (reached from her id)."""
+    base = demo_app
+    async with chromium_page() as browser:
+        page = browser.page
+        await page.set_viewport_size(DESKTOP)
+        await page.goto(f"{base}/app/login")
+        await page.get_by_role("button", name="Sign in as David Chen").click()
+        await page.wait_for_url(f"{base}/app/")
+        await page.get_by_role("heading", level=2, name="Coming soon").wait_for()
+        await check_page(browser, base, tmp_path, "coach-home")
+
+        teachers = await page.request.post(  # Elena's id, through the API as anyone would
+            f"{base}/graphql",
+            data={
+                "query": '{ district { teachers(where: {nameContains: "Elena"}) { nodes { id } } } }'
+            },
+            headers={"Authorization": f"Bearer {token_for(base, 'david.chen@demo.mypd.test')}"},
+        )
+        [elena] = (await teachers.json())["data"]["district"]["teachers"]["nodes"]
+        await page.goto(f"{base}/app/teachers/{elena['id']}")
+        await page.get_by_role("heading", level=1, name="Elena Ramirez").wait_for()
+        await page.get_by_role("heading", level=2, name="Top needs").wait_for()
+        await check_page(browser, base, tmp_path, "coach-views-teacher")
+        await page.goto(f"{base}/app/teachers/nonsense")
+        await page.get_by_role("heading", level=1, name="Not found").wait_for()
+        await check_page(browser, base, tmp_path, "not-found")
