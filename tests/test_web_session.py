@@ -3,16 +3,21 @@ logout, and sessions that end when their user is deactivated or signed out every
 
 from __future__ import annotations
 
+import json
+import time
+from base64 import b64encode
 from datetime import UTC, datetime, timedelta
 from http.cookies import SimpleCookie
 from typing import TYPE_CHECKING
 
 import pytest
+from itsdangerous import TimestampSigner
 from sqlalchemy import update
 
 from mypd_graph import models
 from mypd_graph.settings import Settings, SettingsError
 from mypd_graph.web.core import safe_next
+from mypd_graph.web.session import MAX_AGE_SECONDS
 from tests.conftest import SECRET
 from tests.factories import ADMIN, COACH, TEACHER_A, World
 from tests.web_helpers import csrf_of, dev_sign_in, web_client
@@ -216,3 +221,22 @@ async def test_pages_keep_the_services_time_limit(db: TestDatabase, world: World
         await dev_sign_in(http, TEACHER_A)
         slow = await http.get("/app/")
     assert slow.status_code == 503 and "took too long" in slow.text
+
+
+async def test_a_session_ends_a_working_day_after_sign_in_however_busy(
+    db, world: World, settings: Settings, plugins
+) -> None:
+    """The cookie's own expiry restarts with every response; the sign-in time does not."""
+    signer = TimestampSigner(settings.session_key)
+
+    def cookie(signed_in_at: int) -> str:
+        data = {"uid": world.id(TEACHER_A), "at": signed_in_at, "csrf": "t"}
+        return signer.sign(b64encode(json.dumps(data).encode())).decode()
+
+    async with web_client(db, settings, plugins) as http:
+        http.cookies.set("mypd_session", cookie(int(time.time()) - 60), path="/app")
+        assert (await http.get("/app/")).status_code == 200
+        http.cookies.set(
+            "mypd_session", cookie(int(time.time()) - MAX_AGE_SECONDS - 1), path="/app"
+        )
+        assert (await http.get("/app/")).status_code == 303

@@ -25,7 +25,7 @@ from mypd_graph.settings import Settings
 
 COOKIE = "mypd_session"
 COOKIE_PATH = "/app"
-# A working day and then some: the provider is asked again at least this often.
+# A working day: the provider is asked again at least this often, however busy the session.
 MAX_AGE_SECONDS = 12 * 60 * 60
 CSRF_FIELD = "csrf_token"
 
@@ -82,10 +82,14 @@ def sign_out(request: Request) -> None:
 
 
 async def signed_in_actor(request: Request, sessionmaker: SessionMaker) -> Actor | None:
-    """The actor the session names, or None (and the session cleared) when there is none, the
-    user is gone or deactivated, or their sessions were revoked after this one began."""
+    """The actor the session names, or None (and the session cleared) when there is none, it
+    began more than MAX_AGE_SECONDS ago, the user is gone or deactivated, or their sessions
+    were revoked after this one began."""
     user_id, at = request.session.get("uid"), request.session.get("at")
     if not isinstance(user_id, int) or not isinstance(at, int):
+        return None
+    if time.time() - at > MAX_AGE_SECONDS:  # the cookie's age restarts at every response
+        sign_out(request)
         return None
     async with sessionmaker() as session:
         user = await session.scalar(select(User).where(User.id == user_id))
