@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from mypd_graph import models
 from mypd_graph.app import create_app
@@ -41,6 +41,12 @@ VIEWS = """{ district { insights {
   studentResults { minimumGroupSize suppressedGroups note
                    rows { school { name } subject schoolYear suppressed students shareBelowStandard window } }
 } } }"""
+
+
+RULES = """mutation { updatePersonalizationSettings(input: {
+  resultsRules: { currentYearMinimumStudents: %d } }) {
+  settings { resultsRules { currentYearMinimumStudents currentYearFrom proficientPercentile rule } }
+  userErrors { field message code } } }"""
 
 
 class Demo:
@@ -180,16 +186,14 @@ async def test_the_current_year_speaks_once_it_has_enough(
     """With the district's minimum at 5 students, Elena's five fall results are her Math year
     now, and the explanation says it is the current school year; schools follow the same rule."""
     demo, http = await _demo(db, settings, plugins)
-    async with db.sessionmaker.begin() as session:
-        district = await session.scalar(select(models.District.id))
-        session.add(models.DistrictSettings(district_id=district))
-        await session.flush()
-        await session.execute(
-            update(models.DistrictSettings).values(current_year_minimum_students=5)
-        )
-    await _import_first_fall_file(db, tmp_path, plugins, rows=5)
     async with http:
+        changed = await demo.run(RULES % 5, DEMO_ADMIN_EMAIL)
+        await _import_first_fall_file(db, tmp_path, plugins, rows=5)
         results = (await demo.run(VIEWS, DEMO_ADMIN_EMAIL))["district"]["insights"]
+    payload = changed["updatePersonalizationSettings"]
+    assert payload["userErrors"] == []
+    assert payload["settings"]["resultsRules"]["currentYearMinimumStudents"] == 5
+    assert "most recent complete year" in payload["settings"]["resultsRules"]["rule"]
     rows = results["studentResults"]["rows"]
     current = [row for row in rows if row["schoolYear"] == CURRENT]
     assert [(row["subject"], row["suppressed"]) for row in current] == [("Math", True)]

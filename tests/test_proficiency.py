@@ -11,12 +11,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlalchemy import select, update
-
-from mypd_graph import models
-from mypd_graph.demo import DEMO_TEACHER_EMAIL
+from mypd_graph.demo import DEMO_ADMIN_EMAIL, DEMO_TEACHER_EMAIL
 from mypd_graph.plugins.manager import PluginSet
-from mypd_graph.services.students.status import PROFICIENCY_RULE, refresh_result_status
+from mypd_graph.services.students.status import PROFICIENCY_RULE
 from tests.test_data_window import _demo
 
 NEEDS_AND_GROWTH = """{ viewer { teacher {
@@ -27,6 +24,9 @@ NEEDS_AND_GROWTH = """{ viewer { teacher {
     studentResults { assessmentName schoolYear term suppressed students shareAtOrAboveStandard }
   }
 } } }"""
+CUT = """mutation { updatePersonalizationSettings(input: {
+  resultsRules: { proficientPercentile: 99 } }) {
+  settings { resultsRules { proficientPercentile } } userErrors { field message code } } }"""
 QUOTED = re.compile(r"(\d+)% below standard in (\w+), (\d{4}-\d{2}): (\d+) of your (\d+) students")
 
 
@@ -83,12 +83,12 @@ async def test_map_results_follow_the_districts_percentile_cut(
     demo, http = await _demo(db, settings, plugins)
     async with http:
         before = (await demo.run(NEEDS_AND_GROWTH, DEMO_TEACHER_EMAIL))["viewer"]["teacher"]
-        async with db.sessionmaker.begin() as session:
-            district = await session.scalar(select(models.District.id))
-            session.add(models.DistrictSettings(district_id=district))
-            await session.flush()
-            await session.execute(update(models.DistrictSettings).values(proficient_percentile=99))
-            await refresh_result_status(session, district)  # a writer of the rule's inputs
+        changed = await demo.run(CUT, DEMO_ADMIN_EMAIL)  # judges MAP results anew
+        assert changed["updatePersonalizationSettings"]["userErrors"] == []
+        refused = await demo.run(CUT.replace("99", "100"), DEMO_ADMIN_EMAIL)
+        assert [e["code"] for e in refused["updatePersonalizationSettings"]["userErrors"]] == [
+            "RANGE"
+        ]
         after = (await demo.run(NEEDS_AND_GROWTH, DEMO_TEACHER_EMAIL))["viewer"]["teacher"]
     was, now = _quoted(before)[("Math", "2025-26")], _quoted(after)[("Math", "2025-26")]
     assert now[1] == was[1] and now[0] > was[0]

@@ -5,6 +5,7 @@ Inputs, payloads and the ``Mutation`` class; the rules live in the personalizati
 
 from __future__ import annotations
 
+from datetime import date
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
@@ -63,6 +64,23 @@ class UpdatePersonalizationSettingsInput:
         description="Replaces every district override; subjects not listed use the framework's map.",
     )
     sharing: SharingSettingsInput | None = None
+    results_rules: ResultsRulesInput | None = None
+
+
+@strawberry.input(
+    description="How students' results are read (docs/student-results.md); absent values stay."
+)
+class ResultsRulesInput:
+    current_year_minimum_students: int | None = None
+    current_year_from: date | None = None
+    clear_current_year_from: bool = strawberry.field(
+        default=False, description="Remove the date: only the minimum of students counts."
+    )
+    proficient_percentile: int | None = strawberry.field(
+        default=None,
+        description="The district's cut for percentile-judged assessments (MAP Growth); "
+        "changing it judges their stored results anew.",
+    )
 
 
 @strawberry.input(description="Sharing rules to change; absent ones stay as they are.")
@@ -76,6 +94,17 @@ class SharingSettingsInput:
 class UpdatePersonalizationSettingsPayload:
     settings: PersonalizationSettings | None
     user_errors: list[UserError]
+
+
+def _results_change(rules: ResultsRulesInput | None) -> dict[str, object]:
+    if rules is None:
+        return {}
+    return {
+        "current_year_minimum_students": rules.current_year_minimum_students,
+        "current_year_from": rules.current_year_from,
+        "clear_current_year_from": rules.clear_current_year_from,
+        "proficient_percentile": rules.proficient_percentile,
+    }
 
 
 def _sharing_change(sharing: SharingSettingsInput | None) -> dict[str, object]:
@@ -187,6 +216,7 @@ class Mutation:
                 else None
             ),
             **_sharing_change(input.sharing),
+            **_results_change(input.results_rules),
         )
         settings, errors = await run_mutation(
             info, lambda session: settings_service.update_settings(session, actor, change)

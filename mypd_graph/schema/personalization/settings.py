@@ -5,12 +5,16 @@ Any signed-in user reads them (``District.personalizationSettings``); :mod:`.mut
 
 from __future__ import annotations
 
+from datetime import date
+
 import strawberry
 
 from mypd_graph.schema.context import Info
 from mypd_graph.schema.enums import Audience
 from mypd_graph.services.personalization import settings as settings_service
 from mypd_graph.services.personalization.settings import Signal
+from mypd_graph.services.students.status import PROFICIENCY_RULE
+from mypd_graph.services.students.window import WINDOW_RULE
 
 
 @strawberry.type(description="How much each signal counts, as configured (any non-negative scale).")
@@ -45,6 +49,27 @@ class SharingSettings:
 
 
 @strawberry.type(
+    description="How students' results are read (docs/student-results.md): which school year "
+    "speaks, and MAP Growth's percentile cut."
+)
+class ResultsRules:
+    current_year_minimum_students: int = strawberry.field(
+        description="The current school year speaks for a teacher or school in a subject once "
+        "this many of their students have results in it (default 10); until then the most "
+        "recent complete year does."
+    )
+    current_year_from: date | None = strawberry.field(
+        description="From this day on, the current year speaks once any results are in."
+    )
+    proficient_percentile: int = strawberry.field(
+        description="A result of a percentile-judged assessment (MAP Growth) is at or above "
+        "standard from this achievement percentile on, unless the assessment sets its own "
+        "(default 50)."
+    )
+    rule: str = strawberry.field(description="The rules in words.")
+
+
+@strawberry.type(
     description="The district's personalization settings; any signed-in user reads them."
 )
 class PersonalizationSettings:
@@ -58,6 +83,7 @@ class PersonalizationSettings:
     )
     subject_elements: list[SubjectElements]
     sharing: SharingSettings
+    results_rules: ResultsRules
 
     @classmethod
     def from_settings(
@@ -88,6 +114,12 @@ class PersonalizationSettings:
                 default_audience=settings.sharing.default_audience,
                 coaching_shared_with_supervisors=settings.sharing.coaching_shared_with_supervisors,
                 evaluations_shared_with_coaches=settings.sharing.evaluations_shared_with_coaches,
+            ),
+            results_rules=ResultsRules(
+                current_year_minimum_students=settings.results.current_year_minimum_students,
+                current_year_from=settings.results.current_year_from,
+                proficient_percentile=settings.results.proficient_percentile,
+                rule=f"{PROFICIENCY_RULE} {WINDOW_RULE}",
             ),
         )
 

@@ -21,8 +21,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from mypd_graph.models import District, DistrictSettings, Framework, Standard, utcnow
 from mypd_graph.models.growth import Audience
 from mypd_graph.models.settings import (
+    DEFAULT_CURRENT_YEAR_MINIMUM_STUDENTS,
     DEFAULT_DISTRICT_AUDIENCE,
     DEFAULT_MINIMUM_GROUP_SIZE,
+    DEFAULT_PROFICIENT_PERCENTILE,
     DEFAULT_TRAINING_FULL_HOURS,
     DEFAULT_TRAINING_WINDOW_MONTHS,
     DEFAULT_WEIGHTS,
@@ -30,6 +32,7 @@ from mypd_graph.models.settings import (
 from mypd_graph.services.access import Actor
 from mypd_graph.services.errors import PermissionDenied, Problem, UserInputError
 from mypd_graph.services.inputs import check_cycle
+from mypd_graph.services.students.status import refresh_result_status
 
 MAX_GROUP_SIZE = 1000
 MAX_WINDOW_MONTHS = 120
@@ -55,6 +58,16 @@ class Sharing:
 
 
 @dataclass(frozen=True)
+class ResultsRules:
+    """How students' results are read (docs/student-results.md): the data window's current-year
+    minimum of students (or the date from which any will do) and the district's percentile cut."""
+
+    current_year_minimum_students: int = DEFAULT_CURRENT_YEAR_MINIMUM_STUDENTS
+    current_year_from: date | None = None
+    proficient_percentile: int = DEFAULT_PROFICIENT_PERCENTILE
+
+
+@dataclass(frozen=True)
 class PersonalizationSettings:
     district_id: int
     framework_id: int | None
@@ -65,6 +78,7 @@ class PersonalizationSettings:
     framework_subject_elements: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     overrides: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     sharing: Sharing = Sharing()
+    results: ResultsRules = ResultsRules()
 
     @property
     def subject_elements(self) -> dict[str, tuple[str, ...]]:
@@ -128,6 +142,11 @@ async def load_settings(session: AsyncSession, district_id: int) -> Personalizat
             stored.coaching_shared_with_supervisors,
             stored.evaluations_shared_with_coaches,
         ),
+        results=ResultsRules(
+            stored.current_year_minimum_students,
+            stored.current_year_from,
+            stored.proficient_percentile,
+        ),
     )
 
 
@@ -148,6 +167,10 @@ class SettingsChange:
     default_audience: Audience | None = None
     coaching_shared_with_supervisors: bool | None = None
     evaluations_shared_with_coaches: bool | None = None
+    current_year_minimum_students: int | None = None
+    current_year_from: date | None = None
+    clear_current_year_from: bool = False
+    proficient_percentile: int | None = None
 
 
 async def _check(
@@ -186,6 +209,24 @@ async def _check(
     if change.training_full_hours is not None and change.training_full_hours <= 0:
         problems.append(
             Problem(("input", "trainingFullHours"), "full hours must be above 0", "RANGE")
+        )
+    if change.current_year_minimum_students is not None and not (
+        1 <= change.current_year_minimum_students <= MAX_GROUP_SIZE
+    ):
+        problems.append(
+            Problem(
+                ("input", "currentYearMinimumStudents"),
+                f"the current year's minimum must be between 1 and {MAX_GROUP_SIZE} students",
+                "RANGE",
+            )
+        )
+    if change.proficient_percentile is not None and not 1 <= change.proficient_percentile <= 99:
+        problems.append(
+            Problem(
+                ("input", "proficientPercentile"),
+                "the cut must be a percentile from 1 to 99",
+                "RANGE",
+            )
         )
     overrides = None
     if change.subject_elements is not None:
@@ -270,6 +311,19 @@ async def update_settings(
         stored.coaching_shared_with_supervisors = change.coaching_shared_with_supervisors
     if change.evaluations_shared_with_coaches is not None:
         stored.evaluations_shared_with_coaches = change.evaluations_shared_with_coaches
+    if change.current_year_minimum_students is not None:
+        stored.current_year_minimum_students = change.current_year_minimum_students
+    if change.current_year_from is not None or change.clear_current_year_from:
+        stored.current_year_from = change.current_year_from
+    cut_changed = (
+        change.proficient_percentile is not None
+        and change.proficient_percentile != current.results.proficient_percentile
+    )
+    if change.proficient_percentile is not None:
+        stored.proficient_percentile = change.proficient_percentile
+    if cut_changed:  # every percentile-judged result is judged anew, in this transaction
+        await session.flush()
+        await refresh_result_status(session, actor.district_id)
     stored.updated_at = utcnow()
     stored.updated_by_id = actor.user_id
     await session.flush()
