@@ -33,7 +33,8 @@ log = logging.getLogger(__name__)
 MIN_CHANGED = 50
 STALE_SHARE = 0.1
 LOCK_WAIT = "2s"
-LOCK_NOT_AVAILABLE = "55P03"  # lock_timeout ran out
+# lock_timeout ran out; a deadlock (none expected: tables are analyzed in name order) is no worse
+WAITED_IN_VAIN = frozenset({"55P03", "40P01"})
 
 STALENESS = """
 SELECT c.relname,
@@ -67,15 +68,15 @@ async def analyze_stale(db: Db, tables: Sequence[str]) -> list[str]:
         name for name, tuples, changed, filled in rows if is_stale(tuples, changed, filled)
     )
     done: list[str] = []
+    previous = await db.scalar("SELECT current_setting('lock_timeout')") if stale else None
     for table in stale:
-        previous = await db.scalar("SELECT current_setting('lock_timeout')")
         savepoint = await db.connection.begin_nested()
         try:
             await db.execute("SELECT set_config('lock_timeout', :wait, true)", {"wait": LOCK_WAIT})
             await db.execute(f'ANALYZE "{table}"')
         except DBAPIError as error:
             await savepoint.rollback()
-            if getattr(error.orig, "sqlstate", None) != LOCK_NOT_AVAILABLE:
+            if getattr(error.orig, "sqlstate", None) not in WAITED_IN_VAIN:
                 raise
             log.warning("ANALYZE %s skipped: %s", table, error)
             continue
