@@ -94,7 +94,9 @@ class CodeProvider:
         self.authorizations.append(query)
         back = query.get("redirect_uri", "")
         if query.get("response_type") != "code" or query.get("code_challenge_method") != "S256":
-            return f"{back}?{urlencode({'error': 'invalid_request', 'state': query.get('state', '')})}"
+            return (
+                f"{back}?{urlencode({'error': 'invalid_request', 'state': query.get('state', '')})}"
+            )
         code = secrets.token_urlsafe(24)
         self._codes[code] = {"query": query, "email": self.email}
         return f"{back}?{urlencode({'code': code, 'state': query.get('state', '')})}"
