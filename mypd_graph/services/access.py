@@ -442,6 +442,13 @@ def may_supervise(actor: Actor, teacher_id: int | None = None) -> None:
         raise PermissionDenied("a decision about your own growth is made by someone who serves you")
 
 
+def may_administer(actor: Actor) -> None:
+    """Only a district admin (or the operator, who acts as one) manages a district's people,
+    schools, caseloads and goals (services.people.admin and .organisation)."""
+    if not actor.is_district_admin:
+        raise PermissionDenied("only a district admin may manage the district")
+
+
 IMPORT_ROLES = (Role.DISTRICT_ADMIN, Role.IMPORTER)
 
 

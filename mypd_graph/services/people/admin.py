@@ -29,8 +29,8 @@ from mypd_graph.models import (
     TeacherProfile,
     User,
 )
-from mypd_graph.services.access import Actor
-from mypd_graph.services.errors import NotFound, PermissionDenied, invalid
+from mypd_graph.services.access import Actor, may_administer
+from mypd_graph.services.errors import NotFound, invalid
 from mypd_graph.services.inputs import check_id, check_text, column_length
 
 OPERATOR_ID = 0  # not a user: the operator acting from the command line
@@ -49,12 +49,6 @@ def operator_actor(district_id: int) -> Actor:
     """The operator (whoever runs the deployment) managing one district from the CLI: a district
     admin's powers there, audited as the operator (no user id)."""
     return Actor(OPERATOR_ID, district_id, None, Role.DISTRICT_ADMIN, "operator")
-
-
-def may_administer(actor: Actor) -> None:
-    """Only a district admin (or the operator) manages a district's people, schools and goals."""
-    if not actor.is_district_admin:
-        raise PermissionDenied("only a district admin may manage the district")
 
 
 def record_change(

@@ -18,12 +18,11 @@ from mypd_graph.models import (
     User,
     utcnow,
 )
-from mypd_graph.services.access import Actor
+from mypd_graph.services.access import Actor, may_administer
 from mypd_graph.services.errors import NotFound, invalid
 from mypd_graph.services.inputs import LONG_TEXT, check_id, check_text, column_length
 from mypd_graph.services.people.admin import (
     OPERATOR_ID,
-    may_administer,
     record_change,
     user_in_district,
 )

@@ -13,8 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from mypd_graph.models import DistrictSettings
 from mypd_graph.models.base import utcnow
 from mypd_graph.models.settings import DEFAULT_STUDENT_SCOPE, STUDENT_SCOPES
-from mypd_graph.services.access import Actor
-from mypd_graph.services.errors import PermissionDenied, invalid
+from mypd_graph.services.access import Actor, may_administer
+from mypd_graph.services.errors import invalid
 from mypd_graph.services.privacy.audit import new_event
 
 
@@ -28,8 +28,7 @@ async def student_scope(session: AsyncSession, district_id: int) -> str:
 
 async def set_student_scope(session: AsyncSession, actor: Actor, scope: str) -> str:
     """A district admin sets how far back teachers read their students (and their results)."""
-    if not actor.is_district_admin:
-        raise PermissionDenied("only district admins change which students teachers see")
+    may_administer(actor)
     if scope not in STUDENT_SCOPES:
         raise invalid(("input", "scope"), f"scope must be one of {STUDENT_SCOPES}", "BAD_SCOPE")
     settings = await session.get(DistrictSettings, actor.district_id)
