@@ -17,7 +17,16 @@ from sqlalchemy import select
 
 from mypd_graph import models
 from mypd_graph.services.students.status import refresh_result_status, refresh_teacher_status
-from tests.factories import ADMIN, COACH, PRINCIPAL_NORTH, TEACHER_A, TEACHER_B, World
+from tests.factories import (
+    ADMIN,
+    COACH,
+    IMPORTER,
+    OUTSIDER,
+    PRINCIPAL_NORTH,
+    TEACHER_A,
+    TEACHER_B,
+    World,
+)
 from tests.security_world import gid
 
 if TYPE_CHECKING:  # for annotations only: pytest would try to collect TestDatabase
@@ -266,7 +275,7 @@ DISTRICT_SCOPE = "{ district { studentScope } }"
 async def test_only_a_district_admin_sets_the_scope_and_it_is_audited(
     client: GraphQLClient, db: TestDatabase, world: World
 ) -> None:
-    for who in (TEACHER_A, COACH, PRINCIPAL_NORTH):
+    for who in (TEACHER_A, COACH, PRINCIPAL_NORTH, IMPORTER):
         data = await client.execute(SET_SCOPE, {"scope": "ALL"}, as_=who)
         assert data["setStudentScope"]["studentScope"] is None
         assert data["setStudentScope"]["userErrors"][0]["code"] == "FORBIDDEN"
@@ -285,3 +294,16 @@ async def test_only_a_district_admin_sets_the_scope_and_it_is_audited(
             )
         )
     assert details == ["student_scope recent -> current"]
+
+
+async def test_another_districts_admin_sets_only_their_own(
+    client: GraphQLClient, past: Past
+) -> None:
+    data = await client.execute(SET_SCOPE, {"scope": "ALL"}, as_=OUTSIDER)
+    assert data["setStudentScope"] == {"studentScope": "ALL", "userErrors": []}
+    data = await client.execute(DISTRICT_SCOPE, as_=ADMIN)
+    assert data["district"]["studentScope"] == "RECENT"
+    data = await client.execute(
+        STUDENT_NODE, {"id": gid("Student", past.students["q1"])}, as_=TEACHER_A
+    )
+    assert data["node"] is None
