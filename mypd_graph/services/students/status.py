@@ -234,6 +234,13 @@ async def refresh_result_status(
         _aggregate(district_id, years, students),
     )
     teachers = None
+    connection = session if isinstance(session, AsyncConnection) else await session.connection()
+    if students is None and connection.dialect.name == "postgresql":
+        # The teacher summary is computed from the rows just written: without statistics (a
+        # fresh database's first load) PostgreSQL took the table for empty and planned nested
+        # loops over every enrollment (minutes for a district). ANALYZE samples a fixed number of
+        # rows, runs inside the transaction and sees its rows.
+        await connection.execute(text("ANALYZE student_subject_status"))
     if students is not None:
         teachers = (
             select(Section.teacher_id)
