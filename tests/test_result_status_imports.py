@@ -14,7 +14,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from sqlalchemy import update
 
+from mypd_graph import models
 from mypd_graph.importers import result_summary as results_writer
 from mypd_graph.importers.pipeline import run_import
 from mypd_graph.plugins.manager import PluginSet, load_plugins
@@ -57,6 +59,12 @@ async def test_an_import_refreshes_the_summary_and_the_needs_follow(
     monkeypatch.setattr(results_writer, "FEW_STUDENTS", few_students)
     await set_settings(db, world, minimum_group_size=2)
     who = await actor(db, world, ADMIN)
+    async with db.sessionmaker.begin() as session:  # the admin reads A's needs (docs/privacy.md)
+        await session.execute(
+            update(models.TeacherProfile)
+            .where(models.TeacherProfile.user_id == world.id(TEACHER_A))
+            .values(growth_audience="supervisors")
+        )
 
     async def math_reading() -> tuple[float | None, tuple[str, ...]]:
         async with db.sessionmaker() as session:
@@ -93,7 +101,7 @@ async def test_an_import_refreshes_the_summary_and_the_needs_follow(
     assert after[1] == (
         "0% below standard in Math, 2025-26: 0 of the teacher's 3 students "
         "with results (district: 57% of 7)"
-        "; 2025-26 is the most recent complete year (fewer than 10 of the teacher's students have results in 2026-27 so far); results of MAP Growth Math",
+        "; 2025-26 is the most recent complete year (fewer than 10 of the teacher's students have results in 2026-27 so far); results of MAP Growth Math and Math Benchmark",
     )
     assert after[0] is not None and before[0] is not None and after[0] < before[0]
 
