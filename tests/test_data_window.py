@@ -202,3 +202,38 @@ async def test_the_current_year_speaks_once_it_has_enough(
     )
     others = [row for row in rows if row not in current]
     assert others and all(row["schoolYear"] == "2025-26" for row in others)
+
+
+def test_the_rule_per_group() -> None:
+    """DataWindow.choose, the one rule for teachers and schools: enough results this year, or
+    the district's date; else the most recent complete year; else the few there are."""
+    from dataclasses import dataclass
+    from datetime import date
+
+    from mypd_graph.services.students.window import Basis, DataWindow
+
+    @dataclass
+    class Group:
+        students: int
+
+    window = DataWindow(
+        today=date(2026, 10, 1),
+        current="2026-27",
+        minimum_students=10,
+        current_from=None,
+        complete={"Math": "2025-26"},
+        assessments={},
+    )
+    full, few = Group(84), Group(5)
+    assert window.choose("Math", {"2026-27": Group(10), "2025-26": full}) == (
+        Group(10),
+        Basis.CURRENT,
+    )
+    assert window.choose("Math", {"2026-27": few, "2025-26": full}) == (full, Basis.COMPLETE)
+    assert window.choose("Math", {"2026-27": few}) == (few, Basis.PARTIAL)
+    assert window.choose("Math", {"2025-26": Group(0)}) is None
+    assert window.choose("ELA", {"2026-27": few, "2025-26": full}) == (few, Basis.PARTIAL)
+    dated = DataWindow(**{**window.__dict__, "current_from": date(2026, 9, 15)})
+    assert dated.choose("Math", {"2026-27": few, "2025-26": full}) == (few, Basis.CURRENT)
+    later = DataWindow(**{**window.__dict__, "current_from": date(2026, 11, 1)})
+    assert later.choose("Math", {"2026-27": few, "2025-26": full}) == (full, Basis.COMPLETE)
