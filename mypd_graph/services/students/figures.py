@@ -39,7 +39,7 @@ from mypd_graph.models import (
     StudentSubjectStatus,
     TeacherSubjectStatus,
 )
-from mypd_graph.services.access import Actor, visible_student_ids
+from mypd_graph.services.access import Actor, student_scope_condition, visible_student_ids
 from mypd_graph.services.students.rosters import record_read
 from mypd_graph.services.students.status import (
     below_standard,
@@ -140,12 +140,16 @@ def _per_teacher(
     teacher summary when the actor may read every student of the teachers they see (a district
     admin, the teacher, their coach); computed from the student summary, narrowed to the students
     the actor may read, otherwise (a principal: the students of their school and of its
-    sections)."""
+    sections). A teacher reads only the years their district's student scope opens (the
+    summary is kept per subject taught, so the year is the whole condition): under "current"
+    last year's students never speak, even when the data window would fall back to them."""
     chosen = None if years is None else sorted(set(years))
     if actor.role in WHOLE_ROSTER_ROLES:
         summary = TeacherSubjectStatus
         statement = select(*summary.__table__.columns).where(
-            summary.district_id == actor.district_id, summary.teacher_id.in_(teachers)
+            summary.district_id == actor.district_id,
+            summary.teacher_id.in_(teachers),
+            student_scope_condition(actor, summary.school_year),
         )
         if chosen is not None:
             statement = statement.where(summary.school_year.in_(chosen))
@@ -220,7 +224,8 @@ class TermResults:
 async def teacher_results_by_term(
     session: AsyncSession, actor: Actor, teacher_ids: list[int]
 ) -> list[TermResults]:
-    """Per teacher, assessment, year and term: students, how many met standard, mean score."""
+    """Per teacher, assessment, year and term: students, how many met standard, mean score;
+    for a teacher viewer only the sections' years and subjects the student scope opens."""
     met = result_met()  # the proficiency rule the summaries use, so the figures agree
     rows = await session.execute(
         select(
@@ -249,6 +254,11 @@ async def teacher_results_by_term(
             Assessment.district_id == actor.district_id,
             subject_matches(Section.subject, Assessment.subject),
             _student_condition(actor),
+            # A student still in reach counts in a past year's figure only where the scope
+            # opens that year's section (visible_student_ids alone would count every year).
+            student_scope_condition(
+                actor, Section.school_year, Section.subject, Assessment.subject
+            ),
         )
         .group_by(
             Section.teacher_id,

@@ -110,7 +110,10 @@ class DataWindow:
                 f"of {whose} have results in {self.current} so far)"
             )
         else:
-            why = f"{year} is the current school year, with few results so far and none before"
+            why = (
+                f"{year} is the current school year, with few results so far and no earlier "
+                f"year of {whose} to read instead"
+            )
         return f"{why}; results of {_joined(names)}" if names else why
 
 
