@@ -14,14 +14,17 @@ from mypd_graph import models
 from mypd_graph.schema.context import Info
 from mypd_graph.schema.people.types import School, Teacher, school_by_id, teacher_by_id
 from mypd_graph.schema.relay import (
-    Connection,
+    Edge,
     Node,
+    PageInfo,
     connection,
+    count_page,
     decode_id,
     node_loader,
     to_global_id,
 )
-from mypd_graph.services.common import check_first, decode_cursor
+from mypd_graph.services.common import Page, check_first, decode_cursor
+from mypd_graph.services.inputs import check_cycle
 from mypd_graph.services.students import rosters as service
 from mypd_graph.services.students.rosters import (
     ResultsKey,
@@ -117,6 +120,13 @@ class StudentFilterInput:
     name_contains: str | None = strawberry.field(
         default=None, description="Part of the first or last name, any case."
     )
+    school_year: str | None = strawberry.field(
+        default=None,
+        description=(
+            "Only students of sections of this school year (2025-26); when absent, every year "
+            "the district's student scope opens. The connection's schoolYear says which."
+        ),
+    )
 
     def to_filter(self) -> StudentFilter:
         section_id = (
@@ -128,7 +138,44 @@ class StudentFilterInput:
             section_id=section_id,
             grade_level=self.grade_level or None,
             name_contains=self.name_contains or None,
+            school_year=(
+                check_cycle(self.school_year, ("where", "schoolYear"))
+                if self.school_year is not None
+                else None
+            ),
         )
+
+
+@strawberry.type(description="Students, a page at a time; totalCount counts them in schoolYear.")
+class StudentConnection:
+    edges: list[Edge[Student]]
+    page_info: PageInfo
+    school_year: str | None = strawberry.field(
+        description=(
+            "The school year counted (its sections' students); null: every year the district's "
+            "student scope opens."
+        )
+    )
+    _page: strawberry.Private[Page[models.Student]]
+
+    @strawberry.field(description="All matching students, across every page.")
+    async def total_count(self, info: Info) -> int:
+        return await count_page(info, self._page)
+
+    @strawberry.field
+    def nodes(self) -> list[Student]:
+        return [edge.node for edge in self.edges]
+
+
+def student_connection(page: Page[models.Student], key: StudentPageKey) -> StudentConnection:
+    """The page as a connection that says which school year it counted (issue 14, item 3)."""
+    counted = connection(page, Student.from_row)
+    return StudentConnection(
+        edges=counted.edges,
+        page_info=counted.page_info,
+        school_year=key.where.school_year,
+        _page=page,
+    )
 
 
 def _page_key(
@@ -165,10 +212,10 @@ class Section(Node):
         where: StudentFilterInput | None = None,
         first: int = 25,
         after: str | None = None,
-    ) -> Connection[Student]:
+    ) -> StudentConnection:
         key = _page_key(self.db_id, where, first, after)
         page = await info.context.loader(service.student_pages_by_section).load(key)
-        return connection(page, Student.from_row)
+        return student_connection(page, key)
 
     @classmethod
     def from_row(cls, row: models.Section) -> Section:
@@ -191,11 +238,11 @@ async def sections_of_teacher(info: Info, teacher_id: int) -> list[Section]:
 
 async def students_of_teacher(
     info: Info, teacher_id: int, where: StudentFilterInput | None, first: int, after: str | None
-) -> Connection[Student]:
+) -> StudentConnection:
     """The teacher's students, a keyset page at a time (``first`` at most 100)."""
     key = _page_key(teacher_id, where, first, after)
     page = await info.context.loader(service.student_pages_by_teacher).load(key)
-    return connection(page, Student.from_row)
+    return student_connection(page, key)
 
 
 @node_loader("Section")

@@ -13,7 +13,7 @@ import strawberry
 from mypd_graph import models
 from mypd_graph.schema.context import Info
 from mypd_graph.schema.frameworks import Element
-from mypd_graph.schema.relay import Connection, Node, node_loader, to_global_id
+from mypd_graph.schema.relay import Node, node_loader, to_global_id
 from mypd_graph.services.people import directory as service
 
 if TYPE_CHECKING:
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
         RecommendationConnection,
     )
     from mypd_graph.schema.plans.types import LearningPlan
-    from mypd_graph.schema.students import Section, Student, StudentFilterInput
+    from mypd_graph.schema.students import Section, StudentConnection, StudentFilterInput
 
 # Teacher reaches into other domains; lazy types keep the modules free of import cycles.
 _FEEDBACK = strawberry.lazy("mypd_graph.schema.feedback.types")
@@ -41,7 +41,7 @@ LazyObservation = Annotated["Observation", _FEEDBACK]
 LazyEvidence = Annotated["Evidence", _FEEDBACK]
 LazyTrainingRecord = Annotated["TrainingRecord", _FEEDBACK]
 LazySection = Annotated["Section", _STUDENTS]
-LazyStudent = Annotated["Student", _STUDENTS]
+LazyStudents = Annotated["StudentConnection", _STUDENTS]
 LazyStudentFilter = Annotated["StudentFilterInput", _STUDENTS]
 _RECOMMENDATIONS = strawberry.lazy("mypd_graph.schema.personalization.recommendations")
 LazyNeed = Annotated["Need", strawberry.lazy("mypd_graph.schema.personalization.needs")]
@@ -206,7 +206,7 @@ class Teacher(Node):
         where: LazyStudentFilter | None = None,
         first: int = 25,
         after: str | None = None,
-    ) -> Connection[LazyStudent]:
+    ) -> LazyStudents:
         from mypd_graph.schema import students
 
         return await students.students_of_teacher(info, self.db_id, where, first, after)

@@ -122,6 +122,7 @@ class StudentFilter:
     section_id: int | None = None
     grade_level: str | None = None
     name_contains: str | None = None
+    school_year: str | None = None  # the sections' school year; None: every year in scope
 
 
 @dataclass(frozen=True)
@@ -168,6 +169,8 @@ def _enrolled_pairs(
     )
     if where.section_id is not None:
         statement = statement.where(Section.id == where.section_id)
+    if where.school_year is not None:
+        statement = statement.where(Section.school_year == where.school_year)
     if where.grade_level:
         statement = statement.where(Student.grade_level == where.grade_level.strip())
     pattern = search_pattern(where.name_contains, ("where", "nameContains"))
