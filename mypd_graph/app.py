@@ -29,6 +29,7 @@ from mypd_graph.guard import (
     decode_json,
     error_body,
     operation_problem,
+    provider_keys,
 )
 from mypd_graph.importers.stale import fail_stale_runs
 from mypd_graph.pages import SecurityHeaders, graphiql_page, home, readme, static_files
@@ -194,6 +195,7 @@ def create_app(
                 await engine.dispose()
 
     graphql = MypdGraphQL(settings=settings, sessionmaker=sessionmaker, plugins=plugins)
+    keys = provider_keys(settings)  # one cache of providers' keys for /graphql and /app
     app = Starlette(
         routes=[
             Route("/", home),
@@ -201,10 +203,10 @@ def create_app(
             static_files(),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
-            Route("/graphql", GraphQLGuard(graphql, settings, sessionmaker)),
+            Route("/graphql", GraphQLGuard(graphql, settings, sessionmaker, keys)),
             case_api.mount(sessionmaker),  # /ims/case/v1p0: public, read-only (docs/case.md)
             # /app: the web app, the schema's first client (docs/web-app.md)
-            web_app(graphql.schema, settings, sessionmaker, plugins),
+            web_app(graphql.schema, settings, sessionmaker, plugins, keys),
         ],
         middleware=[Middleware(SecurityHeaders)],
         lifespan=lifespan,

@@ -71,6 +71,17 @@ def operation_problem(payload: object) -> str | None:
     return None
 
 
+def provider_keys(settings: Settings) -> oidc.KeyCache:
+    """The process's cache of identity providers' keys, as the settings say; the app makes one and
+    shares it between /graphql and the web app's sign-in, so a provider is fetched once."""
+    return oidc.KeyCache(
+        timeout=settings.oidc_timeout_seconds,
+        ttl=settings.oidc_keys_ttl_seconds,
+        refetch_interval=settings.oidc_refetch_interval_seconds,
+        allow_http_loopback=not settings.is_production,
+    )
+
+
 class GraphQLGuard:
     """Wraps the GraphQL app. GET without a query (the GraphiQL page) needs no token."""
 
@@ -85,12 +96,7 @@ class GraphQLGuard:
         self.settings = settings
         self.sessionmaker = sessionmaker
         # Identity providers' keys, cached for the life of the process (one per worker).
-        self.keys = keys or oidc.KeyCache(
-            timeout=settings.oidc_timeout_seconds,
-            ttl=settings.oidc_keys_ttl_seconds,
-            refetch_interval=settings.oidc_refetch_interval_seconds,
-            allow_http_loopback=not settings.is_production,
-        )
+        self.keys = keys or provider_keys(settings)
 
     async def authenticate(self, authorization: str | None) -> Actor:
         """The actor a bearer token names: a development token (HS256, our secret) or a token

@@ -37,6 +37,7 @@ class CodeProvider:
         self.claims: dict[str, Any] = {}
         self.authorizations: list[dict[str, str]] = []
         self.token_requests: list[dict[str, str]] = []
+        self.jwks_fetches = 0
         self._codes: dict[str, dict[str, Any]] = {}
         provider = self
 
@@ -46,6 +47,7 @@ class CodeProvider:
                 if path.path == DISCOVERY:
                     self._json(200, provider.discovery())
                 elif path.path == JWKS:
+                    provider.jwks_fetches += 1
                     self._json(200, {"keys": [provider.key.jwk()]})
                 elif path.path == AUTHORIZE:
                     query = {k: v[0] for k, v in parse_qs(path.query).items()}

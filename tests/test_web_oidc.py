@@ -3,10 +3,12 @@ PKCE against a real local provider (tests/oidc_code_provider.py), and what it re
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
+import jwt
 import pytest
 
 from mypd_graph.settings import Settings
@@ -153,3 +155,35 @@ async def test_a_just_in_time_teacher_lands_on_their_new_home(
         assert "Welcome, Nia Newcomer" in home.text
         assert "No focus elements chosen yet." in home.text
         assert (await http.get("/app/self-assessment")).status_code == 200
+
+
+async def test_the_api_and_the_web_app_share_the_providers_keys(
+    db, world: World, settings, plugins, connected: CodeProvider
+) -> None:
+    """One cache of a provider's keys per process: signing in on the web app fetches them, and
+    /graphql then checks the provider's tokens without fetching them again."""
+    connected.email = TEACHER_A
+    async with web_client(db, settings, plugins) as http:
+        done = await provider_round_trip(http, "/app/login?district=test")
+        assert done.status_code == 303, done.text
+        assert connected.jwks_fetches == 1
+        now = int(time.time())
+        claims = {
+            "iss": connected.issuer,
+            "aud": CLIENT_ID,
+            "sub": "sub-a",
+            "email": TEACHER_A,
+            "email_verified": True,
+            "iat": now,
+            "exp": now + 600,
+        }
+        key = connected.key
+        token = jwt.encode(claims, key.private, key.algorithm, headers={"kid": key.kid})
+        answer = await http.post(
+            "/graphql",
+            json={"query": "{ viewer { role } }"},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        assert answer.status_code == 200, answer.text
+        assert answer.json() == {"data": {"viewer": {"role": "TEACHER"}}}
+    assert connected.jwks_fetches == 1

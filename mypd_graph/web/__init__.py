@@ -22,9 +22,14 @@ from mypd_graph.web.session import with_sessions
 
 
 def mount(
-    schema: strawberry.Schema, settings: Settings, sessionmaker: SessionMaker, plugins: PluginSet
+    schema: strawberry.Schema,
+    settings: Settings,
+    sessionmaker: SessionMaker,
+    plugins: PluginSet,
+    keys: oidc.KeyCache,
 ) -> Mount:
-    """``/app``, behind its session cookie (which no other path of the service reads)."""
+    """``/app``, behind its session cookie (which no other path of the service reads). ``keys`` is
+    the process's cache of identity providers' keys, shared with /graphql's guard."""
     app = Starlette(
         routes=[
             Route("/", pages.home),
@@ -36,12 +41,6 @@ def mount(
             Route("/logout", login.logout, methods=["POST"]),
         ],
         exception_handlers={404: pages.not_found_page, 405: pages.not_found_page},
-    )
-    keys = oidc.KeyCache(
-        timeout=settings.oidc_timeout_seconds,
-        ttl=settings.oidc_keys_ttl_seconds,
-        refetch_interval=settings.oidc_refetch_interval_seconds,
-        allow_http_loopback=not settings.is_production,
     )
     app.state.web = Web(schema, settings, sessionmaker, plugins, keys)
     return Mount("/app", app=with_sessions(app, settings))
