@@ -54,6 +54,45 @@ def _with_session(settings: Settings, work: Callable[[AsyncSession], Awaitable[T
     return asyncio.run(run())
 
 
+def run_in_transaction(
+    ctx: click.Context,
+    work: Callable[[AsyncSession], Awaitable[T]],
+    *,
+    write: bool = True,
+    refusals: tuple[type[Exception], ...] = (),
+) -> T:
+    """``work`` in one transaction on a database migrated to head (a write takes SQLite's write
+    lock first, as mutations do). The service's refusals, and ``refusals`` a command adds, become
+    ``Error: ...`` with exit status 1 instead of a traceback."""
+    from mypd_graph import migrate
+    from mypd_graph.db import begin_write, create_engine, create_sessionmaker
+    from mypd_graph.services.errors import NotFound, PermissionDenied, UserInputError
+
+    settings = _settings(ctx)
+
+    async def run() -> T:
+        engine = create_engine(settings.database_url)
+        try:
+            if not await migrate.is_at_head(engine):
+                raise click.ClickException(
+                    "the database is not migrated to the current schema: run "
+                    "`mypd-graph db upgrade`"
+                )
+            async with create_sessionmaker(engine).begin() as session:
+                if write:
+                    await begin_write(session)
+                return await work(session)
+        finally:
+            await engine.dispose()
+
+    try:
+        return asyncio.run(run())
+    except UserInputError as error:
+        raise click.ClickException("; ".join(p.message for p in error.problems)) from error
+    except (PermissionDenied, NotFound, *refusals) as error:
+        raise click.ClickException(str(error)) from error
+
+
 @click.group()
 @click.option("--database-url", envvar="MYPD_DATABASE_URL", help="SQLAlchemy async URL.")
 @click.option("-v", "--verbose", is_flag=True, help="Log at INFO level.")

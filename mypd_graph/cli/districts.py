@@ -9,7 +9,6 @@ only when the deployment has several). Their changes are audited as the operator
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
@@ -17,41 +16,15 @@ import click
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from mypd_graph.cli.base import _settings, caseload, district, user
+from mypd_graph.cli.base import _settings, caseload, district, run_in_transaction, user
 from mypd_graph.services.access import Actor
 
 T = TypeVar("T")
 
 
 def _run(ctx: click.Context, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
-    """``work`` in one write transaction (SQLite's write lock taken first, as mutations do);
-    a problem the user can fix becomes ``Error: ...`` and exit status 1."""
-    from mypd_graph import migrate
-    from mypd_graph.db import begin_write, create_engine, create_sessionmaker
-    from mypd_graph.services.errors import NotFound, PermissionDenied, UserInputError
-
-    settings = _settings(ctx)
-
-    async def run() -> T:
-        engine = create_engine(settings.database_url)
-        try:
-            if not await migrate.is_at_head(engine):
-                raise click.ClickException(
-                    "the database is not migrated to the current schema: run "
-                    "`mypd-graph db upgrade`"
-                )
-            async with create_sessionmaker(engine).begin() as session:
-                await begin_write(session)
-                return await work(session)
-        finally:
-            await engine.dispose()
-
-    try:
-        return asyncio.run(run())
-    except UserInputError as error:
-        raise click.ClickException("; ".join(p.message for p in error.problems)) from error
-    except (PermissionDenied, NotFound) as error:
-        raise click.ClickException(str(error)) from error
+    """Every command here writes: one write transaction."""
+    return run_in_transaction(ctx, work)
 
 
 async def _district_actor(session: AsyncSession, key: str | None) -> Actor:

@@ -6,7 +6,6 @@ district can then activate, and exports any framework as a CFPackage.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sys
 from collections.abc import Awaitable, Callable
@@ -16,7 +15,7 @@ from typing import TypeVar
 import click
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from mypd_graph.cli.base import _settings, main
+from mypd_graph.cli.base import main, run_in_transaction
 
 T = TypeVar("T")
 
@@ -27,32 +26,10 @@ def frameworks() -> None:
 
 
 def _run(ctx: click.Context, work: Callable[[AsyncSession], Awaitable[T]], write: bool) -> T:
-    """``work`` in one transaction on a migrated database; a refused package is ``Error: ...``."""
-    from mypd_graph import migrate
+    """A refused package is ``Error: ...`` too."""
     from mypd_graph.case.parse import CaseError
-    from mypd_graph.db import begin_write, create_engine, create_sessionmaker
 
-    settings = _settings(ctx)
-
-    async def run() -> T:
-        engine = create_engine(settings.database_url)
-        try:
-            if not await migrate.is_at_head(engine):
-                raise click.ClickException(
-                    "the database is not migrated to the current schema: run "
-                    "`mypd-graph db upgrade`"
-                )
-            async with create_sessionmaker(engine).begin() as session:
-                if write:
-                    await begin_write(session)
-                return await work(session)
-        finally:
-            await engine.dispose()
-
-    try:
-        return asyncio.run(run())
-    except CaseError as error:
-        raise click.ClickException(str(error)) from error
+    return run_in_transaction(ctx, work, write=write, refusals=(CaseError,))
 
 
 @frameworks.command("list")

@@ -8,7 +8,6 @@ operator's (no user id). See docs/privacy.md.
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, time, timedelta
@@ -18,7 +17,7 @@ import click
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from mypd_graph.cli.base import _settings, main
+from mypd_graph.cli.base import main, run_in_transaction
 
 T = TypeVar("T")
 
@@ -39,34 +38,7 @@ def teacher() -> None:
 
 
 def _run(ctx: click.Context, work: Callable[[AsyncSession], Awaitable[T]], write: bool) -> T:
-    """``work`` in one transaction on a migrated database; problems become ``Error: ...``."""
-    from mypd_graph import migrate
-    from mypd_graph.db import begin_write, create_engine, create_sessionmaker
-    from mypd_graph.services.errors import NotFound, PermissionDenied, UserInputError
-
-    settings = _settings(ctx)
-
-    async def run() -> T:
-        engine = create_engine(settings.database_url)
-        try:
-            if not await migrate.is_at_head(engine):
-                raise click.ClickException(
-                    "the database is not migrated to the current schema: run "
-                    "`mypd-graph db upgrade`"
-                )
-            async with create_sessionmaker(engine).begin() as session:
-                if write:
-                    await begin_write(session)
-                return await work(session)
-        finally:
-            await engine.dispose()
-
-    try:
-        return asyncio.run(run())
-    except UserInputError as error:
-        raise click.ClickException("; ".join(p.message for p in error.problems)) from error
-    except (PermissionDenied, NotFound) as error:
-        raise click.ClickException(str(error)) from error
+    return run_in_transaction(ctx, work, write=write)
 
 
 async def _district_id(session: AsyncSession, key: str) -> int:
