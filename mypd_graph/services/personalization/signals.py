@@ -18,8 +18,6 @@ from sqlalchemy.pool import NullPool, QueuePool
 
 from mypd_graph.models import (
     FocusElement,
-    Observation,
-    ObservationRating,
     RatingLevel,
     SelfAssessment,
     SelfAssessmentRating,
@@ -28,6 +26,7 @@ from mypd_graph.models import (
     TrainingRecordElement,
 )
 from mypd_graph.services.access import Actor
+from mypd_graph.services.feedback.calibration import reconciled_observed
 from mypd_graph.services.personalization.facts import (
     ElementInfo,
     LevelInfo,
@@ -130,28 +129,12 @@ async def latest_self_ratings(
 async def latest_observed_ratings(
     session: AsyncSession, teachers: Select[tuple[int]], shown: ColumnElement[bool]
 ) -> dict[tuple[int, int], tuple[int, date, str, int, int]]:
-    """``{(teacher, element): (level id, observed on, kind, observation id, observer id)}`` among
-    the observations ``shown`` to the viewer (services.access.observation_shared)."""
-    newest = func.row_number().over(
-        partition_by=(Observation.teacher_id, ObservationRating.element_id),
-        order_by=(Observation.observed_on.desc(), Observation.id.desc()),
-    )
-    ranked = (
-        select(
-            Observation.teacher_id,
-            ObservationRating.element_id,
-            ObservationRating.level_id,
-            Observation.observed_on,
-            Observation.kind,
-            Observation.id.label("observation_id"),
-            Observation.observer_id,
-            newest.label("newest"),
-        )
-        .join(Observation, Observation.id == ObservationRating.observation_id)
-        .where(Observation.teacher_id.in_(teachers), shown)
-        .subquery()
-    )
-    rows = await _core(session, select(*list(ranked.c)[:-1]).where(ranked.c.newest == 1))
+    """``{(teacher, element): (level id, observed on, kind, observation id, observer id)}``: the
+    reconciled observed rating among the observations ``shown`` to the viewer
+    (services.access.observation_shared): with several observers in the element's newest cycle,
+    the median of each one's latest rating, quoted from its observation (docs/ratings.md)."""
+    ranked = reconciled_observed(teachers, shown).subquery()
+    rows = await _core(session, select(*list(ranked.c)[:7]))
     return {(row[0], row[1]): tuple(row[2:]) for row in rows}  # type: ignore[misc]
 
 
