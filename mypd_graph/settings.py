@@ -29,6 +29,13 @@ ENVIRONMENTS = {
     "production": "production",
     "prod": "production",
 }
+JOB_QUEUES = ("in-process", "postgres")  # MYPD_JOB_QUEUE
+# Evidence file types accepted unless MYPD_EVIDENCE_FILE_TYPES says otherwise (extensions of the
+# types told from a file's content: services/feedback/attachments.py).
+DEFAULT_EVIDENCE_FILE_TYPES = (
+    "pdf", "png", "jpg", "gif", "webp", "heic", "docx", "xlsx", "pptx", "odt", "ods", "odp",
+    "mp4", "mov", "webm", "mp3", "m4a", "wav", "txt", "csv",
+)  # fmt: skip
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 _WHOLE = re.compile(r"[0-9]+")
@@ -134,13 +141,70 @@ class Settings:
     # cookie (None: derived from secret_key, so one strong secret covers both).
     web_client_secret: str = ""
     session_secret: str | None = None
+    # Where work that outlives a request runs (large uploads): "in-process" (an asyncio task of
+    # the app process that took it; lost if that process stops) or "postgres" (a procrastinate
+    # queue in the service's PostgreSQL database, run by `mypd-graph worker`; docs/deploy.md).
+    job_queue: str = "in-process"
+    # Observability (mypd_graph/observability): log lines as JSON or text (None: JSON in
+    # production); /metrics (None: off in production), behind a bearer token when one is set;
+    # a per-user limit on /graphql ("" off, else "300/minute"), counted in memory (per process)
+    # or in Redis (shared by every process).
+    log_format: str | None = None
+    metrics: bool | None = None
+    metrics_token: str = ""
+    rate_limit: str = ""
+    rate_limit_storage: str = "memory://"
+    # Evidence files (docs/evidence.md): where they are kept ("local": a directory; "s3": an
+    # S3-compatible bucket, never public), how large one may be, and which types are accepted
+    # (told from the content, not the name).
+    evidence_storage: str = "local"
+    evidence_dir: str = field(default_factory=lambda: str(Path.cwd() / "evidence-files"))
+    evidence_s3_bucket: str = ""
+    evidence_s3_endpoint: str = ""
+    evidence_s3_region: str = ""
+    evidence_s3_prefix: str = ""
+    evidence_max_file_bytes: int = 25_000_000
+    evidence_file_types: tuple[str, ...] = DEFAULT_EVIDENCE_FILE_TYPES
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "environment", canonical_environment(self.environment))
+        if self.job_queue not in JOB_QUEUES:
+            raise SettingsError(
+                f"MYPD_JOB_QUEUE={self.job_queue!r} is not one of: {', '.join(JOB_QUEUES)}"
+            )
+        if self.job_queue == "postgres" and not self.database_url.startswith("postgresql"):
+            raise SettingsError(
+                "MYPD_JOB_QUEUE=postgres needs a PostgreSQL database (MYPD_DATABASE_URL)"
+            )
+        self._check_observability()
+        if self.evidence_storage not in ("local", "s3"):
+            raise SettingsError(
+                f"MYPD_EVIDENCE_STORAGE must be local or s3, not {self.evidence_storage!r}"
+            )
+        if self.evidence_storage == "s3" and not self.evidence_s3_bucket:
+            raise SettingsError("MYPD_EVIDENCE_STORAGE=s3 needs MYPD_EVIDENCE_S3_BUCKET")
         if self.is_production:
             self._refuse_weak_secret()
             if self.session_secret is not None and len(self.session_secret.encode()) < 32:
                 raise SettingsError("MYPD_SESSION_SECRET must be at least 32 bytes in production")
+
+    def _check_observability(self) -> None:
+        if self.log_format not in (None, "json", "text"):
+            raise SettingsError(f"MYPD_LOG_FORMAT must be json or text, not {self.log_format!r}")
+        if self.rate_limit:
+            from mypd_graph.observability.ratelimit import parse_limit
+
+            try:
+                parse_limit(self.rate_limit)
+            except ValueError:
+                raise SettingsError(
+                    f"MYPD_RATE_LIMIT must read like 300/minute, not {self.rate_limit!r}"
+                ) from None
+        if not self.rate_limit_storage.startswith(("memory://", "redis://", "rediss://")):
+            raise SettingsError(
+                "MYPD_RATE_LIMIT_STORAGE must be memory:// or a redis:// address, "
+                f"not {self.rate_limit_storage!r}"
+            )
 
     def _refuse_weak_secret(self) -> None:
         # Development tokens are HS256, signed with this secret. Production refuses them unless
@@ -193,6 +257,23 @@ class Settings:
             "oidc_refetch_interval_seconds": _seconds(env, "MYPD_OIDC_REFETCH_INTERVAL", 60.0),
             "web_client_secret": env.get("MYPD_WEB_CLIENT_SECRET") or "",
             "session_secret": env.get("MYPD_SESSION_SECRET") or None,
+            "job_queue": (env.get("MYPD_JOB_QUEUE") or "").strip().lower() or "in-process",
+            "log_format": (env.get("MYPD_LOG_FORMAT") or "").strip().lower() or None,
+            "metrics": _flag(env, "MYPD_METRICS", not production),
+            "metrics_token": env.get("MYPD_METRICS_TOKEN") or "",
+            "rate_limit": (env.get("MYPD_RATE_LIMIT") or "").strip(),
+            "rate_limit_storage": (env.get("MYPD_RATE_LIMIT_STORAGE") or "").strip() or "memory://",
+            "evidence_storage": (env.get("MYPD_EVIDENCE_STORAGE") or "local").strip().lower(),
+            "evidence_dir": env.get("MYPD_EVIDENCE_DIR") or str(Path.cwd() / "evidence-files"),
+            "evidence_s3_bucket": env.get("MYPD_EVIDENCE_S3_BUCKET") or "",
+            "evidence_s3_endpoint": env.get("MYPD_EVIDENCE_S3_ENDPOINT") or "",
+            "evidence_s3_region": env.get("MYPD_EVIDENCE_S3_REGION") or "",
+            "evidence_s3_prefix": env.get("MYPD_EVIDENCE_S3_PREFIX") or "",
+            "evidence_max_file_bytes": _number(env, "MYPD_EVIDENCE_MAX_FILE_BYTES", 25_000_000),
+            "evidence_file_types": tuple(
+                kind.lower() for kind in _split(env.get("MYPD_EVIDENCE_FILE_TYPES"))
+            )
+            or DEFAULT_EVIDENCE_FILE_TYPES,
         }
         values.update({key: value for key, value in overrides.items() if value is not None})
         settings = cls(**values)  # type: ignore[arg-type]
@@ -238,6 +319,16 @@ class Settings:
             return self.session_secret
         digest = hmac.new(self.secret_key.encode(), b"mypd-web-session", hashlib.sha256)
         return digest.hexdigest()
+
+    @property
+    def log_format_used(self) -> str:
+        """``json`` or ``text``: as set, else JSON in production (for a log collector)."""
+        return self.log_format or ("json" if self.is_production else "text")
+
+    @property
+    def metrics_enabled(self) -> bool:
+        """``/metrics`` answers: as set, else everywhere but production."""
+        return self.metrics if self.metrics is not None else not self.is_production
 
     @property
     def is_sqlite(self) -> bool:
