@@ -1,6 +1,12 @@
 """Typed SQLAlchemy models for every noun of the design; import them from here."""
 
 from mypd_graph.models.base import Base, utcnow
+from mypd_graph.models.crosswalk import (
+    Crosswalk,
+    FrameworkSwap,
+    FrameworkSwapItem,
+    FrameworkVersion,
+)
 from mypd_graph.models.data import (
     Assessment,
     AssessmentResult,
@@ -35,6 +41,7 @@ from mypd_graph.models.growth import (
     TrainingRecord,
     TrainingRecordElement,
 )
+from mypd_graph.models.jobs import ImportJob, ImportRunEvent, ImportUploadChunk
 from mypd_graph.models.org import (
     CoachAssignment,
     District,
@@ -60,6 +67,7 @@ __all__ = [
     "Base",
     "CoachAssignment",
     "Comment",
+    "Crosswalk",
     "District",
     "DistrictSignIn",
     "DistrictGoal",
@@ -71,10 +79,16 @@ __all__ = [
     "EvidenceKind",
     "FocusElement",
     "Framework",
+    "FrameworkSwap",
+    "FrameworkSwapItem",
+    "FrameworkVersion",
     "Goal",
     "GoalElement",
+    "ImportJob",
     "ImportRowError",
     "ImportRun",
+    "ImportRunEvent",
+    "ImportUploadChunk",
     "LearningPlan",
     "Observation",
     "ObservationKind",

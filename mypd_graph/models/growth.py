@@ -89,11 +89,19 @@ class SelfAssessment(Base):
     """A teacher's self-ratings for one cycle (school year); resubmitting updates it."""
 
     __tablename__ = "self_assessment"
-    __table_args__ = (UniqueConstraint("teacher_id", "cycle"), _audience_check("audience"))
+    __table_args__ = (
+        UniqueConstraint("teacher_id", "cycle", "framework_id"),
+        _audience_check("audience"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     teacher_id: Mapped[int] = _user_fk()
     cycle: Mapped[str] = mapped_column(String(9))
+    # A cycle's ratings belong to one framework: after a swap the same cycle starts anew
+    # (models.crosswalk sets it to the district's active framework when none is given).
+    framework_id: Mapped[int | None] = mapped_column(
+        ForeignKey("framework.id", ondelete="CASCADE"), index=True
+    )
     submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
     audience: Mapped[str] = _audience_column()
 
