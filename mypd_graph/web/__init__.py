@@ -13,6 +13,7 @@ from starlette.routing import Mount, Route
 
 import mypd_graph.web.login as login
 import mypd_graph.web.pages as pages
+import mypd_graph.web.plan_pages as plan_pages
 from mypd_graph import oidc
 from mypd_graph.db import SessionMaker
 from mypd_graph.plugins.manager import PluginSet
@@ -35,6 +36,7 @@ def mount(
             Route("/", pages.home),
             Route("/teachers/{id}", pages.teacher_page),
             Route("/self-assessment", pages.self_assessment, methods=["GET", "POST"]),
+            Route("/plan", plan_pages.plan_page, methods=["GET", "POST"]),
             Route("/login", login.login_page),
             Route("/login/dev", login.dev_sign_in, methods=["POST"]),
             Route("/callback", login.callback),

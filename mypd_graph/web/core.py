@@ -94,6 +94,8 @@ def render(request: Request, template: str, status_code: int = 200, **values: An
     """A page: ``template`` with ``values``, the session's CSRF token and the page's path."""
     values.setdefault("signed_in", "uid" in request.session)
     values["csrf_token"] = session.csrf_token(request)
+    # The menu lists only pages that exist.
+    values["routes"] = {"/app" + getattr(route, "path", "") for route in request.app.routes}
     response = TEMPLATES.TemplateResponse(request, template, values, status_code=status_code)
     # Pages show one person's record: no shared cache may keep them.
     response.headers["cache-control"] = "no-store"
