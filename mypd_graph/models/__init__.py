@@ -1,5 +1,6 @@
 """Typed SQLAlchemy models for every noun of the design; import them from here."""
 
+from mypd_graph.models.attachments import EvidenceFile
 from mypd_graph.models.base import Base, utcnow
 from mypd_graph.models.crosswalk import (
     Crosswalk,
@@ -76,6 +77,7 @@ __all__ = [
     "Evidence",
     "EvidenceElement",
     "EvidenceGoal",
+    "EvidenceFile",
     "EvidenceKind",
     "FocusElement",
     "Framework",

@@ -44,6 +44,12 @@ class Assessment(Base):
     )
     proficient_percentile: Mapped[int | None]
     summative: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
+    # Teacher-entered classroom data (services/imports/classroom.py): the teacher who uploaded
+    # it; NULL for the district's assessments. It shows in that teacher's growth, and feeds
+    # needs only when the district says so (DistrictSettings.classroom_results_in_needs).
+    classroom_teacher_id: Mapped[int | None] = mapped_column(
+        ForeignKey("app_user.id", ondelete="CASCADE"), index=True
+    )
 
 
 class AssessmentResult(Base):

@@ -101,6 +101,11 @@ class DistrictSettings(Base):
     default_audience: Mapped[str] = mapped_column(
         String(16), default=DEFAULT_DISTRICT_AUDIENCE, server_default=DEFAULT_DISTRICT_AUDIENCE
     )
+    # Results teachers upload for their own classes (docs/importing.md) count in needs and the
+    # students' status only when the district turns this on; they show in growth either way.
+    classroom_results_in_needs: Mapped[bool] = mapped_column(
+        default=False, server_default=sa_false()
+    )
     coaching_shared_with_supervisors: Mapped[bool] = mapped_column(
         default=False, server_default=sa_false()
     )
