@@ -22,6 +22,9 @@ MAX_DEPTH = 12  # domains → standards → elements → indicators is four
 IS_CHILD_OF = "ischildof"
 
 
+CROSSWALK_TYPES = {name.lower(): name for name in ("exactMatchOf", "isRelatedTo", "replacedBy")}
+
+
 class CaseError(ValueError):
     """The file cannot be a framework; the message says why, in one sentence."""
 
@@ -63,6 +66,9 @@ class Package:
     levels: list[Level] = field(default_factory=list)
     rated_items: set[str] = field(default_factory=set)  # what the rubric's criteria point at
     notes: list[str] = field(default_factory=list)
+    # (associationType, origin identifier, destination identifier) of the crosswalk types
+    # (exactMatchOf, isRelatedTo, replacedBy): written as crosswalk rows by the store
+    crosswalk: list[tuple[str, str, str]] = field(default_factory=list)
 
     def walk(self) -> list[tuple[Node, Node | None, int]]:
         """Every node in document order (pre-order) with its parent and depth (roots: 1)."""
@@ -256,6 +262,18 @@ def _tree(root: dict[str, Any], package: Package, nodes: dict[str, Node], other:
         kind = _text(association, "associationType", where, 50)
         if kind.lower() != IS_CHILD_OF:
             ignored += 1
+            relation = CROSSWALK_TYPES.get(kind.lower())
+            if relation is None:
+                continue
+            origin_ref = _ref(association.get("originNodeURI"), f"{where}.originNodeURI")
+            target_ref = _ref(association.get("destinationNodeURI"), f"{where}.destinationNodeURI")
+            package.crosswalk.append(
+                (
+                    relation,
+                    resolve(origin_ref) or origin_ref[0],
+                    resolve(target_ref) or target_ref[0],
+                )
+            )
             continue
         link = _text(association, "identifier", where, 36)
         if link:

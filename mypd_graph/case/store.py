@@ -23,7 +23,7 @@ from mypd_graph.case.tree import assign_codes, choose_rated
 from mypd_graph.models import Framework, RatingLevel, Standard
 from mypd_graph.models.base import utcnow
 from mypd_graph.plugins.types import KEY_PATTERN
-from mypd_graph.services.frameworks import identity
+from mypd_graph.services.frameworks import crosswalks, identity, versions
 
 
 @dataclass
@@ -84,6 +84,13 @@ async def import_package(
 
     ``before_change`` sees an existing framework the package would change, and may refuse.
     """
+    if not key:
+        # The same CFDocument again (a new version, or the same one) is that framework.
+        key = await session.scalar(
+            select(Framework.key).where(
+                Framework.identifier == package.identifier, Framework.source == "case"
+            )
+        )
     key = (key or slug(f"{package.title} {package.version}")).strip()
     if not KEY_PATTERN.match(key):
         raise CaseError(f"framework key {key!r} must be lowercase letters, digits, '.', '_' or '-'")
@@ -110,6 +117,7 @@ async def import_package(
     elements = sum(1 for node, _, _ in walk if node.identifier in rated)
     result = ImportResult(framework, framework is None, False, elements, len(walk), how, notes)
     if framework is not None and framework.checksum == checksum:
+        await _crosswalk(session, package, ident, key, notes)
         return result
     if framework is not None and before_change is not None:
         await before_change(framework)
@@ -118,6 +126,10 @@ async def import_package(
         framework.subject_elements = {}
         session.add(framework)
         result.framework = framework
+    # A version of the same document keeps its elements by CASE identifier alone: a new item
+    # that takes a retired one's code is a new element, never the old one renamed.
+    same_document = framework.identifier == new_id(package.identifier)
+    before = await versions.snapshot(session, framework.id)
     framework.identifier = new_id(package.identifier)
     framework.name = package.title
     framework.version = package.version
@@ -129,9 +141,20 @@ async def import_package(
     framework.synced_at = utcnow()
     await session.flush()
     await _write_levels(session, framework, [(new_id(level.identifier), level) for level in chosen])
-    await _write_tree(session, framework, walk, rated, new_id)
+    await _write_tree(session, framework, walk, rated, new_id, by_code=not same_document)
+    await versions.record(session, framework, checksum, before)
+    await _crosswalk(session, package, ident, key, notes)
     result.changed = True
     return result
+
+
+async def _crosswalk(
+    session: AsyncSession, package: Package, ident: dict[str, str], key: str, notes: list[str]
+) -> None:
+    """The package's crosswalk associations between elements loaded here, as crosswalk rows."""
+    added, _, _ = await crosswalks.from_case(session, package.crosswalk, ident, f"case:{key}")
+    if added:
+        notes.append(f"{added} crosswalk association(s) written")
 
 
 def _levels(package: Package, given: Sequence[Level] | None, notes: list[str]) -> list[Level]:
@@ -277,12 +300,15 @@ async def _write_tree(
     walk: list[tuple[Node, Node | None, int]],
     rated: set[str],
     rename: Callable[[str], str],
+    *,
+    by_code: bool = True,
 ) -> None:
     existing = list(
         await session.scalars(select(Standard).where(Standard.framework_id == framework.id))
     )
     by_id = {row.identifier: row for row in existing if row.identifier}
-    by_code = {row.code: row for row in existing}
+    codes = {row.code: row for row in existing}
+    by_code = codes if by_code else {}
     claimed: dict[int, Standard] = {}
     rows: dict[str, Standard] = {}
     for node, _, _ in walk:
@@ -294,12 +320,16 @@ async def _write_tree(
             rows[node.identifier] = row
     # Codes and links are unique: clear what the claimed rows hold before handing them out again.
     links = {rename(node.link) for node, _, _ in walk if node.link}
+    new_codes = {node.code for node, _, _ in walk}
     for row in existing:
         if row.id in claimed:
             row.code = f"~{row.id}"
             row.association_identifier = None
         elif row.association_identifier in links:
             row.association_identifier = None
+        if row.id not in claimed and row.code in new_codes:
+            # retired, and its code now names another item: keep it apart, marked
+            row.code = versions.retired_code(row.code, row.id, set(codes))
     await session.flush()
     for position, (node, parent, _) in enumerate(walk, start=1):
         row = rows.get(node.identifier)
