@@ -107,14 +107,58 @@ class ElementHours:
     records: int
 
 
-@strawberry.type(description="A resource's completions and the mean change in later ratings.")
+StudentImpactState = strawberry.enum(
+    plans_and_pd.StudentState,
+    name="StudentImpactState",
+    description="SHOWN; TOO_LITTLE_DATA: fewer students than the district's minimum group size "
+    "in a year; NO_RESULTS: no teacher who completed it has results in both years.",
+)
+
+
+@strawberry.type(
+    description="The share of students below standard in one subject mapped to the resource's "
+    "elements, the school year before and the school year after the completion (docs/ratings.md), "
+    "pooled over the teachers with results in both years; counts and shares only when SHOWN."
+)
+class StudentImpact:
+    subject: str
+    teachers: int = strawberry.field(description="Teachers whose students stand behind it.")
+    state: StudentImpactState
+    students_before: int | None
+    students_after: int | None
+    share_below_before: float | None
+    share_below_after: float | None
+    change: float | None = strawberry.field(
+        description="After minus before (negative: fewer students below standard)."
+    )
+
+
+@strawberry.type(
+    description="A resource's completions, the mean change in later ratings, and the change in "
+    "the completing teachers' students' status; with how many teachers stand behind each figure."
+)
 class ResourceImpact:
     title: str
     teachers: int
-    observed_pairs: int
+    observed_pairs: int = strawberry.field(
+        description="Teacher and aligned element pairs with an observer rating before and after."
+    )
     mean_observed_change: float | None
+    observed_teachers: int = strawberry.field(description="Teachers behind meanObservedChange.")
+    observed_without_before: int = strawberry.field(
+        description="Pairs an observer rated only after the completion (no baseline)."
+    )
+    observed_without_after: int
+    unobserved_pairs: int = strawberry.field(
+        description="Pairs whose element no observer rated before or after."
+    )
     self_pairs: int
     mean_self_change: float | None
+    self_teachers: int = strawberry.field(description="Teachers behind meanSelfChange.")
+    students: list[StudentImpact] = strawberry.field(
+        description="Per subject mapped to its elements (district subject map); empty when none."
+    )
+    note: str = strawberry.field(description="Why a figure is missing, in words.")
     resource_id: strawberry.Private[int]
 
     @strawberry.field
@@ -257,6 +301,25 @@ class DistrictInsights:
                 mean_observed_change=row.mean_observed_change,
                 self_pairs=row.self_pairs,
                 mean_self_change=row.mean_self_change,
+                observed_teachers=row.observed_teachers,
+                observed_without_before=row.observed_without_before,
+                observed_without_after=row.observed_without_after,
+                unobserved_pairs=row.unobserved_pairs,
+                self_teachers=row.self_teachers,
+                students=[
+                    StudentImpact(
+                        subject=student.subject,
+                        teachers=student.teachers,
+                        state=student.state,
+                        students_before=student.students_before,
+                        students_after=student.students_after,
+                        share_below_before=student.share_below_before,
+                        share_below_after=student.share_below_after,
+                        change=student.change,
+                    )
+                    for student in row.students
+                ],
+                note=row.note,
                 resource_id=row.resource_id,
             )
             for row in rows

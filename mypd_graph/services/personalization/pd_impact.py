@@ -6,6 +6,17 @@ aligned to, impact compares the teacher's latest rating of that element *on or b
 with their latest rating *after* it, observer ratings and self-ratings separately (a
 self-assessment counts from the day it was submitted). :func:`pd_impact_pairs` is that comparison
 as one SQL statement; the district view aggregates the same statement by resource.
+
+A change needs a rating on both sides: a pair whose element no observer rated before the
+completion (or after it) has no observed change, and says which side is missing.
+
+**Students.** :func:`student_status_pairs` sets beside each completion the share of the teacher's
+students below standard (the student summaries, services.students) in each subject the district
+maps to the resource's elements, in the school year before and the school year after: *after*
+is the school year that begins in July of the calendar year of completion (a resource completed
+from July to December counts for that school year, whose students are mostly tested in spring;
+one completed from January to June counts from the next), *before* the school year before it.
+The two years' students are whoever the teacher taught then, not the same children.
 """
 
 from __future__ import annotations
@@ -24,6 +35,8 @@ from sqlalchemy import (
     String,
     and_,
     case,
+    cast,
+    extract,
     func,
     literal,
     or_,
@@ -51,6 +64,8 @@ from mypd_graph.models import (
 from mypd_graph.services.access import Actor, observation_shared, shared_with
 from mypd_graph.services.common import group_by_key
 from mypd_graph.services.personalization.needs import ElementInfo, LevelInfo, teachers_by_ids
+from mypd_graph.services.personalization.settings import PersonalizationSettings
+from mypd_graph.services.students.figures import _per_teacher as teacher_status
 
 # --- PD impact ------------------------------------------------------------------------------------
 
@@ -272,3 +287,78 @@ async def pd_impact_by_teacher(
         levels = [scale.get(position) if position is not None else None for position in row[4:8]]
         impact.append(ImpactPair(row[0], row[1], row[8], row[2], element, *levels))
     return group_by_key(impact, teacher_ids, lambda pair: pair.teacher_id)
+
+
+# --- students' status before and after ----------------------------------------------------------
+
+
+def after_year(completed_on: date) -> tuple[str, str]:
+    """``(before, after)`` school years of a completion (see the module's docstring)."""
+    start = completed_on.year
+    return f"{start - 1}-{start % 100:02d}", f"{start}-{(start + 1) % 100:02d}"
+
+
+def student_status_pairs(
+    actor: Actor, teachers: Select[tuple[int]], settings: PersonalizationSettings
+) -> Select[tuple[object, ...]] | None:
+    """``(teacher_id, resource_id, completed_on, subject, students_before, below_before,
+    students_after, below_after)`` per completion and subject mapped to one of the resource's
+    elements (``None`` counts where the teacher has no results that year); ``None`` when the
+    district maps no element to a subject. The students are those ``actor`` may read, by the
+    student summaries' own rule (services.students.figures), so a principal's figures count the
+    students of their school."""
+    mapped_codes = [
+        select(literal(subject).label("subject"), literal(code).label("code"))
+        for subject, codes in sorted(settings.subject_elements.items())
+        for code in codes
+    ]
+    if not mapped_codes or settings.framework_id is None:
+        return None
+    mapped = union_all(*mapped_codes).subquery("mapped")
+    done = _completions(teachers).subquery("done")
+    aligned = (
+        select(
+            done.c.teacher_id,
+            done.c.resource_id,
+            done.c.completed_on,
+            mapped.c.subject,
+            extract("year", done.c.completed_on).label("after_start"),
+        )
+        .distinct()
+        .join(ResourceElement, ResourceElement.resource_id == done.c.resource_id)
+        .join(
+            Standard,
+            and_(
+                Standard.id == ResourceElement.element_id,
+                Standard.framework_id == settings.framework_id,
+            ),
+        )
+        .join(mapped, mapped.c.code == Standard.code)
+        .subquery("aligned")
+    )
+    sides = []
+    for name, offset in (("before", 1), ("after", 0)):
+        status = list(teacher_status(actor, teachers, None).subquery(name).c)
+        starts = cast(func.substr(status[2], 1, 4), Integer)
+        joined = and_(
+            status[0] == aligned.c.teacher_id,
+            func.lower(status[1]) == func.lower(aligned.c.subject),
+            starts == aligned.c.after_start - offset,
+        )
+        sides.append((status, joined))
+    (before, on_before), (after, on_after) = sides
+    return (
+        select(
+            aligned.c.teacher_id,
+            aligned.c.resource_id,
+            aligned.c.completed_on,
+            aligned.c.subject,
+            before[4].label("students_before"),
+            before[5].label("below_before"),
+            after[4].label("students_after"),
+            after[5].label("below_after"),
+        )
+        .select_from(aligned)
+        .outerjoin(before[0].table, on_before)
+        .outerjoin(after[0].table, on_after)
+    )
