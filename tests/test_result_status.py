@@ -61,7 +61,8 @@ async def test_the_demo_loads_its_summary_with_its_results(db: TestDatabase) -> 
 async def test_the_summary_counts_scored_and_below_standard_results(
     db: TestDatabase, world: World
 ) -> None:
-    """Three results of one student: two below the proficient level (3), one unscored."""
+    """Four results of one student (fall level 2, winter 1, spring unscored, summer 4): the
+    status rule counts only the latest season's judged results, summer's level 4."""
     [student] = await add_students(db, world, "A-MATH", [2], prefix="c")
     async with db.sessionmaker.begin() as session:
         math = await session.scalar(
@@ -82,7 +83,7 @@ async def test_the_summary_counts_scored_and_below_standard_results(
         await session.flush()
         await refresh_result_status(session, world.district_id, students=[student])
     async with db.sessionmaker() as session:
-        assert await _stored(session, student) == {("Math", "2025-26"): (3, 2)}
+        assert await _stored(session, student) == {("Math", "2025-26"): (1, 0)}
         assert await stale_result_status(session, world.district_id) == []
 
 

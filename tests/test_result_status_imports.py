@@ -96,7 +96,8 @@ async def test_an_import_refreshes_the_summary_and_the_needs_follow(
     assert (run.status, run.rows_inserted) == ("completed", 6), run.message
     async with db.sessionmaker() as session:
         assert await stale_result_status(session, world.district_id) == []
-        assert await _stored(session, world.student_ids["s1"]) == {("Math", "2025-26"): (3, 1)}
+        # the status rule: the latest season's result (the April benchmark) decides
+        assert await _stored(session, world.student_ids["s1"]) == {("Math", "2025-26"): (1, 0)}
     after = await math_reading()
     assert after[1] == (
         "0% below standard in Math, 2025-26: 0 of the teacher's 3 students "
@@ -111,7 +112,7 @@ async def test_an_import_refreshes_the_summary_and_the_needs_follow(
     assert (run.status, run.rows_updated, run.rows_unchanged) == ("completed", 2, 4), run.message
     async with db.sessionmaker() as session:
         assert await stale_result_status(session, world.district_id) == []
-        assert await _stored(session, world.student_ids["s1"]) == {("Math", "2025-26"): (3, 3)}
+        assert await _stored(session, world.student_ids["s1"]) == {("Math", "2025-26"): (1, 1)}
 
     # A file that moves the assessment's proficient level judges every stored result anew.
     run = await run_import(
@@ -121,8 +122,8 @@ async def test_an_import_refreshes_the_summary_and_the_needs_follow(
     assert run.status == "completed", run.message
     async with db.sessionmaker() as session:
         assert await stale_result_status(session, world.district_id) == []
-        assert await _stored(session, world.student_ids["s1"]) == {("Math", "2025-26"): (3, 3)}
-        assert await _stored(session, world.student_ids["s2"]) == {("Math", "2025-26"): (3, 1)}
+        assert await _stored(session, world.student_ids["s1"]) == {("Math", "2025-26"): (1, 1)}
+        assert await _stored(session, world.student_ids["s2"]) == {("Math", "2025-26"): (1, 0)}
 
 
 async def test_an_import_that_only_changes_an_assessment_refreshes_the_summary(

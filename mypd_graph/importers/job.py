@@ -61,7 +61,8 @@ class ResultExtras:
     """What a batch of results brings besides the results: its assessments, and (when asked)
     students to create and teachers to attribute them to."""
 
-    assessments: dict[str, tuple[str, str, str, int, int]] = field(default_factory=dict)
+    # key -> (name, subject, vendor, level count, proficient level, summative)
+    assessments: dict[str, tuple[str, str, str, int, int, bool]] = field(default_factory=dict)
     students: dict[str, tuple[str, str, str, str | None, str | None]] = field(default_factory=dict)
     attributions: set[tuple[str, str, str, str, str | None]] = field(default_factory=set)
     # (school code, section id) of sections whose enrollments this import lists in full

@@ -253,6 +253,16 @@ def prepare_result(r: AssessmentResultRecord) -> Prepared:
     administered = values["administered_on"]
     if administered is not None:
         administered = _ISO_DATES.get(administered) or _iso(administered)
+    growth = values.get("growth_percentile")
+    if growth is not None and not 1 <= growth <= 99:
+        return RowError(
+            r.row,
+            "growth percentile must be between 1 and 99",
+            "growth_percentile",
+            str(growth),
+            r.file,
+        )
+    met_growth = values.get("met_projected_growth")
     return (
         values["row"],
         student,
@@ -264,6 +274,8 @@ def prepare_result(r: AssessmentResultRecord) -> Prepared:
         level,
         percentile,
         state,
+        growth,
+        None if met_growth is None else bool(met_growth),
     )
 
 

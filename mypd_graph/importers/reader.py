@@ -120,6 +120,7 @@ class Reader:
                 record.vendor.strip(),
                 record.level_count,
                 record.proficient_level,
+                bool(record.summative),
             )
         job = self.job
         if job.create_students or job.attribute_teachers:

@@ -24,9 +24,18 @@ COLUMNS = (
     "scale_score",
     "achievement_level",
     "percentile",
+    "growth_percentile",
+    "met_projected_growth",
     "import_id",
 )
-COMPARED = ("administered_on", "scale_score", "achievement_level", "percentile")
+COMPARED = (
+    "administered_on",
+    "scale_score",
+    "achievement_level",
+    "percentile",
+    "growth_percentile",
+    "met_projected_growth",
+)
 STAGE = "import_stage_results"
 
 
@@ -106,7 +115,7 @@ class ResultRows:
                     f"CREATE TEMPORARY TABLE {STAGE} (assessment_id BIGINT, student_id BIGINT, "
                     "school_year TEXT, term TEXT, administered_on DATE, "
                     "scale_score DOUBLE PRECISION, achievement_level INTEGER, percentile INTEGER, "
-                    "import_id BIGINT)"
+                    "growth_percentile INTEGER, met_projected_growth BOOLEAN, import_id BIGINT)"
                 )
                 self.staged = True
             else:

@@ -31,12 +31,27 @@ SUMMARY = ("student_subject_status",)
 
 @dataclass
 class StatusCounts:
-    """Per roster position, one subject and school year: results this import inserted, and how
-    many below the proficient level. Added to the per-student summary at the end, instead of
-    recomputing it from every result of those years (the recompute costs seconds a million)."""
+    """Per roster position, one subject and school year: the deciding results this import
+    inserted (those of the highest rank in the status rule, ``services.students.status.decider``),
+    how many below standard, and their rank. Merged into the per-student summary at the end by
+    the same rule, instead of recomputing it from every result of those years (the recompute
+    costs seconds a million)."""
 
     scored: array  # type: ignore[type-arg]
     below: array  # type: ignore[type-arg]
+    rank: array  # type: ignore[type-arg]
+
+    def count(self, position: int, rank: int, below: bool) -> None:
+        """One judged result: a higher rank replaces what was counted, the same rank adds."""
+        ranks = self.rank
+        if rank > ranks[position] or not self.scored[position]:
+            ranks[position] = rank
+            self.scored[position] = 1
+            self.below[position] = 1 if below else 0
+        elif rank == ranks[position]:
+            self.scored[position] += 1
+            if below:
+                self.below[position] += 1
 
 
 def written_students(
@@ -58,7 +73,7 @@ class ResultSummary:
     (rows updated, or an assessment's subject or level changed)."""
 
     def __init__(self) -> None:
-        self.assessment_info: dict[str, tuple[str, int]] = {}
+        self.assessment_info: dict[str, tuple[str, int, bool]] = {}
         self.status_counts: dict[tuple[str, str], StatusCounts] = {}
         self.recompute_years = False
         self.recompute_all = False
@@ -68,7 +83,9 @@ class ResultSummary:
         counts = self.status_counts.get((subject, year))
         if counts is None:
             size = 4 * students
-            counts = StatusCounts(array("I", bytes(size)), array("I", bytes(size)))
+            counts = StatusCounts(
+                array("I", bytes(size)), array("I", bytes(size)), array("I", bytes(size))
+            )
             self.status_counts[(subject, year)] = counts
         return counts
 
@@ -79,6 +96,7 @@ class ResultSummary:
             if grow > 0:
                 counts.scored.extend(bytes(4 * grow))
                 counts.below.extend(bytes(4 * grow))
+                counts.rank.extend(bytes(4 * grow))
 
     async def refresh(
         self,
@@ -114,7 +132,7 @@ class ResultSummary:
 
     async def _add_status_counts(self, db: Db, ids: list[int]) -> None:
         rows = [
-            (ids[position], subject, year, scored, counts.below[position])
+            (ids[position], subject, year, scored, counts.below[position], counts.rank[position])
             for (subject, year), counts in self.status_counts.items()
             for position, scored in enumerate(counts.scored)
             if scored
@@ -122,20 +140,29 @@ class ResultSummary:
         if not rows:
             return
         table = "import_status_counts"
-        columns = ("student_id", "subject", "school_year", "scored", "below")
+        columns = ("student_id", "subject", "school_year", "scored", "below", "decided_by")
         await db.create_temp(
             table,
             [("student_id", "int"), ("subject", "text"), ("school_year", "text"),
-             ("scored", "int"), ("below", "int")],
+             ("scored", "int"), ("below", "int"), ("decided_by", "int")],
         )  # fmt: skip
         await db.load(table, columns, rows)
+        # The status rule merged: a higher rank replaces the stored counts, the same rank adds.
+        stored, new = "student_subject_status.decided_by", "excluded.decided_by"
+        merged = {
+            column: f"CASE WHEN {new} > {stored} THEN excluded.{column} "
+            f"WHEN {new} = {stored} THEN student_subject_status.{column} + excluded.{column} "
+            f"ELSE student_subject_status.{column} END"
+            for column in ("scored", "below")
+        }
         await db.execute(
             "INSERT INTO student_subject_status "
-            "(student_id, subject, school_year, district_id, scored, below) "
-            f"SELECT student_id, subject, school_year, :district_id, scored, below FROM {table} "
+            "(student_id, subject, school_year, district_id, scored, below, decided_by) "
+            "SELECT student_id, subject, school_year, :district_id, scored, below, decided_by "
+            f"FROM {table} "
             "WHERE true "  # SQLite needs a WHERE to read ON CONFLICT as an upsert clause
             "ON CONFLICT (student_id, subject, school_year) DO UPDATE SET "
-            "scored = student_subject_status.scored + excluded.scored, "
-            "below = student_subject_status.below + excluded.below"
+            f"scored = {merged['scored']}, below = {merged['below']}, "
+            f"decided_by = CASE WHEN {new} > {stored} THEN {new} ELSE {stored} END"
         )
         await db.drop_temp(table)

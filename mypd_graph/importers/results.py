@@ -42,6 +42,7 @@ from mypd_graph.importers.result_summary import ResultSummary, StatusCounts
 from mypd_graph.models import Assessment, DistrictSettings, Student
 from mypd_graph.models.settings import DEFAULT_PROFICIENT_PERCENTILE
 from mypd_graph.plugins.types import RowError
+from mypd_graph.services.students.status import decider_rank
 
 RESULTS_LOCK = 0x4D595044  # the advisory lock class of result imports (with the district id)
 UNKNOWN_STUDENT = "unknown student: not in the district's roster (import the roster first)"
@@ -64,6 +65,7 @@ class Administration:
     proficient: int = 0  # the assessment's proficient level
     by_percentile: bool = False  # judged by percentile only (its proficiency_basis)
     cut: int = DEFAULT_PROFICIENT_PERCENTILE  # the percentile from which a result meets standard
+    rank: int = 0  # its results' rank in the status rule (services.students.status.decider)
     status: StatusCounts | None = None  # a fresh administration's rows, counted as they go in
 
 
@@ -151,7 +153,8 @@ class ResultsWriter:
         state_of = self.state_positions.get
         run_id = self.db.params["run_id"]
         # Once per row of the file: local names and plain operations only.
-        for src, local_id, key, year, term, on, score, level, percentile, state_id in rows:
+        for row in rows:
+            src, local_id, key, year, term, on, score, level, percentile, state_id = row[:10]
             position = position_of(local_id) if local_id else None
             if position is None and state_id is not None:
                 position = state_of(state_id)
@@ -181,16 +184,15 @@ class ResultsWriter:
                 continue
             first_rows[position] = src
             status = administration.status
-            if status is not None:  # the proficiency rule of services.students.status.result_met
+            if status is not None:  # the rules of services.students.status (result_met, decider)
+                below = None
                 if level is not None and not administration.by_percentile:
-                    status.scored[position] += 1
-                    if level < administration.proficient:
-                        status.below[position] += 1
+                    below = level < administration.proficient
                 elif percentile is not None:
-                    status.scored[position] += 1
-                    if percentile < administration.cut:
-                        status.below[position] += 1
-            row = (
+                    below = percentile < administration.cut
+                if below is not None:
+                    status.count(position, administration.rank, below)
+            written = (
                 administration.assessment_id,
                 ids[position],
                 year,
@@ -199,9 +201,11 @@ class ResultsWriter:
                 score,
                 level,
                 percentile,
+                row[10],
+                row[11],
                 run_id,
             )
-            (fresh if administration.fresh else upserts).append(row)
+            (fresh if administration.fresh else upserts).append(written)
         if fresh:
             await self.rows.insert(fresh)
             result.counts.inserted += len(fresh)
@@ -235,7 +239,8 @@ class ResultsWriter:
         if info is None:
             self.summary.recompute_years = True  # not described by this import: count nothing
         elif administration.fresh:
-            subject, administration.proficient = info
+            subject, administration.proficient, summative = info
+            administration.rank = decider_rank(summative, term)
             administration.by_percentile, administration.cut = self.rules.get(
                 key, (False, self.district_cut or DEFAULT_PROFICIENT_PERCENTILE)
             )
@@ -243,11 +248,11 @@ class ResultsWriter:
         self.administrations[(key, year, term)] = administration
         return administration
 
-    async def _assessments(self, specs: dict[str, tuple[str, str, str, int, int]]) -> None:
+    async def _assessments(self, specs: dict[str, tuple[str, str, str, int, int, bool]]) -> None:
         todo = [key for key in specs if key not in self.assessment_ids]
         if not todo:
             return
-        columns = ("name", "subject", "vendor", "level_count", "proficient_level")
+        columns = ("name", "subject", "vendor", "level_count", "proficient_level", "summative")
         if self.district_cut is None:
             self.district_cut = (
                 await self.db.scalar(
@@ -264,17 +269,18 @@ class ResultsWriter:
                 Assessment.proficient_level,
                 Assessment.proficiency_basis,
                 Assessment.proficient_percentile,
+                Assessment.summative,
             ).where(
                 Assessment.district_id == self.db.params["district_id"], Assessment.key.in_(todo)
             )
         )
-        for key, subject, proficient, basis, own_cut in before:
+        for key, subject, proficient, basis, own_cut, summative in before:
             # the rule a district set for the assessment stays (the upsert leaves it)
             self.rules[key] = (basis == "percentile", own_cut or self.district_cut)
-            if (subject, proficient) != (specs[key][1], specs[key][4]):
+            if (subject, proficient, summative) != (specs[key][1], specs[key][4], specs[key][5]):
                 self.summary.recompute_all = True  # every stored result of it is judged anew
         for key in todo:
-            self.summary.assessment_info[key] = (specs[key][1], specs[key][4])
+            self.summary.assessment_info[key] = (specs[key][1], specs[key][4], specs[key][5])
         statement = dialect_insert(self.db, Assessment)
         statement = statement.on_conflict_do_update(
             index_elements=["district_id", "key"],

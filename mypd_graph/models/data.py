@@ -70,12 +70,22 @@ class AssessmentResult(Base):
     scale_score: Mapped[float | None]
     achievement_level: Mapped[int | None]
     percentile: Mapped[int | None]
+    # Growth where the file carries it (MAP Growth's fall-to-spring columns, on the spring row):
+    # the conditional growth percentile and whether the student met their projected growth.
+    growth_percentile: Mapped[int | None]
+    met_projected_growth: Mapped[bool | None]
     # The run that last wrote the row; no foreign key: checking it cost a lookup per imported row.
     import_id: Mapped[int | None]
 
 
 class Resource(Base):
-    """A PD resource offered by a provider plugin, aligned to elements of one framework."""
+    """A PD resource offered by a provider plugin, aligned to elements of one framework.
+
+    ``retired_at`` is set when a sync finds the provider no longer lists it: the row stays (plans
+    and training records refer to it by id) but is no longer listed or recommended; a later sync
+    that lists it again clears it. ``sample`` marks illustrative data, not a real publisher's.
+    ``identifier`` is a global name (DOI, ISBN, URN) by which live search merges one item offered
+    by several providers."""
 
     __tablename__ = "resource"
     __table_args__ = (UniqueConstraint("provider", "external_id"),)
@@ -91,6 +101,9 @@ class Resource(Base):
     subjects: Mapped[list[str]] = mapped_column(default=list)
     grade_band: Mapped[str] = mapped_column(String(32), default="")
     duration_minutes: Mapped[int | None]
+    identifier: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    sample: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
+    retired_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class ResourceElement(Base):
@@ -106,9 +119,11 @@ class ResourceElement(Base):
 
 
 class ImportStatus(enum.StrEnum):
-    """Where a run is: ``running`` until it ends ``completed``, ``rejected`` (the file or too many of
-    its rows were unusable; nothing was written) or ``failed`` (an error; everything rolled back)."""
+    """Where a run is: ``queued`` (waiting for a worker of the job queue), ``running`` until it
+    ends ``completed``, ``rejected`` (the file or too many of its rows were unusable; nothing was
+    written) or ``failed`` (an error; everything rolled back)."""
 
+    QUEUED = "queued"
     RUNNING = "running"
     COMPLETED = "completed"
     REJECTED = "rejected"

@@ -16,6 +16,9 @@ DEFAULT_WEIGHTS = {
     "training": 0.15,
     "self_assessment": 0.20,
     "observation": 0.30,
+    # Students' growth (MAP conditional growth percentile): optional, off until a district
+    # gives it a weight (docs/student-results.md).
+    "student_growth": 0.0,
 }
 DEFAULT_MINIMUM_GROUP_SIZE = 10
 DEFAULT_TRAINING_WINDOW_MONTHS = 36
@@ -52,7 +55,8 @@ class DistrictSettings(Base):
         ),
         CheckConstraint(
             "weight_student_performance >= 0 AND weight_training >= 0 "
-            "AND weight_self_assessment >= 0 AND weight_observation >= 0",
+            "AND weight_self_assessment >= 0 AND weight_observation >= 0 "
+            "AND weight_student_growth >= 0",
             name="weights_not_negative",
         ),
         CheckConstraint("staff_directory IN ('school', 'district')", name="staff_directory_scope"),
@@ -79,6 +83,9 @@ class DistrictSettings(Base):
         default=DEFAULT_WEIGHTS["self_assessment"]
     )
     weight_observation: Mapped[float] = mapped_column(default=DEFAULT_WEIGHTS["observation"])
+    weight_student_growth: Mapped[float] = mapped_column(
+        default=DEFAULT_WEIGHTS["student_growth"], server_default="0"
+    )
     minimum_group_size: Mapped[int] = mapped_column(default=DEFAULT_MINIMUM_GROUP_SIZE)
     training_window_months: Mapped[int] = mapped_column(default=DEFAULT_TRAINING_WINDOW_MONTHS)
     training_full_hours: Mapped[float] = mapped_column(default=DEFAULT_TRAINING_FULL_HOURS)
@@ -94,17 +101,17 @@ class DistrictSettings(Base):
     # OneRoster ``administrator`` users become principals (of their school) or district admins
     # (of the district org); False leaves every role to the district's admins.
     roster_staff_roles: Mapped[bool] = mapped_column(default=True, server_default=sa_true())
+    # Results teachers upload for their own classes (docs/importing.md) count in needs and the
+    # students' status only when the district turns this on; they show in growth either way.
+    classroom_results_in_needs: Mapped[bool] = mapped_column(
+        default=False, server_default=sa_false()
+    )
     # Sharing (docs/privacy.md): the audience of new evidence, self-assessments, reflections and
     # growth profiles; whether coaching (coaching observations, coaches' comments) is also seen by
     # the teacher's principal and district admins; whether evaluations (formal, informal and
     # walkthrough observations, principals' and admins' comments) are also seen by their coaches.
     default_audience: Mapped[str] = mapped_column(
         String(16), default=DEFAULT_DISTRICT_AUDIENCE, server_default=DEFAULT_DISTRICT_AUDIENCE
-    )
-    # Results teachers upload for their own classes (docs/importing.md) count in needs and the
-    # students' status only when the district turns this on; they show in growth either way.
-    classroom_results_in_needs: Mapped[bool] = mapped_column(
-        default=False, server_default=sa_false()
     )
     coaching_shared_with_supervisors: Mapped[bool] = mapped_column(
         default=False, server_default=sa_false()

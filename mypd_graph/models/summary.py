@@ -31,8 +31,12 @@ class StudentSubjectStatus(Base):
     # Copied from the assessment, for reading a district's rows by index. No foreign key: it
     # would be checked for every row of every refresh, and the student's key already cascades.
     district_id: Mapped[int]
+    # The deciding results (docs/student-results.md): those of the latest administration that
+    # decides, ``decided_by`` (services.students.status.decider: summative over interim, then
+    # the season); how many the rules judged, and how many of them were below standard.
     scored: Mapped[int]
     below: Mapped[int]
+    decided_by: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class TeacherSubjectStatus(Base):

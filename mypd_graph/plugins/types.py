@@ -104,6 +104,37 @@ class FrameworkDefinition:
                 )
 
 
+@dataclass(frozen=True)
+class CasePackage:
+    """A framework shipped as a 1EdTech CASE package (CFPackage JSON), as publishers ship standards.
+
+    The core imports ``path`` through its CASE importer under ``key`` (the same path as
+    ``mypd-graph frameworks import-case``), idempotently at every start-up. ``rated_level`` says
+    which level teachers are rated on (a level number, 1 = the top, or a CFItemType; default: the
+    items the package's rubric criteria name, else the leaves); the package's CFRubrics give the
+    rating levels. ``crosswalks`` are CSV files (``from_framework, from_code, to_framework,
+    to_code, relation``) loaded after the framework. ``jurisdiction`` and ``subject_elements``
+    mean what they mean on :class:`FrameworkDefinition`; a CASE package carries neither.
+    """
+
+    key: str
+    path: Path
+    jurisdiction: str = ""
+    rated_level: str | None = None
+    subject_elements: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    crosswalks: tuple[Path, ...] = ()
+
+    def validate(self) -> None:
+        """Raise :class:`DefinitionError` for what can be checked without reading the package."""
+        if not KEY_PATTERN.match(self.key):
+            raise DefinitionError(
+                f"framework key {self.key!r} must be lowercase letters, digits, '.', '_' or '-'"
+            )
+        for path in (self.path, *self.crosswalks):
+            if not Path(path).is_file():
+                raise DefinitionError(f"framework {self.key!r}: {path} is not a file")
+
+
 # -------------------------------------------------------------------------
 # Importers: what a parser yields, and how it says a file or a row is bad
 # -------------------------------------------------------------------------
@@ -295,6 +326,12 @@ class AssessmentResultRecord:
     teacher_names: tuple[str, ...] = ()
     file: str = ""
     student_state_id: str | None = None
+    # The year-end state test (CAASPP's summative): its result decides a student's status.
+    summative: bool = False
+    # Growth the file carries on this result (MAP Growth's fall-to-spring conditional growth
+    # percentile, 1-99, and whether the student met their projected growth).
+    growth_percentile: int | None = None
+    met_projected_growth: bool | None = None
     kind: ClassVar[str] = "assessment_results"
 
 
@@ -377,7 +414,12 @@ class ImporterDefinition:
 
 @dataclass(frozen=True)
 class ResourceRecord:
-    """A PD resource offered by a provider, aligned to element codes of one framework."""
+    """A PD resource offered by a provider, aligned to element codes of one framework.
+
+    ``external_id`` names it within its provider; ``identifier`` (optional) is a global name such
+    as a DOI, ISBN or URN: live search merges results of several providers that share a URL or an
+    identifier into one hit.
+    """
 
     external_id: str
     title: str
@@ -389,11 +431,36 @@ class ResourceRecord:
     subjects: tuple[str, ...] = ()
     grade_band: str = ""
     duration_minutes: int | None = None
+    identifier: str = ""
+
+
+@dataclass(frozen=True)
+class ResourceQuery:
+    """A live search put to every provider; an empty field means "any".
+
+    ``element_codes`` are codes of ``framework_key`` (the asking district's active framework); a
+    record fits when it is aligned to any of them. ``grade_band`` is a band such as ``K-5``: a
+    record fits when its band overlaps it. A provider returns at most ``limit`` records, best first.
+    """
+
+    text: str = ""
+    element_codes: tuple[str, ...] = ()
+    framework_key: str = ""
+    subject: str = ""
+    grade_band: str = ""
+    format: str = ""
+    limit: int = 25
 
 
 @runtime_checkable
 class ResourceProvider(Protocol):
-    """A catalog of PD resources; ``resources()`` lists every resource it offers."""
+    """A catalog of PD resources; ``resources()`` lists every resource it offers (a sync stores
+    them and retires what it no longer lists).
+
+    Optional, looked up with ``getattr``: ``search(query: ResourceQuery)`` answers a live search
+    (a plain or an ``async`` method returning records, best first); ``sample = True`` says the
+    catalog is illustrative data, not a publisher's; ``notice`` is a sentence shown with it.
+    """
 
     name: str
     title: str

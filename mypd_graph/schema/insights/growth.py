@@ -17,7 +17,7 @@ from mypd_graph.schema.insights.common import LazyResource, resource_of
 from mypd_graph.schema.personalization.needs import element_of, level_of
 from mypd_graph.services.personalization import growth as growth_service
 from mypd_graph.services.personalization import pd_impact as impact_service
-from mypd_graph.services.students.status import PROFICIENCY_RULE
+from mypd_graph.services.students.status import RESULTS_RULES
 
 if TYPE_CHECKING:
     from mypd_graph.schema.plans.types import LearningPlan
@@ -244,7 +244,7 @@ class TeacherGrowth:
                 students=r.students,
                 below_standard=r.below,
                 share_below_standard=r.share_below,
-                rule=PROFICIENCY_RULE,
+                rule=RESULTS_RULES,
             )
             for r in rows
         ]

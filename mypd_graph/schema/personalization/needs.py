@@ -17,11 +17,11 @@ from mypd_graph.schema.relay import to_global_id
 from mypd_graph.services.common import check_first
 from mypd_graph.services.personalization import needs as needs_service
 from mypd_graph.services.personalization.settings import Signal
-from mypd_graph.services.students.status import PROFICIENCY_RULE
+from mypd_graph.services.students.status import RESULTS_RULES
 from mypd_graph.services.students.window import WINDOW_RULE
 
 NeedSignalKind = strawberry.enum(Signal, name="NeedSignalKind")
-STUDENT_RULES = f"{PROFICIENCY_RULE} {WINDOW_RULE}"
+STUDENT_RULES = f"{RESULTS_RULES} {WINDOW_RULE}"
 
 
 def element_of(info: needs_service.ElementInfo) -> Element:

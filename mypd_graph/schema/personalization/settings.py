@@ -13,7 +13,7 @@ from mypd_graph.schema.context import Info
 from mypd_graph.schema.enums import Audience
 from mypd_graph.services.personalization import settings as settings_service
 from mypd_graph.services.personalization.settings import Signal
-from mypd_graph.services.students.status import PROFICIENCY_RULE
+from mypd_graph.services.students.status import RESULTS_RULES
 from mypd_graph.services.students.window import WINDOW_RULE
 
 
@@ -119,7 +119,7 @@ class PersonalizationSettings:
                 current_year_minimum_students=settings.results.current_year_minimum_students,
                 current_year_from=settings.results.current_year_from,
                 proficient_percentile=settings.results.proficient_percentile,
-                rule=f"{PROFICIENCY_RULE} {WINDOW_RULE}",
+                rule=f"{RESULTS_RULES} {WINDOW_RULE}",
             ),
         )
 

@@ -88,14 +88,60 @@ PROFICIENCY_RULE = (
     "above the assessment's proficient level (CAASPP 3 of 4, i-Ready 4 of 5: early on grade "
     "level), or, for assessments judged by percentile (NWEA MAP Growth, whose files carry no "
     "level), an achievement percentile at or above the cut (the assessment's own, else the "
-    "district's, the 50th by default). A student is below standard in a subject and school "
-    "year when more than half of their results there that the rules judge are below it."
+    "district's, the 50th by default)."
 )
+STATUS_RULE = (
+    "A student's status in a subject and school year is decided by the summative assessment "
+    "(the year-end state test, CAASPP) when they have a judged result of it; otherwise by "
+    "their latest interim results (MAP Growth, i-Ready, CAASPP interims: the latest testing "
+    "season, spring over winter over fall). Results of the same kind and season count "
+    "together: the student is below standard when more than half of them are."
+)
+RESULTS_RULES = f"{PROFICIENCY_RULE} {STATUS_RULE}"
+
+# The testing seasons of a school year, in order (a term written as a date falls in its season).
+SEASONS = {"fall": 1, "winter": 2, "spring": 3, "summer": 4}
+MONTHS = (("07", "08", "09", "10", "11"), ("12", "01", "02"), ("03", "04", "05", "06"))
+SUMMATIVE_RANK = 10  # added to the season: any summative result outranks every interim one
+
+
+def season(term: str) -> int:
+    """The season's place in the school year (1 fall ... 4 summer), 0 when the term names none:
+    the Python twin of :func:`decider` for the import pipeline's first loads."""
+    known = SEASONS.get(term.lower())
+    if known is not None:
+        return known
+    month = term[5:7]
+    for rank, months in enumerate(MONTHS, start=1):
+        if month in months:
+            return rank
+    return 0
+
+
+def decider_rank(summative: bool, term: str) -> int:
+    """Which results decide a student's status (the highest rank among theirs decides)."""
+    return (SUMMATIVE_RANK if summative else 0) + season(term)
+
+
+def decider() -> ColumnElement[int]:
+    """The rank of one result (joined with its assessment) in the status rule: summative over
+    interim, then the later season; a student's results of the highest rank decide
+    (:data:`STATUS_RULE`). A term written as an ISO date falls in its month's season."""
+    term = func.lower(AssessmentResult.term)
+    month = func.substr(AssessmentResult.term, 6, 2)
+    by_date = case(
+        *((month.in_(months), rank) for rank, months in enumerate(MONTHS, start=1)), else_=0
+    )
+    seasons = case(
+        *((term == name, rank) for name, rank in SEASONS.items()),
+        else_=by_date,
+    )
+    return case((Assessment.summative.is_(True), SUMMATIVE_RANK), else_=0) + seasons
 
 
 def below_standard() -> ColumnElement[bool]:
-    """A student is below standard in a subject and year when more than half of their judged
-    results there were (so one bad testing day does not decide it): the one statement of it."""
+    """A student is below standard in a subject and year when more than half of their deciding
+    results there were (:data:`STATUS_RULE`): the one statement of it."""
     return 2 * StudentSubjectStatus.below > StudentSubjectStatus.scored
 
 
@@ -138,33 +184,46 @@ def result_met() -> ColumnElement[int | None]:
 
 def _aggregate(
     district_id: int, school_years: Iterable[str] | None, students: Ids
-) -> Select[tuple[int, str, str, int, int, int]]:
+) -> Select[tuple[int, str, str, int, int, int, int]]:
     """The student summary rows, computed from the results (the one definition of them): per
-    student, subject and year, the results judged by :func:`result_met` and those below."""
+    student, subject and year, the deciding results (those of the highest :func:`decider`
+    rank among the results :func:`result_met` judges), those of them below, and their rank."""
     met = result_met()
-    statement = (
+    rank = decider()
+    judged = (
         select(
             AssessmentResult.student_id,
             Assessment.subject,
             AssessmentResult.school_year,
-            Assessment.district_id,
-            func.count(met),
-            func.sum(case((met == 0, 1), else_=0)),
+            rank.label("decided_by"),
+            func.count(met).label("scored"),
+            func.sum(case((met == 0, 1), else_=0)).label("below"),
         )
         .join(Assessment, Assessment.id == AssessmentResult.assessment_id)
         .where(Assessment.district_id == district_id, met.is_not(None))
         .group_by(
-            AssessmentResult.student_id,
-            Assessment.subject,
-            AssessmentResult.school_year,
-            Assessment.district_id,
+            AssessmentResult.student_id, Assessment.subject, AssessmentResult.school_year, rank
         )
     )
     if school_years is not None:
-        statement = statement.where(AssessmentResult.school_year.in_(sorted(set(school_years))))
+        judged = judged.where(AssessmentResult.school_year.in_(sorted(set(school_years))))
     if students is not None:
-        statement = statement.where(AssessmentResult.student_id.in_(students))
-    return statement
+        judged = judged.where(AssessmentResult.student_id.in_(students))
+    ranks = judged.subquery()
+    latest = func.row_number().over(
+        partition_by=(ranks.c.student_id, ranks.c.subject, ranks.c.school_year),
+        order_by=ranks.c.decided_by.desc(),
+    )
+    ranked = select(*ranks.c, latest.label("latest")).subquery()
+    return select(
+        ranked.c.student_id,
+        ranked.c.subject,
+        ranked.c.school_year,
+        literal(district_id),
+        ranked.c.scored,
+        ranked.c.below,
+        ranked.c.decided_by,
+    ).where(ranked.c.latest == 1)
 
 
 def teacher_aggregate(
@@ -324,6 +383,10 @@ async def stale_result_status(session: AsyncSession, district_id: int) -> list[t
 __all__ = [
     "GENERALIST_SUBJECTS",
     "PROFICIENCY_RULE",
+    "RESULTS_RULES",
+    "STATUS_RULE",
+    "decider",
+    "decider_rank",
     "below_standard",
     "lock_summaries",
     "percentile_cut",

@@ -193,6 +193,7 @@ def cers_records(
             student_last_name=last,
             grade_level=grade_level,
             school_code=school_code,
+            summative=subtype == "SUM",
         )
 
 
@@ -281,4 +282,5 @@ def toms_records(
             student_last_name=last,
             grade_level=grade_level,
             school_code=school_code,
+            summative=True,  # a TOMS extract reports the summative tests only
         )

@@ -9,7 +9,8 @@ Fields: student_id (required), score and/or achievement_level (one required), sc
 term, date, subject, assessment_key, assessment_name, percentile, first_name, last_name,
 grade_level, state_id, school_code, teacher_names. Values that do not vary by row come from
 options instead: subject, school_year, term, assessment_key, assessment_name, vendor,
-level_count, proficient_level, and the plausible scores ``score_min`` and ``score_max`` (a score
+level_count, proficient_level, summative (true for a year-end state test, whose result
+decides a student's status: docs/student-results.md), and the plausible scores ``score_min`` and ``score_max`` (a score
 outside them is a row error). The school year and term fall back to the date when neither a
 column nor an option gives them.
 """
@@ -108,6 +109,18 @@ def _int_option(context: Context, name: str, default: int) -> int:
         raise FileRejected(f"option {name}={value!r} is not a whole number") from None
 
 
+def _bool_option(context: Context, name: str) -> bool:
+    value = context.option(name)
+    if value is None or isinstance(value, bool):
+        return bool(value)
+    text = str(value).strip().lower()
+    if text in ("true", "yes", "1"):
+        return True
+    if text in ("false", "no", "0"):
+        return False
+    raise FileRejected(f"option {name}={value!r} is not true or false")
+
+
 def records(
     table: Table, context: Context
 ) -> Iterator[AssessmentResultRecord | StudentRecord | RowError]:
@@ -129,6 +142,7 @@ def records(
     key_option, name_option = context.option("assessment_key"), context.option("assessment_name")
     level_count = _int_option(context, "level_count", 4)
     proficient = _int_option(context, "proficient_level", 3)
+    summative = _bool_option(context, "summative")
     plausible = option_range(options, f"{vendor or 'district'} benchmark")
     get = columns.get
     i_student = columns["student_id"]
@@ -215,4 +229,5 @@ def records(
             school_code=school_code,
             teacher_names=teacher_names(cell(row, get("teacher_names"))),
             student_state_id=state_id,
+            summative=summative,
         )

@@ -5,6 +5,11 @@ StudentsBySchool.csv on TermName + StudentID).
 MAP reports a RIT score (95 to 350: :mod:`~mypd_graph_csv_scores.ranges`) and a norm percentile;
 it has no achievement levels, so
 ``achievement_level`` stays empty (AchievementQuintile and projected proficiency are not levels).
+Growth from fall to spring, where the file carries it (the Comprehensive Data File's
+``FallToSpringConditionalGrowthPercentile`` and ``FallToSpringMetProjectedGrowth``, filled on the
+spring row once both tests are taken), is kept on that result: the conditional growth percentile
+(1-99: how the student's growth compares with students who started at the same RIT in the same
+grade) and whether they met their projected growth ("Yes", "No"; a trailing "*" is dropped).
 The natural key is student, scale (Math, Reading, Language Usage, Science), school year and
 term; when the file says which test event is the term's growth measure (older files'
 ``GrowthMeasureYN``) the other events of that term are skipped (counted, not errors).
@@ -49,6 +54,14 @@ LAYOUT = Layout(
         "percentile": ("TestPercentile", "Test Percentile", "Percentile"),
         "date": ("TestStartDate", "Test Start Date"),
         "growth_event": ("GrowthMeasureYN", "Growth Measure YN"),
+        "growth_percentile": (
+            "FallToSpringConditionalGrowthPercentile",
+            "Fall To Spring Conditional Growth Percentile",
+        ),
+        "met_projected_growth": (
+            "FallToSpringMetProjectedGrowth",
+            "Fall To Spring Met Projected Growth",
+        ),
         "first_name": ("StudentFirstName", "Student First Name"),
         "last_name": ("StudentLastName", "Student Last Name"),
         "grade": ("Grade", "Student Grade", "StudentGrade"),
@@ -79,8 +92,38 @@ _SCALES = {
     "science": ("nwea-map-science", "NWEA MAP Growth Science", "Science"),
 }
 _NOT_GROWTH_EVENT = frozenset({"false", "n", "no", "0"})
+_MET = {"yes": True, "y": True, "true": True, "no": False, "n": False, "false": False}
 _INFINITIES = (float("inf"), float("-inf"))
 RIT_LOW, RIT_HIGH = MAP_RIT.low, MAP_RIT.high  # module constants: the check runs once per row
+
+
+def growth_percentile(text: str) -> int | None:
+    """A conditional growth percentile: blank, or a whole number from 1 to 99."""
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        value = int(float(text))
+    except ValueError:
+        raise BadValue(
+            "growth_percentile", "the conditional growth percentile is not a number", text
+        ) from None
+    if not 1 <= value <= 99:
+        raise BadValue(
+            "growth_percentile", "the conditional growth percentile is not between 1 and 99", text
+        )
+    return value
+
+
+def met_projected_growth(text: str) -> bool | None:
+    """ "Yes", "No" ("Yes*": NWEA marks some with an asterisk), or blank."""
+    text = text.strip().rstrip("*").strip().lower()
+    if not text:
+        return None
+    try:
+        return _MET[text]
+    except KeyError:
+        raise BadValue("met_projected_growth", "expected Yes or No", text) from None
 
 
 @lru_cache(maxsize=256)
@@ -144,6 +187,8 @@ def records(
     i_percentile = columns.get("percentile")
     i_date = columns.get("date")
     i_growth = columns.get("growth_event")
+    i_growth_percentile = columns.get("growth_percentile")
+    i_met = columns.get("met_projected_growth")
     i_first = columns.get("first_name")
     i_last = columns.get("last_name")
     i_grade = columns.get("grade")
@@ -213,6 +258,12 @@ def records(
                 except ValueError:
                     norm = percentile(percentile_text)
             administered = dates.get(row[i_date], day) if i_date is not None else None
+            growth = (
+                growth_percentile(row[i_growth_percentile])
+                if i_growth_percentile is not None
+                else None
+            )
+            met = met_projected_growth(row[i_met]) if i_met is not None else None
         except Skip as skip:
             yield RowSkipped(row_number, skip.reason)
             continue
@@ -260,5 +311,8 @@ def records(
                 "teacher_names": (),
                 "file": "",
                 "student_state_id": state_id or None,
+                "summative": False,
+                "growth_percentile": growth,
+                "met_projected_growth": met,
             }
         )
