@@ -11,9 +11,11 @@ import strawberry
 from starlette.applications import Starlette
 from starlette.routing import Mount, Route
 
+import mypd_graph.web.growth_pages as growth_pages
 import mypd_graph.web.login as login
 import mypd_graph.web.pages as pages
 import mypd_graph.web.plan_pages as plan_pages
+import mypd_graph.web.teacher_pages as teacher_pages
 from mypd_graph import oidc
 from mypd_graph.db import SessionMaker
 from mypd_graph.plugins.manager import PluginSet
@@ -37,6 +39,10 @@ def mount(
             Route("/teachers/{id}", pages.teacher_page),
             Route("/self-assessment", pages.self_assessment, methods=["GET", "POST"]),
             Route("/plan", plan_pages.plan_page, methods=["GET", "POST"]),
+            Route("/growth", growth_pages.my_growth),
+            Route("/students", teacher_pages.my_students),
+            Route("/sharing", teacher_pages.sharing, methods=["GET", "POST"]),
+            Route("/teachers/{id}/growth", growth_pages.teacher_growth),
             Route("/login", login.login_page),
             Route("/login/dev", login.dev_sign_in, methods=["POST"]),
             Route("/callback", login.callback),
