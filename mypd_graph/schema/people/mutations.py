@@ -1,4 +1,5 @@
-"""People mutations: a teacher's own profile and focus elements, the district's active framework."""
+"""People mutations: a teacher's own profile and focus elements, the staff directory (the
+district's active framework: schema.frameworks.swap)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,6 @@ from mypd_graph.schema.errors import UserError, run_mutation
 from mypd_graph.schema.frameworks import Element
 from mypd_graph.schema.people.district import District, StaffDirectoryScope
 from mypd_graph.schema.people.types import Teacher
-from mypd_graph.services.frameworks import registry as framework_service
 from mypd_graph.services.people import directory as service
 
 
@@ -41,12 +41,6 @@ class SetFocusElementsInput:
 class SetFocusElementsPayload:
     teacher: Teacher | None
     focus_elements: list[Element] | None
-    user_errors: list[UserError]
-
-
-@strawberry.type
-class ActivateFrameworkPayload:
-    district: District | None
     user_errors: list[UserError]
 
 
@@ -104,18 +98,6 @@ class Mutation:
             teacher=Teacher.from_row(profile),
             focus_elements=[Element.from_row(row) for row in elements],
             user_errors=[],
-        )
-
-    @strawberry.mutation(
-        description="A district admin makes a framework the district's active one."
-    )
-    async def activate_framework(self, info: Info, key: str) -> ActivateFrameworkPayload:
-        actor = info.context.actor
-        district, errors = await run_mutation(
-            info, lambda session: framework_service.activate_framework(session, actor, key)
-        )
-        return ActivateFrameworkPayload(
-            district=District.from_row(district) if district else None, user_errors=errors
         )
 
     @strawberry.mutation(description="A district admin sets who finds whom among the staff.")

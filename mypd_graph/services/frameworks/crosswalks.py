@@ -17,7 +17,7 @@ import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, or_, select, tuple_
+from sqlalchemy import Select, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -280,19 +280,13 @@ async def crosswalks_by_element(
     ]
 
 
-async def crosswalks_of_framework(
-    session: AsyncSession, framework_id: int, limit: int, offset: int
-) -> tuple[list[Crosswalk], int]:
-    """A page of the crosswalk rows from or to a framework's elements, and how many there are."""
+def crosswalk_statement(framework_id: int) -> Select[tuple[Crosswalk]]:
+    """The crosswalk rows from or to a framework's elements (paginated by the caller)."""
     source = aliased(Standard)
     target = aliased(Standard)
-    condition = or_(source.framework_id == framework_id, target.framework_id == framework_id)
-    base = (
+    return (
         select(Crosswalk)
         .join(source, source.id == Crosswalk.from_element_id)
         .join(target, target.id == Crosswalk.to_element_id)
-        .where(condition)
+        .where(or_(source.framework_id == framework_id, target.framework_id == framework_id))
     )
-    total = await session.scalar(select(func.count()).select_from(base.subquery())) or 0
-    rows = await session.scalars(base.order_by(Crosswalk.id).limit(limit).offset(offset))
-    return list(rows), total

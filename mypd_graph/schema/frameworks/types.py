@@ -1,7 +1,8 @@
-"""Frameworks, their rating levels and standards tree."""
+"""Frameworks, their rating levels, standards tree, versions and crosswalks; importing CASE."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import strawberry
@@ -13,7 +14,9 @@ from mypd_graph.case import admin as case_admin
 from mypd_graph.case.store import ImportResult
 from mypd_graph.schema.context import Info
 from mypd_graph.schema.errors import UserError, run_mutation
-from mypd_graph.schema.relay import Node, node_loader, to_global_id
+from mypd_graph.schema.relay import Connection, Node, connection, node_loader, to_global_id
+from mypd_graph.services.common import paginate
+from mypd_graph.services.frameworks import crosswalks, versions
 from mypd_graph.services.frameworks import registry as service
 
 
@@ -70,6 +73,19 @@ class Element(Node):
     async def indicators(self, info: Info) -> list[Indicator]:
         rows = await info.context.public_loader(service.elements_by_standard).load(self.db_id)
         return [Indicator.from_row(row) for row in rows]
+
+    @strawberry.field(description="The framework the element belongs to.")
+    async def framework(self, info: Info) -> Framework | None:
+        row = await info.context.public_loader(service.frameworks_by_ids).load(self.framework_id)
+        return Framework.from_row(row) if row else None
+
+    @strawberry.field(
+        description="Crosswalk rows from or to this element: which elements of other frameworks "
+        "(or of a later version) stand for it."
+    )
+    async def crosswalk(self, info: Info) -> list[CrosswalkLink]:
+        rows = await info.context.public_loader(crosswalks.crosswalks_by_element).load(self.db_id)
+        return [CrosswalkLink.from_row(row) for row in rows]
 
     @classmethod
     def from_row(cls, row: models.Standard) -> Element:
@@ -142,6 +158,20 @@ class Framework(Node):
         rows = await info.context.public_loader(service.standards_by_framework).load(self.db_id)
         return [Standard.from_row(row) for row in rows]
 
+    @strawberry.field(description="Its versions as imported, oldest first.")
+    async def versions(self, info: Info) -> list[FrameworkVersion]:
+        rows = await info.context.public_loader(versions.versions_by_framework).load(self.db_id)
+        return [FrameworkVersion.from_row(row) for row in rows]
+
+    @strawberry.field(description="Crosswalk rows from or to its elements.")
+    async def crosswalks(
+        self, info: Info, first: int = 50, after: str | None = None
+    ) -> Connection[CrosswalkLink]:
+        statement = crosswalks.crosswalk_statement(self.db_id)
+        async with info.context.sessionmaker() as session:
+            page = await paginate(session, statement, models.Crosswalk.id, first, after)
+        return connection(page, CrosswalkLink.from_row)
+
     @classmethod
     def from_row(cls, row: models.Framework) -> Framework:
         return cls(
@@ -158,6 +188,62 @@ class Framework(Node):
             publisher=row.publisher,
             adoption_status=row.adoption_status,
             db_id=row.id,
+        )
+
+
+@strawberry.type(description="An element whose statement a version changed.")
+class ElementChange:
+    code: str
+    before: str
+    after: str
+
+
+@strawberry.type(description="One version of a framework: what it added, retired and changed.")
+class FrameworkVersion:
+    version: str
+    written_at: datetime
+    added: list[str] = strawberry.field(description="Codes of the elements it added.")
+    retired: list[str] = strawberry.field(
+        description="Codes of the elements it retired (kept, with their ratings and goals)."
+    )
+    changed: list[ElementChange]
+
+    @classmethod
+    def from_row(cls, row: models.FrameworkVersion) -> FrameworkVersion:
+        return cls(
+            version=row.version,
+            written_at=row.written_at,
+            added=list(row.added),
+            retired=list(row.retired),
+            changed=[ElementChange(**change) for change in row.changed],
+        )
+
+
+@strawberry.type(
+    description="A crosswalk row: fromElement maps to toElement by relation (exactMatchOf, "
+    "isRelatedTo, replacedBy)."
+)
+class CrosswalkLink:
+    relation: str
+    source: str = strawberry.field(description="csv, a plugin, or case:<framework key>.")
+    from_id: strawberry.Private[int]
+    to_id: strawberry.Private[int]
+
+    @strawberry.field
+    async def from_element(self, info: Info) -> Element | None:
+        return await element_by_id(info, self.from_id)
+
+    @strawberry.field
+    async def to_element(self, info: Info) -> Element | None:
+        return await element_by_id(info, self.to_id)
+
+    @classmethod
+    def from_row(cls, row: models.Crosswalk) -> CrosswalkLink:
+        return cls(
+            relation=row.relation,
+            source=row.source,
+            from_id=row.from_element_id,
+            to_id=row.to_element_id,
         )
 
 
