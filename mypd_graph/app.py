@@ -36,7 +36,10 @@ from mypd_graph.pages import SecurityHeaders, graphiql_page, home, readme, stati
 from mypd_graph.plugins.manager import PluginSet, load_plugins
 from mypd_graph.schema import create_schema
 from mypd_graph.schema.context import Context
-from mypd_graph.services.frameworks.registry import sync_frameworks
+from mypd_graph.schema.feedback.files import download_route
+from mypd_graph.services.frameworks.registry import CaseImporter, sync_frameworks
+from mypd_graph.services.feedback.attachments import install_cleanup
+from mypd_graph.services.imports.runs import stop_background_imports
 from mypd_graph.services.resources.library import sync_resources
 from mypd_graph.settings import Settings
 from mypd_graph.web import mount as web_app
@@ -174,6 +177,7 @@ def create_app(
 
     async def readyz(_: Request) -> JSONResponse:
         try:
+    install_cleanup(sessionmaker, open_storage(settings))  # deleted evidence takes its files
             async with engine.connect() as connection:
                 await connection.execute(text("SELECT 1"))
             at_head = await migrate.is_at_head(engine)
@@ -215,3 +219,4 @@ def create_app(
     app.state.plugins = plugins
     app.state.sessionmaker = sessionmaker
     return app
+            download_route(settings, sessionmaker),  # /files/<token>: evidence files (signed)

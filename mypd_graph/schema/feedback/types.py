@@ -16,6 +16,7 @@ from mypd_graph import models
 from mypd_graph.models import growth
 from mypd_graph.schema.context import Info
 from mypd_graph.schema.enums import Audience
+from mypd_graph.schema.feedback.files import EvidenceFile, files_of_evidence
 from mypd_graph.schema.frameworks import Element, RatingLevel
 from mypd_graph.schema.people.types import Teacher, User, teacher_by_id, user_by_id
 from mypd_graph.schema.relay import Node, node_loader, to_global_id
@@ -197,6 +198,10 @@ class Evidence(Node):
     async def comments(self, info: Info) -> list[Comment]:
         loader = info.context.loader(evidence_service.comments_by_evidence)
         return _comments(await loader.load(self.db_id))
+
+    @strawberry.field(description="Files attached to it, oldest first (attachEvidenceFile).")
+    async def files(self, info: Info) -> list[EvidenceFile]:
+        return await files_of_evidence(info, self.db_id)
 
     @classmethod
     def from_row(cls, row: models.Evidence) -> Evidence:
