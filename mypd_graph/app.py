@@ -37,11 +37,11 @@ from mypd_graph.plugins.manager import PluginSet, load_plugins
 from mypd_graph.schema import create_schema
 from mypd_graph.schema.context import Context
 from mypd_graph.schema.feedback.files import download_route
-from mypd_graph.services.frameworks.registry import CaseImporter, sync_frameworks
+from mypd_graph.services.frameworks.registry import sync_frameworks
 from mypd_graph.services.feedback.attachments import install_cleanup
-from mypd_graph.services.imports.runs import stop_background_imports
 from mypd_graph.services.resources.library import sync_resources
 from mypd_graph.settings import Settings
+from mypd_graph.storage import open_storage
 from mypd_graph.web import mount as web_app
 
 log = logging.getLogger(__name__)
@@ -169,6 +169,7 @@ def create_app(
     owns_engine = engine is None
     engine = engine or create_engine(settings.database_url)
     sessionmaker = create_sessionmaker(engine)
+    install_cleanup(sessionmaker, open_storage(settings))  # deleted evidence takes its files
     for failure in plugins.failures:
         log.error("plugin %s is disabled: %s", failure.plugin, failure.reason)
 
@@ -177,7 +178,6 @@ def create_app(
 
     async def readyz(_: Request) -> JSONResponse:
         try:
-    install_cleanup(sessionmaker, open_storage(settings))  # deleted evidence takes its files
             async with engine.connect() as connection:
                 await connection.execute(text("SELECT 1"))
             at_head = await migrate.is_at_head(engine)
@@ -208,6 +208,7 @@ def create_app(
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/graphql", GraphQLGuard(graphql, settings, sessionmaker, keys)),
+            download_route(settings, sessionmaker),  # /files/<token>: evidence files (signed)
             case_api.mount(sessionmaker),  # /ims/case/v1p0: public, read-only (docs/case.md)
             # /app: the web app, the schema's first client (docs/web-app.md)
             web_app(graphql.schema, settings, sessionmaker, plugins, keys),
@@ -219,4 +220,3 @@ def create_app(
     app.state.plugins = plugins
     app.state.sessionmaker = sessionmaker
     return app
-            download_route(settings, sessionmaker),  # /files/<token>: evidence files (signed)
