@@ -149,7 +149,7 @@ async def prepare_database(engine: AsyncEngine, settings: Settings, plugins: Plu
     sessionmaker = create_sessionmaker(engine)
     async with sessionmaker.begin() as session:
         await sync_frameworks(session, plugins)
-        await sync_resources(session, plugins)
+        await sync_resources(session, plugins, settings.resource_sync_timeout_seconds)
     # Imports a previous process left ``running`` when it died are failed now, not when someone
     # next lists imports (see importers/stale.py for how a live import is told apart).
     for run_id in await fail_stale_runs(sessionmaker):

@@ -141,6 +141,10 @@ class Settings:
     # cookie (None: derived from secret_key, so one strong secret covers both).
     web_client_secret: str = ""
     session_secret: str | None = None
+    # Resource providers (docs/resources.md): a live search waits this long for each provider
+    # before it is cut off and reported; a catalog sync waits longer for a whole catalog.
+    resource_search_timeout_seconds: float = 5.0
+    resource_sync_timeout_seconds: float = 60.0
     # Where work that outlives a request runs (large uploads): "in-process" (an asyncio task of
     # the app process that took it; lost if that process stops) or "postgres" (a procrastinate
     # queue in the service's PostgreSQL database, run by `mypd-graph worker`; docs/deploy.md).
@@ -257,6 +261,8 @@ class Settings:
             "oidc_refetch_interval_seconds": _seconds(env, "MYPD_OIDC_REFETCH_INTERVAL", 60.0),
             "web_client_secret": env.get("MYPD_WEB_CLIENT_SECRET") or "",
             "session_secret": env.get("MYPD_SESSION_SECRET") or None,
+            "resource_search_timeout_seconds": _seconds(env, "MYPD_RESOURCE_SEARCH_TIMEOUT", 5.0),
+            "resource_sync_timeout_seconds": _seconds(env, "MYPD_RESOURCE_SYNC_TIMEOUT", 60.0),
             "job_queue": (env.get("MYPD_JOB_QUEUE") or "").strip().lower() or "in-process",
             "log_format": (env.get("MYPD_LOG_FORMAT") or "").strip().lower() or None,
             "metrics": _flag(env, "MYPD_METRICS", not production),

@@ -1,18 +1,22 @@
 """The built-in resource provider: a catalog file of PD resources, JSON or CSV.
 
 A district points ``MYPD_CATALOG_FILE`` at its own catalog; without it the provider serves the CSTP
-catalog shipped in this package (``cstp_catalog.json``), so a fresh install already recommends real
-resources. The file is read once, when the plugin registers (start-up), and synced into the resource
-table by :func:`mypd_graph.services.resources.library.sync_resources` like any other provider's.
+catalog shipped in this package (``cstp_catalog.json``), which is **sample data**: illustrative
+titles, and links to the reserved ``.test`` domain (the file says so, ``"sample": true``, and so do
+the provider and every resource in GraphQL). The file is checked when the plugin registers (a file
+that cannot be read fails the plugin at start-up) and read again at every sync
+(:mod:`mypd_graph.services.resources.catalogs`), so an edited catalog is picked up by
+``mypd-graph resources sync`` without a restart, and the items it no longer lists are retired.
 
 JSON: an object with ``resources`` (a list of objects with the fields of
 :class:`~mypd_graph.plugins.types.ResourceRecord`, ``element_codes`` and ``subjects`` as lists) and
-optionally ``name`` (the provider name, default ``catalog``), ``title`` and ``framework_key`` (the
-default for resources that name none, ``cstp-2009`` when absent).
+optionally ``name`` (the provider name, default ``catalog``), ``title``, ``framework_key`` (the
+default for resources that name none, ``cstp-2009`` when absent), ``sample`` (true for
+illustrative data) and ``notice`` (a sentence shown with the provider).
 
 CSV: a header row with at least ``external_id``, ``title`` and ``element_codes``; optional
-``framework_key``, ``url``, ``format``, ``description``, ``subjects``, ``grade_band`` and
-``duration_minutes``. Lists (element codes, subjects) are separated by ``;`` or ``|``. The provider
+``framework_key``, ``url``, ``format``, ``description``, ``subjects``, ``grade_band``,
+``duration_minutes`` and ``identifier``. Lists (element codes, subjects) are separated by ``;`` or ``|``. The provider
 name is ``catalog``.
 
 A file that cannot be read at all fails the plugin (reported by name and reason, the service keeps
@@ -42,7 +46,7 @@ DEFAULT_CATALOG = Path(__file__).with_name("cstp_catalog.json")
 DEFAULT_NAME = "catalog"
 DEFAULT_FRAMEWORK = "cstp-2009"
 REQUIRED_COLUMNS = ("external_id", "title", "element_codes")
-TEXT_FIELDS = ("url", "format", "description", "grade_band", "framework_key")
+TEXT_FIELDS = ("url", "format", "description", "grade_band", "framework_key", "identifier")
 _LIST_SEPARATOR = re.compile(r"\s*[;|]\s*")
 
 
@@ -61,11 +65,16 @@ class CatalogProvider:
     path: Path
     entries: tuple[tuple[int, Mapping[str, Any]], ...]  # (row or position, raw fields)
     framework_key: str = DEFAULT_FRAMEWORK
+    sample: bool = False
+    notice: str = ""
 
     def resources(self) -> Iterator[ResourceRecord]:
-        for where, entry in self.entries:
+        """The catalog as the file says now (read again: syncs need no restart). A file that
+        has become unreadable raises, so the sync reports this provider and retires nothing."""
+        current = load_catalog(self.path)
+        for where, entry in current.entries:
             try:
-                yield _record(entry, self.framework_key)
+                yield _record(entry, current.framework_key)
             except (TypeError, ValueError) as error:
                 log.warning("catalog %s: entry %s skipped: %s", self.path.name, where, error)
 
@@ -90,16 +99,21 @@ def _from_json(path: Path, text: str) -> CatalogProvider:
         raise DefinitionError(f"catalog file {path} is not valid JSON: {error}") from error
     if not isinstance(document, dict) or not isinstance(document.get("resources"), list):
         raise DefinitionError(f"catalog file {path} must be an object with a 'resources' list")
-    header = {key: document.get(key) for key in ("name", "title", "framework_key")}
+    header = {key: document.get(key) for key in ("name", "title", "framework_key", "notice")}
     for key, value in header.items():
         if value is not None and (not isinstance(value, str) or not value.strip()):
             raise DefinitionError(f"catalog file {path}: {key!r} must be a non-empty string")
+    sample = document.get("sample", False)
+    if not isinstance(sample, bool):
+        raise DefinitionError(f"catalog file {path}: 'sample' must be true or false")
     return CatalogProvider(
         name=(header["name"] or DEFAULT_NAME).strip(),
         title=(header["title"] or f"PD catalog ({path.name})").strip(),
         path=path,
         entries=tuple(enumerate(document["resources"], start=1)),
         framework_key=(header["framework_key"] or DEFAULT_FRAMEWORK).strip(),
+        sample=sample,
+        notice=(header["notice"] or "").strip(),
     )
 
 
@@ -169,6 +183,7 @@ def _record(entry: Mapping[str, Any], framework_key: str) -> ResourceRecord:
         subjects=_codes(entry.get("subjects"), "subjects"),
         grade_band=_text(entry, "grade_band"),
         duration_minutes=_minutes(entry.get("duration_minutes")),
+        identifier=_text(entry, "identifier"),
     )
 
 

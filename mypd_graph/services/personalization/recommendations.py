@@ -96,7 +96,8 @@ class RecommendationInputs:
 
 
 async def _catalog(session: AsyncSession, district_id: int) -> tuple[CatalogEntry, ...]:
-    """Every resource aligned to the district's active framework, with its element ids."""
+    """Every current resource aligned to the district's active framework, with its element ids
+    (a retired one, which its provider no longer lists, is never recommended)."""
     rows = await session.execute(
         select(
             Resource.id,
@@ -109,7 +110,7 @@ async def _catalog(session: AsyncSession, district_id: int) -> tuple[CatalogEntr
         )
         .join(ResourceElement, ResourceElement.resource_id == Resource.id)
         .join(District, District.active_framework_id == Resource.framework_id)
-        .where(District.id == district_id)
+        .where(District.id == district_id, Resource.retired_at.is_(None))
         .order_by(Resource.id)
     )
     elements: dict[int, list[int]] = defaultdict(list)
