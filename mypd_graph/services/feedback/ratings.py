@@ -72,14 +72,21 @@ async def submit_self_assessment(
     resolved = await resolve_ratings(session, actor, ratings, ("input", "ratings"))
 
     await lock_teacher(session, actor.user_id)
+    # A cycle's self-assessment belongs to one framework: after a switch, the cycle starts anew.
+    framework_id = resolved[0].element.framework_id
     assessment = await session.scalar(
         select(SelfAssessment).where(
-            SelfAssessment.teacher_id == actor.user_id, SelfAssessment.cycle == cycle
+            SelfAssessment.teacher_id == actor.user_id,
+            SelfAssessment.cycle == cycle,
+            SelfAssessment.framework_id == framework_id,
         )
     )
     if assessment is None:
         assessment = SelfAssessment(
-            teacher_id=actor.user_id, cycle=cycle, audience=await default_audience(session, actor)
+            teacher_id=actor.user_id,
+            cycle=cycle,
+            framework_id=framework_id,
+            audience=await default_audience(session, actor),
         )
         session.add(assessment)
     if audience is not None:
