@@ -200,7 +200,20 @@ def _aggregate(
             func.sum(case((met == 0, 1), else_=0)).label("below"),
         )
         .join(Assessment, Assessment.id == AssessmentResult.assessment_id)
-        .where(Assessment.district_id == district_id, met.is_not(None))
+        .where(
+            Assessment.district_id == district_id,
+            met.is_not(None),
+            # A teacher's classroom results (services/imports/classroom.py) count only where
+            # the district turned DistrictSettings.classroom_results_in_needs on.
+            or_(
+                Assessment.classroom_teacher_id.is_(None),
+                select(DistrictSettings.classroom_results_in_needs)
+                .where(DistrictSettings.district_id == Assessment.district_id)
+                .correlate(Assessment)
+                .scalar_subquery()
+                .is_(True),
+            ),
+        )
         .group_by(
             AssessmentResult.student_id, Assessment.subject, AssessmentResult.school_year, rank
         )
