@@ -8,10 +8,12 @@ STAMP := $(VENV)/.installed
 
 .PHONY: install serve test lint schema clean bench chromium
 
-$(STAMP): pyproject.toml plugins/cstp/pyproject.toml plugins/csv_scores/pyproject.toml
+$(STAMP): pyproject.toml plugins/cstp/pyproject.toml plugins/csv_scores/pyproject.toml \
+		plugins/intasc/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]' -e plugins/cstp -e plugins/csv_scores
+	$(BIN)/python -m pip install --quiet -e '.[test]' -e plugins/cstp -e plugins/csv_scores \
+		-e plugins/intasc
 	touch $(STAMP)
 
 install: $(STAMP)

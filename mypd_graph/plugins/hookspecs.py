@@ -12,7 +12,12 @@ from collections.abc import Callable
 
 import pluggy
 
-from mypd_graph.plugins.types import FrameworkDefinition, ImporterDefinition, ResourceProvider
+from mypd_graph.plugins.types import (
+    CasePackage,
+    FrameworkDefinition,
+    ImporterDefinition,
+    ResourceProvider,
+)
 
 PROJECT_NAME = "mypd_graph"
 
@@ -30,6 +35,17 @@ def mypd_graph_register_frameworks(register: Callable[[FrameworkDefinition], Non
     :param register: call once per :class:`~mypd_graph.plugins.types.FrameworkDefinition`.
         The core validates the definition and syncs it into the database idempotently
         (by ``key`` and ``version``).
+    """
+
+
+@hookspec
+def mypd_graph_register_case_packages(register: Callable[[CasePackage], None]) -> None:
+    """Offer frameworks shipped as CASE packages (CFPackage JSON), with optional crosswalks.
+
+    :param register: call once per :class:`~mypd_graph.plugins.types.CasePackage`. Keys are
+        unique across this hook and :func:`mypd_graph_register_frameworks`. The core imports
+        each package through its CASE importer at start-up, idempotently (an unchanged package
+        writes nothing), then loads its crosswalk files.
     """
 
 

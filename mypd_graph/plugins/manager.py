@@ -21,6 +21,7 @@ import pluggy
 from mypd_graph.plugins import hookspecs
 from mypd_graph.plugins.builtins import builtin_plugins
 from mypd_graph.plugins.types import (
+    CasePackage,
     DefinitionError,
     FrameworkDefinition,
     ImporterDefinition,
@@ -64,19 +65,22 @@ class PluginSet:
     plugins: list[PluginInfo] = field(default_factory=list)
     failures: list[PluginFailure] = field(default_factory=list)
     frameworks: dict[str, Contribution[FrameworkDefinition]] = field(default_factory=dict)
+    # Frameworks shipped as CASE packages; their keys never repeat one of ``frameworks``.
+    case_packages: dict[str, Contribution[CasePackage]] = field(default_factory=dict)
     importers: dict[str, Contribution[ImporterDefinition]] = field(default_factory=dict)
     resource_providers: dict[str, Contribution[ResourceProvider]] = field(default_factory=dict)
 
     def offered_by(self, plugin: str) -> dict[str, list[str]]:
-        """What one plugin provides, by kind, for ``mypd-graph plugins list``."""
-        kinds = {
-            "frameworks": self.frameworks,
-            "importers": self.importers,
-            "resource_providers": self.resource_providers,
+        """What one plugin provides, by kind, for ``mypd-graph plugins list`` (a framework
+        shipped as a CASE package is a framework like any other)."""
+        kinds: dict[str, list[dict[str, Contribution[Any]]]] = {
+            "frameworks": [self.frameworks, self.case_packages],
+            "importers": [self.importers],
+            "resource_providers": [self.resource_providers],
         }
         return {
-            kind: sorted(key for key, c in items.items() if c.plugin == plugin)
-            for kind, items in kinds.items()
+            kind: sorted(key for items in groups for key, c in items.items() if c.plugin == plugin)
+            for kind, groups in kinds.items()
         }
 
 
@@ -162,6 +166,13 @@ def load_plugins(
 
     manager.check_pending()
     _collect(plugins, "mypd_graph_register_frameworks", plugins.frameworks, _key_framework)
+    _collect(
+        plugins,
+        "mypd_graph_register_case_packages",
+        plugins.case_packages,
+        _key_case_package,
+        also=plugins.frameworks,
+    )
     _collect(plugins, "mypd_graph_register_importers", plugins.importers, _key_importer)
     _collect(
         plugins,
@@ -175,6 +186,13 @@ def load_plugins(
 def _key_framework(item: object) -> str:
     if not isinstance(item, FrameworkDefinition):
         raise DefinitionError(f"expected a FrameworkDefinition, got {type(item).__name__}")
+    item.validate()
+    return item.key
+
+
+def _key_case_package(item: object) -> str:
+    if not isinstance(item, CasePackage):
+        raise DefinitionError(f"expected a CasePackage, got {type(item).__name__}")
     item.validate()
     return item.key
 
@@ -199,8 +217,13 @@ def _collect(
     hook_name: str,
     into: dict[str, Contribution[Any]],
     key_of: Callable[[object], str],
+    also: dict[str, Contribution[Any]] | None = None,
 ) -> None:
-    """Call each implementation of one hook on its own, so a failure is pinned on its plugin."""
+    """Call each implementation of one hook on its own, so a failure is pinned on its plugin.
+
+    ``also`` holds keys another hook already took (a framework key is one key, however shipped).
+    """
+    taken = also if also is not None else {}
     caller = getattr(plugins.manager.hook, hook_name)
     for impl in sorted(caller.get_hookimpls(), key=lambda impl: impl.plugin_name):
         plugin_name = impl.plugin_name
@@ -212,9 +235,10 @@ def _collect(
             pending: dict[str, Contribution[Any]] = pending,
         ) -> None:
             key = key_of(item)
-            if key in into:
+            earlier = into.get(key) or taken.get(key)
+            if earlier is not None:
                 raise DefinitionError(
-                    f"{key!r} is offered by both {into[key].plugin} and {plugin_name}"
+                    f"{key!r} is offered by both {earlier.plugin} and {plugin_name}"
                 )
             if key in pending:
                 raise DefinitionError(f"{key!r} registered twice by {plugin_name}")

@@ -1,4 +1,5 @@
-"""Frameworks: syncing plugin definitions into the database, activating one, reading the tree."""
+"""Frameworks: syncing plugin definitions and plugin CASE packages into the database, activating
+one, reading the tree."""
 
 from __future__ import annotations
 
@@ -6,18 +7,20 @@ import dataclasses
 import hashlib
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mypd_graph.models import District, Framework, RatingLevel, Standard
 from mypd_graph.plugins.manager import PluginSet
-from mypd_graph.plugins.types import FrameworkDefinition
+from mypd_graph.plugins.types import CasePackage, FrameworkDefinition
 from mypd_graph.services.access import Actor
 from mypd_graph.services.common import group_by_key, one_by_key
 from mypd_graph.services.errors import PermissionDenied, invalid
-from mypd_graph.services.frameworks import identity
+from mypd_graph.services.frameworks import crosswalks, identity
 from mypd_graph.services.inputs import check_list
 
 log = logging.getLogger(__name__)
@@ -135,17 +138,135 @@ async def _sync_standards(
     await session.flush()
 
 
-async def sync_frameworks(session: AsyncSession, plugins: PluginSet) -> dict[str, bool]:
-    """Sync every framework the plugins offer; returns ``{key: changed}``.
+@dataclass(frozen=True)
+class CaseImporter:
+    """The CASE importer of :mod:`mypd_graph.case`, handed in by whoever starts the service.
+
+    Passed in rather than imported: ``mypd_graph.case`` builds on this package (identifiers),
+    so services never import it (README, Architecture). ``parse`` is
+    ``case.parse.parse_package``; ``store`` is ``case.store.import_package``.
+    """
+
+    parse: Callable[[bytes], Any]
+    store: Callable[..., Awaitable[Any]]
+
+
+MAX_PACKAGE_BYTES = 20 * 1024 * 1024  # as for an admin's import (case.fetch.MAX_BYTES)
+
+
+async def sync_frameworks(
+    session: AsyncSession, plugins: PluginSet, case: CaseImporter | None = None
+) -> dict[str, bool]:
+    """Sync every framework the plugins offer, then (given ``case``) import every CASE package
+    they ship; returns ``{key: changed}``.
 
     Frameworks no plugin offers (a plugin uninstalled, a CASE import) are left as they are: a
-    district's ratings and plans refer to them.
+    district's ratings and plans refer to them. A package that cannot be imported is logged
+    with its plugin and reason and left out; the rest of the start-up goes on.
     """
     results = {}
     for key, contribution in sorted(plugins.frameworks.items()):
         _, changed = await sync_framework(session, contribution.item, contribution.plugin)
         results[key] = changed
+    if case is None:
+        if plugins.case_packages:
+            log.info(
+                "frameworks shipped as CASE packages (%s) are imported at start-up",
+                ", ".join(sorted(plugins.case_packages)),
+            )
+        return results
+    for key, contribution in sorted(plugins.case_packages.items()):
+        try:
+            async with session.begin_nested():  # a refused package leaves nothing behind
+                changed = await sync_case_package(
+                    session, contribution.item, contribution.plugin, case
+                )
+        except (ValueError, OSError) as error:  # CaseError is a ValueError
+            log.error("plugin %s: framework %s not imported: %s", contribution.plugin, key, error)
+            continue
+        if changed is not None:
+            results[key] = changed
     return results
+
+
+async def sync_case_package(
+    session: AsyncSession, package: CasePackage, plugin: str, case: CaseImporter
+) -> bool | None:
+    """Import one plugin's CASE package under its key; whether anything changed (None: left
+    alone, because an admin imported that key first).
+
+    Idempotent: the importer writes nothing for a package it already holds (its checksum), and
+    the plugin's own fields are compared before they are written. A new version of the package
+    goes through the importer like an admin's re-import does.
+    """
+    existing = await framework_by_key(session, package.key)
+    if existing is not None and existing.source == "case" and existing.plugin != plugin:
+        log.warning(
+            "plugin %s ships framework %s, which was imported as a CASE package%s; keeping it",
+            plugin,
+            package.key,
+            f" by plugin {existing.plugin}" if existing.plugin else "",
+        )
+        return None
+    if package.path.stat().st_size > MAX_PACKAGE_BYTES:
+        raise ValueError(f"{package.path} is larger than {MAX_PACKAGE_BYTES // 2**20} MB")
+    parsed = case.parse(package.path.read_bytes())
+    result = await case.store(session, parsed, key=package.key, rated_level=package.rated_level)
+    framework: Framework = result.framework
+    own = {
+        "plugin": plugin,
+        "jurisdiction": package.jurisdiction,
+        "subject_elements": await _subject_elements(session, framework, package),
+    }
+    stale = {name: value for name, value in own.items() if getattr(framework, name) != value}
+    for name, value in stale.items():
+        setattr(framework, name, value)
+    if stale:
+        await session.flush()
+    added = await _load_crosswalks(session, package, plugin)
+    return bool(result.changed or stale or added)
+
+
+async def _load_crosswalks(session: AsyncSession, package: CasePackage, plugin: str) -> int:
+    """Load the package's crosswalk files; returns how many rows were new. A file that cannot be
+    loaded (bad rows, or a framework it names is not installed yet) writes nothing and is
+    logged; the framework stays imported, and the next start-up tries the file again."""
+    added = 0
+    for path in package.crosswalks:
+        rows, errors = crosswalks.parse_csv(path.read_text(encoding="utf-8"))
+        result = crosswalks.LoadResult(errors=errors)
+        if not errors:
+            result = await crosswalks.load_rows(session, rows, source=f"plugin:{plugin}")
+        if result.errors:
+            log.warning(
+                "plugin %s: crosswalk %s not loaded: %s",
+                plugin,
+                path.name,
+                "; ".join(str(error) for error in result.errors[:5]),
+            )
+            continue
+        added += result.added
+    return added
+
+
+async def _subject_elements(
+    session: AsyncSession, framework: Framework, package: CasePackage
+) -> dict[str, list[str]]:
+    """The package's subject mapping, checked against the elements the import rated."""
+    known = set(
+        await session.scalars(
+            select(Standard.code).where(
+                Standard.framework_id == framework.id,
+                Standard.is_element.is_(True),
+                Standard.retired.is_(False),
+            )
+        )
+    )
+    mapping = {subject: list(codes) for subject, codes in package.subject_elements.items()}
+    unknown = sorted({code for codes in mapping.values() for code in codes} - known)
+    if unknown:
+        raise ValueError(f"subject_elements names codes that are not rated: {', '.join(unknown)}")
+    return mapping
 
 
 async def activate_framework(session: AsyncSession, actor: Actor, key: str) -> District:
