@@ -1,6 +1,7 @@
 """Counts that say what they count (issue 14, item 3): student lists and counts take the school
-year (`where: {schoolYear}`) and say which year they counted (`schoolYear` beside `totalCount`,
-null for every year the student scope opens), over GraphQL on both databases.
+year (`where: {schoolYear}`; by default the current one, `everyYear: true` for every year the
+student scope opens) and say which year they counted (`schoolYear` beside `totalCount`, null for
+every year), over GraphQL on both databases.
 
 The world of tests/test_student_scope.py: Ana teaches s1-s3 in 2025-26 (the current year), p1 in
 2024-25 and q1 in 2023-24.
@@ -28,7 +29,8 @@ STUDENTS = """query($id: ID!, $where: StudentFilterInput) { teacher(id: $id) {
 async def students_of_ana(
     client: GraphQLClient, world: World, year: str | None, viewer: str = TEACHER_A
 ) -> dict:
-    where = None if year is None else {"schoolYear": year}
+    """Ana's students in ``year``; None: the default (the current year); "*": every year."""
+    where = None if year is None else {"everyYear": True} if year == "*" else {"schoolYear": year}
     data = await client.execute(
         STUDENTS, {"id": gid("Teacher", world.id(TEACHER_A)), "where": where}, as_=viewer
     )
@@ -38,7 +40,7 @@ async def students_of_ana(
 @pytest.mark.parametrize(
     ("year", "expected"),
     [
-        (None, {"s1", "s2", "s3", "p1", "q1"}),
+        ("*", {"s1", "s2", "s3", "p1", "q1"}),
         ("2025-26", {"s1", "s2", "s3"}),
         ("2024-25", {"p1"}),
         ("2023-24", {"q1"}),
@@ -52,7 +54,20 @@ async def test_a_teachers_students_by_school_year(
     students = await students_of_ana(client, world, year)
     assert local_ids(students) == expected
     assert students["totalCount"] == len(expected)
-    assert students["schoolYear"] == year  # null: every year the scope opens
+    assert students["schoolYear"] == (None if year == "*" else year)  # null: every year
+
+
+async def test_a_teachers_students_default_to_the_current_school_year(
+    client: GraphQLClient, world: World, past: Past
+) -> None:
+    """Not asked for a year, the list counts the current one (the district's newest that has
+    begun: 2025-26 here) and says so, whatever years the scope opens."""
+    await use_scope(client, "ALL")
+    students = await students_of_ana(client, world, None)
+    assert (local_ids(students), students["schoolYear"]) == ({"s1", "s2", "s3"}, "2025-26")
+    assert students["totalCount"] == 3
+    admin = await students_of_ana(client, world, None, viewer=ADMIN)
+    assert (admin["totalCount"], admin["schoolYear"]) == (3, "2025-26")
 
 
 async def test_the_year_never_widens_the_scope(
@@ -74,10 +89,17 @@ async def test_a_sections_students_say_their_year(
     client: GraphQLClient, world: World, past: Past
 ) -> None:
     section = gid("Section", world.section_ids["A-MATH"])
-    for year, count in (("2025-26", 3), ("2024-25", 0), (None, 3)):
-        where = None if year is None else {"schoolYear": year}
+    for year, count, said in (
+        ("2025-26", 3, "2025-26"),
+        ("2024-25", 0, "2024-25"),
+        (None, 3, "2025-26"),  # the section's own year
+        ("*", 3, None),
+    ):
+        where = (
+            None if year is None else {"everyYear": True} if year == "*" else {"schoolYear": year}
+        )
         data = await client.execute(SECTION, {"id": section, "where": where}, as_=ADMIN)
-        assert data["node"]["students"] == {"schoolYear": year, "totalCount": count}
+        assert data["node"]["students"] == {"schoolYear": said, "totalCount": count}
 
 
 @pytest.mark.parametrize("year", ["2025-27", "2025/26", "this year", "\u0662\u0660\u0662\u0665-26"])

@@ -6,6 +6,7 @@ Resolvers stay thin: every read goes through a per-request DataLoader over a bat
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import strawberry
@@ -123,8 +124,17 @@ class StudentFilterInput:
     school_year: str | None = strawberry.field(
         default=None,
         description=(
-            "Only students of sections of this school year (2025-26); when absent, every year "
-            "the district's student scope opens. The connection's schoolYear says which."
+            "Only students of sections of this school year (2025-26). When absent, a teacher's "
+            "students are counted in the current school year (or, before the teacher has a "
+            "section in it, the newest year of their sections); a section's in its own year. "
+            "The connection's schoolYear says which."
+        ),
+    )
+    every_year: bool = strawberry.field(
+        default=False,
+        description=(
+            "Every school year the district's student scope opens (the connection's schoolYear "
+            "is then null); ignored when schoolYear is given."
         ),
     )
 
@@ -152,8 +162,9 @@ class StudentConnection:
     page_info: PageInfo
     school_year: str | None = strawberry.field(
         description=(
-            "The school year counted (its sections' students); null: every year the district's "
-            "student scope opens."
+            "The school year counted (its sections' students): the one asked for, else the "
+            "current one (StudentFilterInput.schoolYear says how it is chosen); null: every year "
+            "the district's student scope opens (everyYear)."
         )
     )
     _page: strawberry.Private[Page[models.Student]]
@@ -167,13 +178,16 @@ class StudentConnection:
         return [edge.node for edge in self.edges]
 
 
-def student_connection(page: Page[models.Student], key: StudentPageKey) -> StudentConnection:
-    """The page as a connection that says which school year it counted (issue 14, item 3)."""
+def student_connection(
+    page: Page[models.Student], key: StudentPageKey, year: str | None = None
+) -> StudentConnection:
+    """The page as a connection that says which school year it counted (issue 14, item 3):
+    the filter's, else ``year`` (a section's own)."""
     counted = connection(page, Student.from_row)
     return StudentConnection(
         edges=counted.edges,
         page_info=counted.page_info,
-        school_year=key.where.school_year,
+        school_year=key.where.school_year or year,
         _page=page,
     )
 
@@ -215,7 +229,8 @@ class Section(Node):
     ) -> StudentConnection:
         key = _page_key(self.db_id, where, first, after)
         page = await info.context.loader(service.student_pages_by_section).load(key)
-        return student_connection(page, key)
+        every = where is not None and where.every_year and where.school_year is None
+        return student_connection(page, key, None if every else self.school_year)
 
     @classmethod
     def from_row(cls, row: models.Section) -> Section:
@@ -239,8 +254,12 @@ async def sections_of_teacher(info: Info, teacher_id: int) -> list[Section]:
 async def students_of_teacher(
     info: Info, teacher_id: int, where: StudentFilterInput | None, first: int, after: str | None
 ) -> StudentConnection:
-    """The teacher's students, a keyset page at a time (``first`` at most 100)."""
+    """The teacher's students, a keyset page at a time (``first`` at most 100), in the school
+    year asked for, else the teacher's current one (one statement for every teacher asked)."""
     key = _page_key(teacher_id, where, first, after)
+    if key.where.school_year is None and not (where is not None and where.every_year):
+        year = await info.context.loader(service.current_years_by_teacher).load(teacher_id)
+        key = replace(key, where=replace(key.where, school_year=year))
     page = await info.context.loader(service.student_pages_by_teacher).load(key)
     return student_connection(page, key)
 

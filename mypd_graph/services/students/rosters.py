@@ -27,6 +27,7 @@ from mypd_graph.models import (
     AuditEvent,
     AuditSubject,
     Enrollment,
+    School,
     Section,
     Student,
 )
@@ -37,7 +38,8 @@ from mypd_graph.services.access import (
     visible_student_ids,
 )
 from mypd_graph.services.common import Page, check_first, group_by_key, one_by_key
-from mypd_graph.services.inputs import search_pattern
+from mypd_graph.services.inputs import search_pattern, today
+from mypd_graph.services.students.window import school_year_of
 
 STUDENT = "student"
 ASSESSMENT_RESULT = "assessment_result"
@@ -96,6 +98,23 @@ async def sections_by_ids(
         select(Section).where(Section.id.in_(ids), _section_condition(actor))
     )
     return one_by_key(rows, ids, lambda row: row.id)
+
+
+async def current_years_by_teacher(
+    session: AsyncSession, actor: Actor, teacher_ids: Sequence[int]
+) -> list[str]:
+    """The school year a teacher's student list counts when not asked for one: the district's
+    current school year as the student scope reads it (services.access: the newest school year
+    of the district's sections that has begun, so over the summer, before a new year's rosters
+    arrive, last year's classes are still current), the calendar's when it has no sections.
+    One statement for the batch (a DataLoader's); the same year for every teacher."""
+    calendar = school_year_of(today())
+    current = await session.scalar(
+        select(func.max(Section.school_year))
+        .join(School, School.id == Section.school_id)
+        .where(School.district_id == actor.district_id, Section.school_year <= calendar)
+    )
+    return [current or calendar for _ in teacher_ids]
 
 
 async def sections_by_teacher(
