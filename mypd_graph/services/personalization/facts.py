@@ -44,6 +44,7 @@ class LevelInfo:
 class SelfRatingFact:
     level: LevelInfo
     cycle: str
+    via: str | None = None  # a rating of another framework's element, read through the crosswalk
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +54,7 @@ class ObservedRatingFact:
     kind: str
     observation_id: int
     observer_id: int
+    via: str | None = None  # a rating of another framework's element, read through the crosswalk
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +84,7 @@ class TrainingFact:
     records: int  # aligned to the element, in the window
     other_hours: float  # every record of the teacher in the window
     since: date
+    via: str | None = None  # hours on other frameworks' elements, read through the crosswalk
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +95,7 @@ class Context:
     scale: tuple[LevelInfo, ...]  # the framework's current levels, lowest first
     viewer_id: int
     as_of: date
+    crosswalk_note: str | None = None  # history no crosswalk carries to this framework
 
     @property
     def scale_size(self) -> int:
@@ -107,6 +111,10 @@ def _percent(share: float) -> str:
 
 def _article(word: str) -> str:
     return "an" if word[:1].lower() in "aeiou" else "a"
+
+
+def _via(via: str | None) -> str:
+    return f" ({via})" if via else ""
 
 
 def _level_words(level: LevelInfo, scale_size: int) -> str:
@@ -232,9 +240,10 @@ class Need:
             since = fact.since.isoformat()
             if fact.records:
                 plural = "record" if fact.records == 1 else "records"
+                via = f"; {fact.via}" if fact.via else ""
                 return (
                     f"{fact.hours:g} hours of training aligned to {code} since {since} "
-                    f"({fact.records} {plural})",
+                    f"({fact.records} {plural}){via}",
                 ), None
             return (
                 f"no training aligned to {code} since {since} "
@@ -242,20 +251,24 @@ class Need:
             ), None
         if signal is Signal.SELF_ASSESSMENT:
             if self.self_rating is None:
-                return (), f"{code} is not rated in any self-assessment{self._seen()}"
+                return (), f"{code} is not rated in any self-assessment{self._seen()}{self._note()}"
             rating = self.self_rating
             return (
                 f"self-rated {_level_words(rating.level, scale)} in the {rating.cycle} "
-                "self-assessment",
+                f"self-assessment{_via(rating.via)}",
             ), None
         if self.observed_rating is None:
-            return (), f"{code} is not rated in any observation{self._seen()}"
+            return (), f"{code} is not rated in any observation{self._seen()}{self._note()}"
         observed = self.observed_rating
         return (
             f"rated {_level_words(observed.level, scale)} in {_article(observed.kind)} "
             f"{observed.kind} observation on "
-            f"{observed.observed_on.isoformat()}",
+            f"{observed.observed_on.isoformat()}{_via(observed.via)}",
         ), None
+
+    def _note(self) -> str:
+        note = self.context.crosswalk_note
+        return f"; {note}" if note else ""
 
     def _subject_words(self, fact: SubjectFact) -> str:
         """ "N of your M students" says what is counted: the students with results in the subject

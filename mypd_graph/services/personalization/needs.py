@@ -51,6 +51,7 @@ from mypd_graph.services.access import (
     observation_shared,
     shared_with,
 )
+from mypd_graph.services.frameworks.carry import carry_signals
 from mypd_graph.services.personalization.facts import (
     SIGNALS,
     Context,
@@ -159,6 +160,17 @@ async def assess(
         observed = await latest_observed_ratings(session, teachers, observed_shown)
         since = settings.training_since(today)
         trained, training_totals = await training_signal(session, teachers, since, today)
+        # History on another framework (before a switch) counts through the crosswalk.
+        carried = await carry_signals(
+            session,
+            settings.framework_id,
+            {element.id for element in elements},
+            [level.id for level in sorted(levels.values(), key=lambda level: level.position)],
+            selfs,
+            observed,
+            trained,
+        )
+        selfs, observed, trained = carried.selfs, carried.observed, carried.trained
         # Everything that does not need the students' results is prepared while they are read.
         scale = tuple(sorted(levels.values(), key=lambda level: level.position))
         scale_size = len(scale)
@@ -166,7 +178,7 @@ async def assess(
         for subject, codes in settings.subject_elements.items():
             for code in codes:
                 mapping[code].append(subject)
-        context = Context(settings, scale, actor.user_id, today)
+        context = Context(settings, scale, actor.user_id, today, carried.note)
         weights = tuple(settings.weights[signal] for signal in SIGNALS)
         full_hours = settings.training_full_hours
         value_of = {

@@ -321,11 +321,11 @@ class RankedNeeds(Sequence[Need]):
         if found is not None:
             own, observed, aligned = found
             if own is not None:
-                self_rating = SelfRatingFact(shared.levels[own[0]], own[1])
+                self_rating = SelfRatingFact(shared.levels[own[0]], *own[1:])
             if observed is not None:
                 observed_rating = ObservedRatingFact(shared.levels[observed[0]], *observed[1:])
             if aligned is not None and teacher_hours is not None:
-                training = TrainingFact(*aligned, teacher_hours, shared.since)
+                training = TrainingFact(*aligned[:2], teacher_hours, shared.since, *aligned[2:])
         return Need(
             self.teacher_id,
             element,
