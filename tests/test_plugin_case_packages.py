@@ -7,6 +7,7 @@ package is reported without stopping the start-up, and the demo switches to InTA
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from pathlib import Path
@@ -29,6 +30,8 @@ from mypd_graph.plugins.types import CasePackage, Element, FrameworkDefinition, 
 from mypd_graph.plugins.types import Standard as StandardDefinition
 from mypd_graph.services.frameworks.registry import CaseImporter, sync_frameworks
 from tests.conftest import SECRET
+from tests.test_case_import import snapshot as case_snapshot
+from tests.test_cli import cli
 
 KEY = "intasc-2013"
 CASE = CaseImporter(case_parse.parse_package, case_store.import_package)
@@ -345,3 +348,23 @@ async def test_the_demo_switches_to_intasc_and_back(db, settings) -> None:
         assert [i["code"] for i in rated[0]["indicators"]] == ["1(a)", "1(b)", "1(c)"]
         back = await activate("cstp-2009")
         assert back["plugin"] == "cstp" and len(back["standards"]) == 6
+
+
+async def test_intasc_round_trip_through_export_case_is_exact(db, settings, tmp_path) -> None:
+    """What CSTP's round trip proves (test_case_import.py), for the framework a plugin shipped
+    as a package: exported and imported under a new key, the same tree, codes, texts, order and
+    levels."""
+    await prepare_database(db.engine, settings, installed())
+    exported = tmp_path / "intasc.json"
+    env = {"MYPD_DATABASE_URL": db.url}
+    await asyncio.to_thread(
+        cli, "frameworks", "export-case", KEY, "--output", str(exported), env=env
+    )
+    done = await asyncio.to_thread(
+        cli, "frameworks", "import-case", str(exported), "--key", "intasc-copy", env=env
+    )
+    assert "imported framework intasc-copy: 89 items, 10 rated" in done.stdout
+    original = await case_snapshot(db, KEY)
+    copied = await case_snapshot(db, "intasc-copy")
+    assert (copied["tree"], copied["levels"]) == (original["tree"], original["levels"])
+    assert [code for code, _, _ in copied["tree"]["LL"]] == ["1", "2", "3"]
