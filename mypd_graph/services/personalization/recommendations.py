@@ -39,6 +39,7 @@ from mypd_graph.models import (
 )
 from mypd_graph.services.access import Actor
 from mypd_graph.services.common import check_first, decode_cursor
+from mypd_graph.services.frameworks.carry import carried_resources
 from mypd_graph.services.personalization.needs import ElementInfo, Need, teachers_by_ids
 from mypd_graph.services.personalization.settings import Signal
 
@@ -118,6 +119,26 @@ async def _catalog(session: AsyncSession, district_id: int) -> tuple[CatalogEntr
     for row in rows:
         first.setdefault(row[0], tuple(row[:6]))
         elements[row[0]].append(row[6])
+    # After a framework switch, a catalog aligned to the old one serves through the crosswalk.
+    active = await session.scalar(
+        select(District.active_framework_id).where(District.id == district_id)
+    )
+    through = await carried_resources(session, active) if active is not None else {}
+    if through:
+        for row in await session.execute(
+            select(
+                Resource.id,
+                Resource.title,
+                Resource.format,
+                Resource.subjects,
+                Resource.grade_band,
+                Resource.duration_minutes,
+            )
+            .where(Resource.id.in_(sorted(through)))
+            .order_by(Resource.id)
+        ):
+            first.setdefault(row[0], tuple(row))
+            elements[row[0]] += [e for e in through[row[0]] if e not in elements[row[0]]]
     return tuple(
         CatalogEntry(
             id=id_,
