@@ -59,6 +59,7 @@ class CatalogServer:
     """A PD catalog served over HTTP on 127.0.0.1, in a thread of the test process."""
 
     items: list[dict[str, Any]] = field(default_factory=list)
+    search_only: list[dict[str, Any]] = field(default_factory=list)  # found, but not listed
     delay: float = 0.0  # seconds before every answer
     status: int = 200  # anything else: an error page instead of the catalog
     answered: list[str] = field(default_factory=list)  # paths of requests fully answered
@@ -113,7 +114,7 @@ class CatalogServer:
         limit = int((params.get("limit") or ["25"])[0])
         found = [
             entry
-            for entry in self.items
+            for entry in self.items + self.search_only
             if text in entry["title"].lower() or text in entry["description"].lower()
         ]
         return found[:limit]

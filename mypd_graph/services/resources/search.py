@@ -194,9 +194,9 @@ async def _stored_answers(
     aligned: dict[int, list[tuple[int, str]]] = {}
     for resource_id, element_id, code in links:
         aligned.setdefault(resource_id, []).append((element_id, code))
-    framework_keys = dict(
-        (await session.execute(select(Framework.id, Framework.key))).tuples().all()
-    )
+    framework_keys = {
+        row.id: row.key for row in await session.execute(select(Framework.id, Framework.key))
+    }
     by_provider: dict[str, Ranked] = {name: [] for name in names}
     for row in rows:
         elements = aligned.get(row.id, [])
