@@ -21,6 +21,8 @@ from strawberry.types.unset import UNSET
 
 from mypd_graph import migrate
 from mypd_graph.case import api as case_api
+from mypd_graph.case import parse as case_parse
+from mypd_graph.case import store as case_store
 from mypd_graph.db import SessionMaker, create_engine, create_sessionmaker
 from mypd_graph.guard import (
     BadRequest,
@@ -32,19 +34,23 @@ from mypd_graph.guard import (
     provider_keys,
 )
 from mypd_graph.importers.stale import fail_stale_runs
+from mypd_graph.jobs.queue import create_queue
+from mypd_graph.observability.middleware import ObservedRequests, metrics_endpoint
 from mypd_graph.pages import SecurityHeaders, graphiql_page, home, readme, static_files
 from mypd_graph.plugins.manager import PluginSet, load_plugins
 from mypd_graph.schema import create_schema
 from mypd_graph.schema.context import Context
 from mypd_graph.schema.feedback.files import download_route
-from mypd_graph.services.frameworks.registry import sync_frameworks
+from mypd_graph.services.frameworks.registry import CaseImporter, sync_frameworks
 from mypd_graph.services.feedback.attachments import install_cleanup
+from mypd_graph.services.imports.runs import stop_background_imports
 from mypd_graph.services.resources.library import sync_resources
 from mypd_graph.settings import Settings
 from mypd_graph.storage import open_storage
 from mypd_graph.web import mount as web_app
 
 log = logging.getLogger(__name__)
+IN_PROCESS_GRACE_SECONDS = 10.0  # at shutdown, for imports running in this process
 
 
 class NotMigrated(RuntimeError):
@@ -148,7 +154,9 @@ async def prepare_database(engine: AsyncEngine, settings: Settings, plugins: Plu
         await migrate.upgrade(engine)
     sessionmaker = create_sessionmaker(engine)
     async with sessionmaker.begin() as session:
-        await sync_frameworks(session, plugins)
+        # Plugins' CASE packages go through the CASE importer (services never import it).
+        case = CaseImporter(case_parse.parse_package, case_store.import_package)
+        await sync_frameworks(session, plugins, case)
         await sync_resources(session, plugins, settings.resource_sync_timeout_seconds)
     # Imports a previous process left ``running`` when it died are failed now, not when someone
     # next lists imports (see importers/stale.py for how a live import is told apart).
@@ -189,12 +197,18 @@ def create_app(
             )
         return JSONResponse({"status": "ready"})
 
+    job_queue = create_queue(settings.job_queue, settings.database_url)  # None: in-process
+
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         await prepare_database(engine, settings, plugins)
         try:
             yield
         finally:
+            # In-process imports get a few seconds, then are cancelled and recorded failed.
+            await stop_background_imports(IN_PROCESS_GRACE_SECONDS)
+            if job_queue is not None:
+                await job_queue.close()
             if owns_engine:
                 await engine.dispose()
 
@@ -207,16 +221,22 @@ def create_app(
             static_files(),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            *(
+                [Route("/metrics", metrics_endpoint(sessionmaker, settings.metrics_token))]
+                if settings.metrics_enabled
+                else []
+            ),
             Route("/graphql", GraphQLGuard(graphql, settings, sessionmaker, keys)),
             download_route(settings, sessionmaker),  # /files/<token>: evidence files (signed)
             case_api.mount(sessionmaker),  # /ims/case/v1p0: public, read-only (docs/case.md)
             # /app: the web app, the schema's first client (docs/web-app.md)
             web_app(graphql.schema, settings, sessionmaker, plugins, keys),
         ],
-        middleware=[Middleware(SecurityHeaders)],
+        middleware=[Middleware(ObservedRequests), Middleware(SecurityHeaders)],
         lifespan=lifespan,
     )
     app.state.settings = settings
     app.state.plugins = plugins
     app.state.sessionmaker = sessionmaker
+    app.state.job_queue = job_queue  # importFile defers large uploads to it (schema/imports.py)
     return app

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -110,6 +111,13 @@ def main(ctx: click.Context, database_url: str | None, verbose: bool) -> None:
 @click.option("--database-url", help="Overrides MYPD_DATABASE_URL for this run.")
 @click.option("--migrate", "auto_migrate", is_flag=True, help="Migrate the database first.")
 @click.option("--demo", is_flag=True, help="Load the demo district when the database is empty.")
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="App processes sharing the port (uvicorn workers; each builds the app from settings).",
+)
 @click.pass_context
 def serve(
     ctx: click.Context,
@@ -118,6 +126,7 @@ def serve(
     database_url: str | None,
     auto_migrate: bool,
     demo: bool,
+    workers: int,
 ) -> None:
     """Start the service (uvicorn) at http://HOST:PORT/graphql."""
     import uvicorn
@@ -125,6 +134,7 @@ def serve(
     from mypd_graph import migrate
     from mypd_graph.app import create_app
     from mypd_graph.db import create_engine
+    from mypd_graph.observability.logs import log_config
 
     settings = _read_settings(database_url) if database_url else _settings(ctx)
     if settings.secret_key == DEVELOPMENT_SECRET and host not in LOOPBACK_HOSTS:
@@ -150,7 +160,18 @@ def serve(
     if demo:
         _load_demo(settings, only_if_empty=True)
     click.echo(f"mypd_graph on http://{host}:{port}/graphql ({_describe(settings.database_url)})")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    if workers > 1:  # each process builds its app from the environment: pass this run's database
+        os.environ["MYPD_DATABASE_URL"] = settings.database_url
+    uvicorn.run(
+        create_app(settings) if workers == 1 else "mypd_graph.app:create_app",
+        factory=workers > 1,
+        workers=workers,
+        host=host,
+        port=port,
+        log_level="info",
+        log_config=log_config(settings.log_format_used),
+        access_log=False,  # each request's line comes from observability.middleware, richer
+    )
 
 
 def _describe(database_url: str) -> str:
@@ -175,6 +196,13 @@ def db_upgrade(ctx: click.Context) -> None:
     click.echo(
         f"database at revision {migrate.head_revision()}: {_describe(settings.database_url)}"
     )
+    if settings.database_url.startswith("postgresql"):
+        from mypd_graph.jobs.queue import SCHEMA, install_schema_at
+
+        installed = asyncio.run(install_schema_at(settings.database_url))
+        click.echo(
+            f"job queue tables in schema {SCHEMA}: {'installed' if installed else 'present'}"
+        )
 
 
 @main.group()

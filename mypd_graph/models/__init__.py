@@ -42,7 +42,7 @@ from mypd_graph.models.growth import (
     TrainingRecord,
     TrainingRecordElement,
 )
-from mypd_graph.models.jobs import ImportJob, ImportRunEvent, ImportUploadChunk
+from mypd_graph.models.jobs import ImportRunEvent, ImportRunJob, ImportUploadChunk
 from mypd_graph.models.org import (
     CoachAssignment,
     District,
@@ -86,10 +86,10 @@ __all__ = [
     "FrameworkVersion",
     "Goal",
     "GoalElement",
-    "ImportJob",
     "ImportRowError",
     "ImportRun",
     "ImportRunEvent",
+    "ImportRunJob",
     "ImportUploadChunk",
     "LearningPlan",
     "Observation",

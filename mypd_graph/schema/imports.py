@@ -21,8 +21,36 @@ from mypd_graph.schema.people.types import User, user_by_id
 from mypd_graph.schema.relay import Connection, Node, connection, node_loader, to_global_id
 from mypd_graph.services.errors import PermissionDenied, UserInputError, invalid
 from mypd_graph.services.imports import runs as service
+from mypd_graph.services.imports import tracking
 
 ImportStatus = strawberry.enum(data_models.ImportStatus, name="ImportStatus")
+ImportRunEventKind = strawberry.enum(tracking.EventKind, name="ImportRunEventKind")
+
+
+@strawberry.type(description="How far an import has got, reported after every batch of rows.")
+class ImportProgress:
+    rows_read: int
+    rows_rejected: int
+    bytes_read: int
+    bytes_total: int = strawberry.field(
+        description="The file's size; 0 when bytes say nothing of progress (a folder)."
+    )
+    updated_at: datetime | None = strawberry.field(description="When the figures were reported.")
+
+    @strawberry.field(description="The share of the file read, 0 to 1; null when unknown.")
+    def fraction(self) -> float | None:
+        if self.bytes_total <= 0:
+            return None
+        return round(min(1.0, self.bytes_read / self.bytes_total), 4)
+
+
+@strawberry.type(description="One step of an import run's history: what happened to its job.")
+class ImportRunEvent:
+    at: datetime
+    kind: ImportRunEventKind
+    attempt: int = strawberry.field(description="The attempt it belongs to (0: before any).")
+    worker: str = strawberry.field(description="The process (host:pid) it happened in, if any.")
+    detail: str
 
 
 @strawberry.type(description="A row an import rejected, and why (rows count the header as 1).")
@@ -69,6 +97,48 @@ class ImportRun(Node):
         if self.finished_at is None:
             return None
         return round((self.finished_at - self.started_at).total_seconds(), 3)
+
+    @strawberry.field(
+        description="How far it has got: rows read so far while it runs, the last figures once "
+        "it ended; null for a file imported within its request. On SQLite a running import's "
+        "figures are seen by the app process running it."
+    )
+    async def progress(self, info: Info) -> ImportProgress | None:
+        found = await info.context.loader(tracking.progress_by_run).load(self.db_id)
+        if found is None:
+            return None
+        return ImportProgress(
+            rows_read=found.rows_read,
+            rows_rejected=found.rows_rejected,
+            bytes_read=found.bytes_read,
+            bytes_total=found.bytes_total,
+            updated_at=found.updated_at,
+        )
+
+    @strawberry.field(
+        description="How many times a worker started it (more than 1 after a worker died or "
+        "stopped midway; each attempt starts from nothing); 0 before any."
+    )
+    async def attempts(self, info: Info) -> int:
+        found = await info.context.loader(tracking.progress_by_run).load(self.db_id)
+        return found.attempts if found is not None else 0
+
+    @strawberry.field(
+        description="What happened to its job, oldest first (empty for a file "
+        "imported within its request)."
+    )
+    async def history(self, info: Info) -> list[ImportRunEvent]:
+        events = await info.context.loader(tracking.history_by_run).load(self.db_id)
+        return [
+            ImportRunEvent(
+                at=event.at,
+                kind=ImportRunEventKind(event.kind),
+                attempt=event.attempt,
+                worker=event.worker,
+                detail=event.detail,
+            )
+            for event in events
+        ]
 
     @strawberry.field(description="Who ran the import.")
     async def user(self, info: Info) -> User | None:
@@ -158,10 +228,17 @@ class ImportFileInput:
 @strawberry.type
 class ImportFilePayload:
     import_run: ImportRun | None = strawberry.field(
-        description="The run: finished for small files; status RUNNING for large ones, which "
-        "import in the background (watch it with node or imports)."
+        description="The run: finished for small files; QUEUED (a worker will take it) or "
+        "RUNNING (this app process runs it) for large ones: watch its status, progress and "
+        "history with node or imports."
     )
     user_errors: list[UserError]
+
+
+def _job_queue(request: Any) -> Any:
+    """The app's job queue (``app.state.job_queue``); None: jobs run in this process."""
+    app = (getattr(request, "scope", None) or {}).get("app")
+    return getattr(getattr(app, "state", None), "job_queue", None)
 
 
 def _options(input: ImportFileInput) -> dict[str, Any]:
@@ -191,6 +268,7 @@ class Mutation:
                 upload.file,
                 upload.filename or "upload",
                 _options(input),
+                queue=_job_queue(context.request),
             )
         except UserInputError as error:
             problems = error.problems

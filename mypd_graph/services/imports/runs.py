@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import IO, Any
 
-from sqlalchemy import ColumnElement, Select, false, func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mypd_graph.db import SessionMaker
@@ -23,8 +23,15 @@ from mypd_graph.importers.pipeline import create_run, execute_run, prepare_job
 from mypd_graph.importers.source import spool
 from mypd_graph.models import ImportRowError, ImportRun
 from mypd_graph.plugins.manager import PluginSet
-from mypd_graph.services.access import IMPORT_ROLES, Actor
+from mypd_graph.services.access import IMPORT_ROLES, Actor  # noqa: F401 (the schema reads it here)
 from mypd_graph.services.common import Page, check_first, decode_cursor
+from mypd_graph.services.imports.durable import (
+    ImportQueue,
+    queue_run,
+    run_tracked,
+    start_in_process,
+)
+from mypd_graph.services.imports.tracking import EventKind, record_event, visible_runs, worker_name
 from mypd_graph.services.students.rosters import record_read
 
 log = logging.getLogger(__name__)
@@ -35,10 +42,7 @@ ROW_ERROR = "import_row_error"
 _background: set[asyncio.Task[Any]] = set()
 
 
-def _visible(actor: Actor) -> ColumnElement[bool]:
-    if actor.role not in IMPORT_ROLES:
-        return false()
-    return ImportRun.district_id == actor.district_id
+_visible = visible_runs
 
 
 # -------------------------------------------------------------------------
@@ -55,12 +59,15 @@ async def import_upload(
     file_name: str,
     options: Mapping[str, Any] | None = None,
     inline_limit: int | None = None,
+    queue: ImportQueue | None = None,
 ) -> ImportRun:
-    """Import an uploaded file: small ones within the call, larger ones in the background.
+    """Import an uploaded file: small ones within the call, larger ones as a job.
 
     The upload is spooled to a temporary file first (the request's own copy goes away with the
-    request). A background import runs as an asyncio task with its own sessions; the run returned
-    then has status ``running`` and is watched through the ``imports`` query or ``node``.
+    request). A larger file goes to ``queue`` when there is one (the run returned is ``queued``;
+    any worker takes it, :mod:`.durable`), else it runs as an asyncio task of this process with
+    its own sessions (the run returned is ``running``). Either way it is watched through the
+    ``imports`` query or ``node``: its status, progress and history.
     """
     job = prepare_job(actor, importer, options, plugins)
     source = await asyncio.to_thread(spool, stream, file_name)
@@ -69,15 +76,32 @@ async def import_upload(
         with source:
             run = await create_run(sessionmaker, job, source)
             return await execute_run(sessionmaker, run.id, job, source)
+    if queue is not None:
+        with source:
+            return await queue_run(sessionmaker, job, source, queue)
     try:
         run = await create_run(sessionmaker, job, source)
+        await start_in_process(sessionmaker, job, source, run.id)
     except BaseException:
         source.close()
         raise
 
     async def in_background() -> None:
+        worker = worker_name()
         try:
-            await execute_run(sessionmaker, run.id, job, source)
+            await run_tracked(sessionmaker, run.id, job, source, 1, worker)
+        except asyncio.CancelledError:
+            await asyncio.shield(
+                record_event(
+                    sessionmaker,
+                    run.id,
+                    EventKind.FAILED,
+                    1,
+                    worker,
+                    "the app process stopped before the import finished",
+                )
+            )
+            raise
         finally:
             source.close()
 
@@ -91,6 +115,17 @@ async def wait_for_background_imports() -> None:
     """Wait until every background import of this process has ended (tests, shutdown)."""
     while _background:
         await asyncio.gather(*list(_background), return_exceptions=True)
+
+
+async def stop_background_imports(grace_seconds: float) -> None:
+    """At shutdown: let this process's imports finish for ``grace_seconds``, then cancel them
+    (each is recorded failed: the in-process queue keeps nothing across a restart)."""
+    if not _background:
+        return
+    _, pending = await asyncio.wait(list(_background), timeout=grace_seconds)
+    for task in pending:
+        task.cancel()
+    await asyncio.gather(*pending, return_exceptions=True)
 
 
 # -------------------------------------------------------------------------
