@@ -41,8 +41,8 @@ from mypd_graph.plugins.manager import PluginSet, load_plugins
 from mypd_graph.schema import create_schema
 from mypd_graph.schema.context import Context
 from mypd_graph.schema.feedback.files import download_route
-from mypd_graph.services.frameworks.registry import CaseImporter, sync_frameworks
 from mypd_graph.services.feedback.attachments import install_cleanup
+from mypd_graph.services.frameworks.registry import CaseImporter, sync_frameworks
 from mypd_graph.services.imports.runs import stop_background_imports
 from mypd_graph.services.resources.library import sync_resources
 from mypd_graph.settings import Settings

@@ -14,7 +14,6 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-
 revision: str = "20261215_durable_jobs"
 down_revision: str | None = "20261214_evidence_files"
 branch_labels: str | Sequence[str] | None = None
