@@ -25,6 +25,10 @@ from mypd_graph.plugins.types import ResourceProvider
 
 log = logging.getLogger(__name__)
 
+# Every member the host reads from a provider; docs/plugins.md has a section for each (a test
+# fails when one is missing). The last three are optional.
+PROVIDER_MEMBERS = ("name", "title", "resources", "search", "sample", "notice")
+
 
 class Outcome(enum.StrEnum):
     """How a provider answered one call."""
