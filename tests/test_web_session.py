@@ -155,12 +155,12 @@ async def test_production_lists_no_accounts_and_refuses_development_sign_in(
         assert morsel["secure"] is True
 
 
-async def test_other_roles_see_what_is_coming(db, world: World, settings, plugins) -> None:
+async def test_other_roles_land_on_their_pages(db, world: World, settings, plugins) -> None:
     async with web_client(db, settings, plugins) as http:
         await dev_sign_in(http, COACH)
         page = await http.get("/app/")
     assert page.status_code == 200
-    assert "Coming soon" in page.text and "approving or returning learning plans" in page.text
+    assert "Your pages" in page.text and 'href="/app/teachers?status=SUBMITTED"' in page.text
     assert "Self-assessment" not in page.text  # a teacher's page, not in a coach's menu
 
 

@@ -205,7 +205,9 @@ async def test_a_coachs_and_a_principals_view_obey_sharing(db, demo, settings, p
         await api(coach, demo, ELENA, SET_AUDIENCE, audience="PRIVATE")
         private = text_of((await coach.get(elena)).text)
         assert "below standard in Math" not in private
-        assert "No recommendations to show." in private
+        # Not shared, said as such (Teacher.growthProfileVisible), not as "no data".
+        assert "Not shared with you: Elena Ramirez does not share" in private
+        assert "No recommendations to show." not in private and "not enough data" not in private
 
         await api(coach, demo, ELENA, SET_AUDIENCE, audience="SUPERVISORS")
         assert "below standard in Math" in text_of((await principal.get(elena)).text)

@@ -15,6 +15,7 @@ import mypd_graph.web.growth_pages as growth_pages
 import mypd_graph.web.login as login
 import mypd_graph.web.pages as pages
 import mypd_graph.web.plan_pages as plan_pages
+import mypd_graph.web.supervisor_pages as supervisor_pages
 import mypd_graph.web.teacher_pages as teacher_pages
 from mypd_graph import oidc
 from mypd_graph.db import SessionMaker
@@ -36,7 +37,9 @@ def mount(
     app = Starlette(
         routes=[
             Route("/", pages.home),
-            Route("/teachers/{id}", pages.teacher_page),
+            Route("/teachers", supervisor_pages.my_teachers),
+            Route("/teachers/{id}", supervisor_pages.teacher_page, methods=["GET", "POST"]),
+            Route("/teachers/{id}/observe", supervisor_pages.observe, methods=["GET", "POST"]),
             Route("/self-assessment", pages.self_assessment, methods=["GET", "POST"]),
             Route("/plan", plan_pages.plan_page, methods=["GET", "POST"]),
             Route("/growth", growth_pages.my_growth),

@@ -47,20 +47,6 @@ async def home(request: Request, actor: Actor) -> Response:
     return render(request, "teacher_home.html", title="Home", viewer=data["viewer"], t=teacher)
 
 
-@signed_in
-async def teacher_page(request: Request, actor: Actor) -> Response:
-    """/app/teachers/{id}: a teacher's overview, as far as the viewer may see it."""
-    data = await run(
-        request, actor, "teacher_home", "TeacherPage", {"id": request.path_params["id"]}
-    )
-    if data["teacher"] is None:
-        raise not_found()
-    teacher = data["teacher"]
-    return render(
-        request, "teacher_home.html", title=teacher["name"], viewer=data["viewer"], t=teacher
-    )
-
-
 def _form_values(data: dict[str, Any], cycle: str) -> dict[str, Any]:
     """Start from the teacher's ratings for ``cycle``, if they rated it before."""
     earlier = [a for a in data["viewer"]["teacher"]["selfAssessments"] if a["cycle"] == cycle]

@@ -6,14 +6,17 @@ and imports inside its resolvers, so that they may import this module and it non
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from mypd_graph import models
 from mypd_graph.schema.context import Info
 from mypd_graph.schema.frameworks import Element
 from mypd_graph.schema.relay import Node, node_loader, to_global_id
+from mypd_graph.services.access import Actor
 from mypd_graph.services.people import directory as service
 
 if TYPE_CHECKING:
@@ -245,6 +248,14 @@ class Teacher(Node):
         return await recommendations_of_teacher(info, self.db_id, first, after)
 
     @strawberry.field(
+        description="Whether the viewer reads the teacher's growth profile (needs, growth, goal "
+        "suggestions, recommendations): their own, or shared with the viewer. False tells a "
+        "profile not shared with the viewer from one with no data yet."
+    )
+    async def growth_profile_visible(self, info: Info) -> bool:
+        return await info.context.loader(growth_profile_readable).load(self.db_id)
+
+    @strawberry.field(
         description="Growth over time: ratings, goals, training, students, PD impact."
     )
     def growth(self) -> LazyGrowth:
@@ -263,6 +274,17 @@ class Teacher(Node):
             db_id=row.user_id,
             school_id=row.school_id,
         )
+
+
+async def growth_profile_readable(
+    session: AsyncSession, actor: Actor, teacher_ids: Sequence[int]
+) -> list[bool]:
+    """DataLoader batch: whether ``actor`` reads each teacher's growth profile, by the rule the
+    profile's fields follow (services.personalization.needs.teachers_by_ids)."""
+    from mypd_graph.services.personalization.needs import teachers_by_ids as readable
+
+    found = set(await session.scalars(readable(actor, teacher_ids)))
+    return [teacher_id in found for teacher_id in teacher_ids]
 
 
 @node_loader("Teacher")

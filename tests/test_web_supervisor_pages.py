@@ -1,0 +1,204 @@
+"""The pages of the people who serve teachers, over HTTP on the demo: the filtered list of their
+teachers says what district.teachers says; Elena's principal returns her submitted plan with a
+note (which she reads on her plan page) and, once resubmitted, approves it; a coach records an
+observation and comments; a refused form changes nothing; a teacher reaches none of this."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from mypd_graph.ids import to_global_id
+from tests.test_web_teacher_pages import api
+from tests.web_helpers import (
+    DAVID,
+    ELENA,
+    ROBERT,
+    csrf_of,
+    dev_sign_in,
+    load_demo_district,
+    text_of,
+    web_client,
+)
+
+TEACHERS = """query($where: TeacherFilterInput) { district { teachers(where: $where, first: 25) {
+  totalCount nodes { name } } } }"""
+PLAN = """{ viewer { teacher { plans { id status history { action note } goals { comments { body } } }
+  observations { kind notes ratings { element { code } level { key } } comments { body } } } } }"""
+
+
+@pytest.fixture
+async def demo(db) -> dict[str, int]:
+    return await load_demo_district(db)
+
+
+async def test_the_teachers_list_filters_as_the_api_does(db, demo, settings, plugins) -> None:
+    async with web_client(db, settings, plugins) as http:
+        await dev_sign_in(http, ROBERT)
+        everyone = await http.get("/app/teachers")
+        assert everyone.status_code == 200
+        expected = (await api(http, demo, ROBERT, TEACHERS))["district"]["teachers"]
+        words = text_of(everyone.text)
+        assert f"{expected['totalCount']} teachers." in words
+        assert all(t["name"] in words for t in expected["nodes"])
+        waiting = await http.get("/app/teachers", params={"status": "SUBMITTED", "name": "a"})
+        submitted = await api(
+            http, demo, ROBERT, TEACHERS, where={"planStatus": "SUBMITTED", "nameContains": "a"}
+        )
+        names = {t["name"] for t in submitted["district"]["teachers"]["nodes"]}
+        assert "Elena Ramirez" in names
+        listed = set(re.findall(r'<a href="/app/teachers/[^"]+">([^<]+)</a>', waiting.text))
+        assert listed == names
+    async with web_client(db, settings, plugins) as teacher:
+        await dev_sign_in(teacher, ELENA)
+        assert (await teacher.get("/app/teachers")).status_code == 404
+
+
+async def test_principal_returns_with_a_note_then_approves(db, demo, settings, plugins) -> None:
+    elena = f"/app/teachers/{to_global_id('Teacher', demo[ELENA])}"
+    async with (
+        web_client(db, settings, plugins) as principal,
+        web_client(db, settings, plugins) as teacher,
+    ):
+        await dev_sign_in(principal, ROBERT)
+        await dev_sign_in(teacher, ELENA)
+        page = await principal.get(elena)
+        assert "Decide this plan" in page.text
+        plan_id = re.search(r'name="planId" value="([^"]+)"', page.text)[1]
+        token = csrf_of(page.text)
+        no_note = await principal.post(
+            elena,
+            data={"csrf_token": token, "form": "review", "action": "return", "planId": plan_id},
+        )
+        assert no_note.status_code == 400
+        assert 'id="review-note-error"' in no_note.text and 'aria-invalid="true"' in no_note.text
+        returned = await principal.post(
+            elena,
+            data={
+                "csrf_token": token,
+                "form": "review",
+                "action": "return",
+                "planId": plan_id,
+                "note": "Add a step with dates.",
+            },
+        )
+        assert returned.status_code == 303
+        shown = text_of((await principal.get(returned.headers["location"])).text)
+        assert "returned to the teacher with your note" in shown and "Draft" in shown
+
+        # Elena reads the note on her plan page and submits again.
+        her_plan = await teacher.get("/app/plan")
+        assert "Note: “Add a step with dates.”" in text_of(her_plan.text)
+        again = await teacher.post(
+            "/app/plan",
+            data={
+                "csrf_token": csrf_of(her_plan.text),
+                "form": "submit",
+                "action": "submit",
+                "planId": plan_id,
+                "cycle": "2025-26",
+                "note": "Dates added",
+            },
+        )
+        assert again.status_code == 303
+
+        approved = await principal.post(
+            elena,
+            data={"csrf_token": token, "form": "review", "action": "approve", "planId": plan_id},
+        )
+        assert approved.status_code == 303
+        assert "The plan is approved." in text_of(
+            (await principal.get(approved.headers["location"])).text
+        )
+        twice = await principal.post(  # already approved: the API's userError, shown
+            elena,
+            data={"csrf_token": token, "form": "review", "action": "approve", "planId": plan_id},
+        )
+        assert twice.status_code == 400 and 'id="error-summary"' in twice.text
+        stored = (await api(teacher, demo, ELENA, PLAN))["viewer"]["teacher"]["plans"][0]
+    assert stored["status"] == "APPROVED"
+    assert [(h["action"], h["note"]) for h in stored["history"]][-3:] == [
+        ("RETURN", "Add a step with dates."),
+        ("SUBMIT", "Dates added"),
+        ("APPROVE", ""),
+    ]
+
+
+async def test_coach_observes_and_comments(db, demo, settings, plugins) -> None:
+    elena = f"/app/teachers/{to_global_id('Teacher', demo[ELENA])}"
+    async with web_client(db, settings, plugins) as coach:
+        await dev_sign_in(coach, DAVID)
+        form = await coach.get(f"{elena}/observe")
+        assert form.status_code == 200
+        for select_id in re.findall(r'<select id="([^"]+)"', form.text):
+            assert f'<label for="{select_id}">' in form.text
+        token = csrf_of(form.text)
+        bad = await coach.post(
+            f"{elena}/observe",
+            data={
+                "csrf_token": token,
+                "kind": "COACHING",
+                "observedOn": "2999-01-01",
+                "level:1.1": "applying",
+            },
+        )
+        assert bad.status_code == 400 and 'id="error-summary"' in bad.text
+        assert re.search(r'<option value="applying" selected>', bad.text)  # kept
+        recorded = await coach.post(
+            f"{elena}/observe",
+            data={
+                "csrf_token": token,
+                "kind": "COACHING",
+                "observedOn": "2026-01-15",
+                "notes": "Strong openings.",
+                "level:1.1": "applying",
+                "level:2.2": "",
+            },
+        )
+        assert recorded.status_code == 303, text_of(recorded.text)
+        page = await coach.get(recorded.headers["location"])
+        assert "The observation is recorded." in text_of(page.text)
+        assert "Strong openings." in page.text
+        goal_id = re.search(r'name="goalId" value="([^"]+)"', page.text)[1]
+        commented = await coach.post(
+            elena,
+            data={
+                "csrf_token": csrf_of(page.text),
+                "form": "comment-goal-1",
+                "action": "comment",
+                "goalId": goal_id,
+                "body": "Let's plan the first cycle.",
+            },
+        )
+        assert commented.status_code == 303
+        empty = await coach.post(
+            elena,
+            data={
+                "csrf_token": csrf_of(page.text),
+                "form": "comment-goal-1",
+                "action": "comment",
+                "goalId": goal_id,
+                "body": "",
+            },
+        )
+        assert empty.status_code == 400 and 'id="comment-goal-1-body-error"' in empty.text
+        forged = await coach.post(
+            elena,
+            data={
+                "csrf_token": "x",
+                "form": "comment-goal-1",
+                "action": "comment",
+                "goalId": goal_id,
+                "body": "forged",
+            },
+        )
+        assert forged.status_code == 403
+        stored = (await api(coach, demo, ELENA, PLAN))["viewer"]["teacher"]
+    [new] = [o for o in stored["observations"] if o["notes"] == "Strong openings."]
+    assert new["kind"] == "COACHING"
+    assert [(r["element"]["code"], r["level"]["key"]) for r in new["ratings"]] == [
+        ("1.1", "applying")
+    ]
+    comments = [c["body"] for c in stored["plans"][0]["goals"][0]["comments"]]
+    assert "Let's plan the first cycle." in comments and "forged" not in comments
