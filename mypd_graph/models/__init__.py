@@ -18,6 +18,13 @@ from mypd_graph.models.data import (
     Resource,
     ResourceElement,
 )
+from mypd_graph.models.events import (
+    EmailNotification,
+    NotificationPreference,
+    OutboxEvent,
+    WebhookDelivery,
+    WebhookSubscription,
+)
 from mypd_graph.models.framework import Framework, RatingLevel, Standard
 from mypd_graph.models.growth import (
     ActionStep,
@@ -59,6 +66,11 @@ from mypd_graph.models.settings import DistrictSettings
 from mypd_graph.models.summary import StudentSubjectStatus, TeacherSubjectStatus
 
 __all__ = [
+    "EmailNotification",
+    "NotificationPreference",
+    "OutboxEvent",
+    "WebhookDelivery",
+    "WebhookSubscription",
     "ActionStep",
     "ActionStepStatus",
     "Assessment",
