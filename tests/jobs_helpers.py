@@ -60,14 +60,17 @@ mutation ($file: Upload!, $importer: String!, $options: JSON) {
 """
 
 
-def map_file(students: int) -> bytes:
-    """An NWEA MAP results export: each student tested in two subjects in two terms."""
+def map_file(students: int, bad_every: int = 0) -> bytes:
+    """An NWEA MAP results export: each student tested in two subjects in two terms (every
+    ``bad_every``-th student's scores unreadable, when given)."""
     lines = [MAP_HEADER]
     for number in range(students):
         student = 500000 + number
         for term, day in TERMS:
             for index, (subject, course, test) in enumerate(COURSES):
-                score = 190 + (number * 7 + index * 3) % 50
+                score: object = 190 + (number * 7 + index * 3) % 50
+                if bad_every and number % bad_every == 0:
+                    score = "n/a"
                 lines.append(
                     f"{term},Test Unified,1,North Elementary,2,Last{number},First{number},,"
                     f"{student},{9000000000 + number},2013-01-01,F,7,{subject},{course},2025,4,"

@@ -44,6 +44,7 @@ from mypd_graph.services.errors import PermissionDenied, UserInputError
 from mypd_graph.services.imports.tracking import (
     EventKind,
     ProgressReporter,
+    RunProgress,
     add_event,
     record_event,
     worker_name,
@@ -136,12 +137,31 @@ async def run_tracked(
         run = await execute_run(sessionmaker, run_id, job, source, progress=reporter)
     finally:
         await reporter.close()
-    await _ended(sessionmaker, run, attempt, worker)
+    await _ended(sessionmaker, run, attempt, worker, reporter.latest)
     return run
 
 
-async def _ended(sessionmaker: SessionMaker, run: ImportRun, attempt: int, worker: str) -> None:
+async def _ended(
+    sessionmaker: SessionMaker,
+    run: ImportRun,
+    attempt: int,
+    worker: str,
+    progress: RunProgress | None,
+) -> None:
+    """The last figures (SQLite could not write them as it went), the upload gone, an event."""
     async with sessionmaker.begin() as session:
+        if progress is not None:
+            await session.execute(
+                update(ImportRunJob)
+                .where(ImportRunJob.run_id == run.id)
+                .values(
+                    rows_read=progress.rows_read,
+                    rows_rejected=progress.rows_rejected,
+                    bytes_read=progress.bytes_read,
+                    bytes_total=progress.bytes_total,
+                    progress_at=progress.updated_at,
+                )
+            )
         await drop_upload(session, run.id)
         add_event(session, run.id, EVENT_OF[run.status], attempt, worker, run.message)
 

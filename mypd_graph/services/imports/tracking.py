@@ -120,7 +120,7 @@ class ProgressReporter:
         self.attempt = attempt
         self.worker = worker
         self.persist = persist
-        self._latest: RunProgress | None = None
+        self.latest: RunProgress | None = None
         self._writer: asyncio.Task[None] | None = None
 
     def __call__(self, progress: ImportProgress) -> None:
@@ -133,14 +133,14 @@ class ProgressReporter:
             self.attempt,
             self.worker,
         )
-        LIVE[self.run_id] = self._latest = snapshot
+        LIVE[self.run_id] = self.latest = snapshot
         if self.persist and (self._writer is None or self._writer.done()):
             self._writer = asyncio.create_task(self._write())
 
     async def _write(self) -> None:
         written: RunProgress | None = None
-        while self._latest is not None and self._latest is not written:
-            written = self._latest
+        while self.latest is not None and self.latest is not written:
+            written = self.latest
             async with self.sessionmaker.begin() as session:
                 await session.execute(
                     update(ImportRunJob)
