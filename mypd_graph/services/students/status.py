@@ -182,6 +182,20 @@ def result_met() -> ColumnElement[int | None]:
     )
 
 
+def counts_in_needs() -> ColumnElement[bool]:
+    """Whether an assessment's results speak in the summaries and the data window: the
+    district's always; a teacher's classroom results (services/imports/classroom.py) only where
+    the district turned ``DistrictSettings.classroom_results_in_needs`` on."""
+    return or_(
+        Assessment.classroom_teacher_id.is_(None),
+        select(DistrictSettings.classroom_results_in_needs)
+        .where(DistrictSettings.district_id == Assessment.district_id)
+        .correlate(Assessment)
+        .scalar_subquery()
+        .is_(True),
+    )
+
+
 def _aggregate(
     district_id: int, school_years: Iterable[str] | None, students: Ids
 ) -> Select[tuple[int, str, str, int, int, int, int]]:
@@ -203,16 +217,7 @@ def _aggregate(
         .where(
             Assessment.district_id == district_id,
             met.is_not(None),
-            # A teacher's classroom results (services/imports/classroom.py) count only where
-            # the district turned DistrictSettings.classroom_results_in_needs on.
-            or_(
-                Assessment.classroom_teacher_id.is_(None),
-                select(DistrictSettings.classroom_results_in_needs)
-                .where(DistrictSettings.district_id == Assessment.district_id)
-                .correlate(Assessment)
-                .scalar_subquery()
-                .is_(True),
-            ),
+            counts_in_needs(),
         )
         .group_by(
             AssessmentResult.student_id, Assessment.subject, AssessmentResult.school_year, rank
@@ -401,6 +406,7 @@ __all__ = [
     "decider",
     "decider_rank",
     "below_standard",
+    "counts_in_needs",
     "lock_summaries",
     "percentile_cut",
     "result_met",

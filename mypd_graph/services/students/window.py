@@ -30,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from mypd_graph.models import Assessment, AssessmentResult, DistrictSettings
 from mypd_graph.models.settings import DEFAULT_CURRENT_YEAR_MINIMUM_STUDENTS
+from mypd_graph.services.students.status import counts_in_needs
 
 
 def school_year_of(day: date) -> str:
@@ -170,7 +171,7 @@ async def data_window(session: AsyncSession, district_id: int, today: date) -> D
     rows = (
         await session.execute(
             select(Assessment.subject, Assessment.name, before, has_current, minimum, starts)
-            .where(Assessment.district_id == district_id)
+            .where(Assessment.district_id == district_id, counts_in_needs())
             .order_by(Assessment.name)
         )
     ).all()
