@@ -12,6 +12,7 @@ from strawberry.extensions import DisableIntrospection, MaxTokensLimiter, Schema
 from strawberry.tools import merge_types
 
 from mypd_graph.schema import (
+    classroom,
     feedback,
     frameworks,
     imports,
@@ -56,6 +57,7 @@ DOMAINS = (
     personalization,
     insights,
     imports,
+    classroom,
     sign_in,
     privacy,
 )

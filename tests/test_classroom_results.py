@@ -1,0 +1,195 @@
+"""Teachers bring their own data (issue 14, item 9): a teacher uploads their class's results of a
+classroom assessment over GraphQL (multipart); only their own students are taken, the results are
+marked as classroom data, show in their growth, are audited as an import, and count in needs only
+once the district turns it on."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from typing import Any
+
+from sqlalchemy import select
+
+from mypd_graph import models
+from mypd_graph.services.personalization.settings import Signal
+from mypd_graph.services.students.status import stale_result_status
+from tests.conftest import GraphQLClient, TestDatabase
+from tests.factories import ADMIN, COACH, TEACHER_A, World
+from tests.needs_helpers import needs_of, reading, self_rate, set_settings
+
+UPLOAD = """mutation($file: Upload!, $name: String!, $mapping: JSON) {
+  uploadClassroomResults(input: {file: $file, assessmentName: $name, subject: "Math",
+                                 schoolYear: "2025-26", term: "Spring", mapping: $mapping}) {
+    importRun { importer status message rowsRead rowsInserted rowsRejected }
+    rowErrors { row column value reason }
+    userErrors { field code message } } }"""
+ENABLE = """mutation($on: Boolean!) { setClassroomResultsInNeeds(input: {enabled: $on}) {
+  classroomResultsInNeeds userErrors { code } } }"""
+GROWTH = """{ viewer { teacher { growth {
+  studentStatus { subject schoolYear students belowStandard }
+  studentResults { assessmentName subject schoolYear term suppressed students
+                   shareAtOrAboveStandard meanScaleScore } } } } }"""
+# The template (docs/importing.md): s4 is Ben's student, zz9 nobody's.
+TEMPLATE = "student_id,achievement_level,score\ns1,4,88\ns2,3,75\ns3,4,91\ns4,1,40\nzz9,2,50\n"
+
+
+async def upload(
+    client: GraphQLClient, email: str, content: str, name: str = "Unit 3 quiz", **variables: Any
+) -> dict[str, Any]:
+    boundary = f"mypd-{secrets.token_hex(8)}"
+    operations = json.dumps(
+        {"query": UPLOAD, "variables": {"file": None, "name": name, **variables}}
+    )
+    body = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="operations"\r\n\r\n{operations}\r\n'
+        f'--{boundary}\r\nContent-Disposition: form-data; name="map"\r\n\r\n'
+        '{"0": ["variables.file"]}\r\n'
+        f'--{boundary}\r\nContent-Disposition: form-data; name="0"; filename="quiz.csv"\r\n'
+        f"Content-Type: text/csv\r\n\r\n{content}\r\n--{boundary}--\r\n"
+    ).encode()
+    response = await client.http.post(
+        "/graphql",
+        content=body,
+        headers={
+            "Authorization": f"Bearer {client.token_for(email)}",
+            "content-type": f"multipart/form-data; boundary={boundary}",
+        },
+    )
+    data = response.json()
+    assert response.status_code == 200 and "errors" not in data, data
+    return data["data"]["uploadClassroomResults"]
+
+
+def student_signal(needs: dict[str, Any]) -> str:
+    return reading(needs["1.6"], Signal.STUDENT_PERFORMANCE).evidence[0]
+
+
+async def test_a_teacher_uploads_results_for_their_own_students_only(
+    client: GraphQLClient, world: World, db: TestDatabase
+) -> None:
+    await set_settings(db, world, minimum_group_size=3)
+    payload = await upload(client, TEACHER_A, TEMPLATE)
+    assert payload["userErrors"] == []
+    assert payload["importRun"] == {
+        "importer": "classroom",
+        "status": "COMPLETED",
+        "message": "",
+        "rowsRead": 5,
+        "rowsInserted": 3,
+        "rowsRejected": 2,
+    }
+    # Ben's student and an unknown id are row errors naming their rows.
+    assert [(e["row"], e["column"], e["value"]) for e in payload["rowErrors"]] == [
+        (5, "student_id", "s4"),
+        (6, "student_id", "zz9"),
+    ]
+    assert all(
+        e["reason"].startswith(f"row {e['row']}: not a student of your sections in 2025-26")
+        for e in payload["rowErrors"]
+    )
+    async with db.sessionmaker() as session:
+        assessment = await session.scalar(
+            select(models.Assessment).where(models.Assessment.name == "Unit 3 quiz")
+        )
+        assert assessment is not None
+        # Marked as the teacher's classroom data.
+        assert (assessment.classroom_teacher_id, assessment.vendor) == (
+            world.id(TEACHER_A),
+            "Classroom",
+        )
+        results = list(
+            await session.scalars(
+                select(models.AssessmentResult.student_id).where(
+                    models.AssessmentResult.assessment_id == assessment.id
+                )
+            )
+        )
+        assert sorted(results) == sorted(world.student_ids[s] for s in ("s1", "s2", "s3"))
+        run = await session.scalar(
+            select(models.ImportRun).where(models.ImportRun.importer == "classroom")
+        )
+        assert run is not None and run.user_id == world.id(TEACHER_A)
+        audited = await session.scalar(
+            select(models.AuditEvent).where(
+                models.AuditEvent.action == "import",
+                models.AuditEvent.entity_ids == [str(run.id)],
+            )
+        )
+        assert audited is not None and audited.user_id == world.id(TEACHER_A)
+        assert await stale_result_status(session, world.district_id) == []
+    # In the teacher's growth, beside the district's MAP results.
+    data = await client.execute(GROWTH, as_=TEACHER_A)
+    growth = data["viewer"]["teacher"]["growth"]
+    quiz = [row for row in growth["studentResults"] if row["assessmentName"] == "Unit 3 quiz"]
+    assert quiz == [
+        {
+            "assessmentName": "Unit 3 quiz",
+            "subject": "Math",
+            "schoolYear": "2025-26",
+            "term": "Spring",
+            "suppressed": False,
+            "students": 3,
+            "shareAtOrAboveStandard": 1.0,
+            "meanScaleScore": 84.7,
+        }
+    ]
+
+
+async def test_classroom_results_count_in_needs_only_when_the_district_says_so(
+    client: GraphQLClient, world: World, db: TestDatabase
+) -> None:
+    await set_settings(db, world, minimum_group_size=3)
+    await self_rate(db, world, TEACHER_A, {"1.6": "exploring"})  # 1.6 is a Math element
+    before = student_signal(await needs_of(db, world, TEACHER_A, viewer=TEACHER_A))
+    assert before.startswith("100% below standard in Math, 2025-26: 3 of your 3")
+    payload = await upload(client, TEACHER_A, TEMPLATE)
+    assert payload["importRun"]["rowsInserted"] == 3
+    # Off by default: the classroom quiz (all at standard) changes neither needs nor status.
+    assert student_signal(await needs_of(db, world, TEACHER_A, viewer=TEACHER_A)) == before
+    status = (await client.execute(GROWTH, as_=TEACHER_A))["viewer"]["teacher"]["growth"]
+    assert [(r["subject"], r["students"], r["belowStandard"]) for r in status["studentStatus"]] == [
+        ("Math", 3, 3)
+    ]
+    # Only a district admin turns it on.
+    refused = await client.execute(ENABLE, {"on": True}, as_=TEACHER_A)
+    assert refused["setClassroomResultsInNeeds"]["userErrors"] == [{"code": "FORBIDDEN"}]
+    turned = await client.execute(ENABLE, {"on": True}, as_=ADMIN)
+    assert turned["setClassroomResultsInNeeds"] == {
+        "classroomResultsInNeeds": True,
+        "userErrors": [],
+    }
+    # On: the spring quiz decides the students' status (the latest results of the year).
+    after = student_signal(await needs_of(db, world, TEACHER_A, viewer=TEACHER_A))
+    assert after.startswith("0% below standard in Math, 2025-26: 0 of your 3"), after
+    async with db.sessionmaker() as session:
+        assert await stale_result_status(session, world.district_id) == []
+    # A second upload while it is on is counted too; off again, it is left out again.
+    await client.execute(ENABLE, {"on": False}, as_=ADMIN)
+    assert student_signal(await needs_of(db, world, TEACHER_A, viewer=TEACHER_A)) == before
+
+
+async def test_uploads_refused_to_others_and_for_bad_input(
+    client: GraphQLClient, world: World, db: TestDatabase
+) -> None:
+    coach = await upload(client, COACH, TEMPLATE)
+    assert [e["code"] for e in coach["userErrors"]] == ["FORBIDDEN"]
+    admin = await upload(client, ADMIN, TEMPLATE)
+    assert [e["code"] for e in admin["userErrors"]] == ["FORBIDDEN"]
+    no_name = await upload(client, TEACHER_A, TEMPLATE, name=" ")
+    assert no_name["userErrors"] and no_name["importRun"] is None
+    # A mapping names the file's own headers (the generic layout's fields).
+    mapped = await upload(
+        client,
+        TEACHER_A,
+        "Student Number;Perf Level\ns1;2\ns2;2\n",
+        name="Exit ticket",
+        mapping={"student_id": "Student Number", "achievement_level": "Perf Level"},
+    )
+    assert (mapped["importRun"]["status"], mapped["importRun"]["rowsInserted"]) == ("COMPLETED", 2)
+    # A file of none of the teacher's students imports nothing and leaves no assessment behind.
+    wrong = await upload(client, TEACHER_A, "student_id,score\n", name="Empty")
+    assert wrong["importRun"]["status"] == "REJECTED"
+    async with db.sessionmaker() as session:
+        names = set(await session.scalars(select(models.Assessment.name)))
+    assert "Exit ticket" in names and "Empty" not in names
