@@ -1,4 +1,5 @@
-"""``frameworks list|import-case|export-case``: standards frameworks as CASE packages (docs/case.md).
+"""``frameworks list|import-case|export-case|crosswalk|activate``: standards frameworks as CASE
+packages (docs/case.md), crosswalks and switching a district's framework (docs/frameworks.md).
 
 The operator (whoever runs the deployment) imports a state's CASE package as a framework any
 district can then activate, and exports any framework as a CFPackage.
@@ -149,3 +150,70 @@ def export_case(ctx: click.Context, key: str, output: Path | None, base_url: str
     else:
         output.write_text(text, encoding="utf-8")
         click.echo(f"wrote {output}")
+
+
+@frameworks.command("crosswalk")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.pass_context
+def crosswalk(ctx: click.Context, file: Path) -> None:
+    """Load a crosswalk CSV: from_framework,from_code,to_framework,to_code,relation (relation:
+    exactMatchOf, isRelatedTo or replacedBy). A file with a bad row loads nothing; loading the
+    same file again changes nothing."""
+    from mypd_graph.services.frameworks import crosswalks
+
+    try:
+        text = file.read_bytes()[: 16 * 1024 * 1024].decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise click.ClickException(f"{file} is not UTF-8 text") from error
+    rows, errors = crosswalks.parse_csv(text)
+
+    async def work(session: AsyncSession) -> crosswalks.LoadResult:
+        return await crosswalks.load_rows(session, rows, source="csv")
+
+    result = crosswalks.LoadResult(errors=errors) if errors else _run(ctx, work, write=True)
+    if result.errors:
+        for error in result.errors:
+            click.echo(f"{file.name}: {error}", err=True)
+        raise click.ClickException(
+            f"{file.name}: {len(result.errors)} bad row(s); nothing was loaded"
+        )
+    click.echo(
+        f"crosswalk {file.name}: {result.added} row(s) added, {result.unchanged} already there"
+    )
+
+
+@frameworks.command("activate")
+@click.argument("key")
+@click.option("--preview", is_flag=True, help="Only say what the switch would do.")
+@click.option("--district", "district_key", metavar="KEY", help="The district's key.")
+@click.pass_context
+def activate(ctx: click.Context, key: str, preview: bool, district_key: str | None) -> None:
+    """Make framework KEY the district's active one, carrying every teacher's focus elements and
+    open goals over through the crosswalk (--preview: say what it would do, change nothing)."""
+    from mypd_graph.cli.districts import _district_actor
+    from mypd_graph.services.frameworks import swap
+
+    async def work(session: AsyncSession) -> tuple[swap.SwapPlan, bool]:
+        actor = await _district_actor(session, district_key)
+        if preview:
+            return await swap.plan_swap(session, actor, key, ("key",)), False
+        _, plan, done = await swap.activate(session, actor, key, ("key",))
+        return plan, done is not None
+
+    plan, switched = _run(ctx, work, write=not preview)
+    before = plan.from_framework.key if plan.from_framework else "none"
+    if not preview and not switched:
+        click.echo(f"framework {key} is already active: nothing changed")
+        return
+    verb = "would switch" if preview else "switched"
+    click.echo(f"{verb} from {before} to {key}: {len(plan.teacher_ids)} teachers")
+    totals = plan.counts()
+    for kind, label in (
+        ("focus", "focus elements"),
+        ("goal", "open goals' elements"),
+        ("self_rating", "latest self-ratings"),
+        ("observed_rating", "latest observed ratings"),
+    ):
+        click.echo(
+            f"  {label}: {totals[f'{kind}_mapped']} map, {totals[f'{kind}_unmapped']} do not"
+        )
