@@ -218,7 +218,7 @@ async def test_the_shipped_catalog_says_it_is_sample_data(db: TestDatabase, worl
         extra=[("cstp", mypd_graph_cstp)], entry_points=False, deny=("oneroster",)
     )
     shipped = plugins.resource_providers["mypd-cstp-catalog"].item
-    if str(getattr(shipped, "path", "")).endswith("cstp_catalog.json") is False:
+    if not str(getattr(shipped, "path", "")).endswith("cstp_catalog.json"):
         pytest.skip("MYPD_CATALOG_FILE points elsewhere in this environment")
     async with db.sessionmaker.begin() as session:
         assert (await sync_resources(session, plugins))["mypd-cstp-catalog"] == 52

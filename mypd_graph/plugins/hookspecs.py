@@ -74,4 +74,8 @@ def mypd_graph_register_resource_providers(register: Callable[[ResourceProvider]
 
     :param register: call once per object following
         :class:`~mypd_graph.plugins.types.ResourceProvider`. Provider names are unique.
+        The host calls ``resources()`` to sync the catalog (items it no longer lists are
+        retired) and, when present, ``search(query)`` for live search; every call is bounded
+        by a timeout and a provider that raises or times out is reported by name while the
+        others answer (docs/plugins.md, docs/resources.md).
     """
