@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, NoReturn
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
 from urllib.parse import urlsplit
 
 import pytest
@@ -134,3 +136,45 @@ async def chromium_page() -> AsyncIterator[BrowserPage]:
             yield seen
         finally:
             await browser.close()
+
+
+async def empty_postgres(engine: Any) -> None:
+    """Empty the suite's migrated PostgreSQL database (as the ``db`` fixture does), so a served
+    app loads the demo into it; the audit tables refuse TRUNCATE but for the suite's superuser
+    with triggers off for this transaction."""
+    from sqlalchemy import text
+
+    from mypd_graph import migrate
+    from mypd_graph.models import Base
+
+    tables = ", ".join(
+        f'"{table.schema}"."{table.name}"' if table.schema else f'"{table.name}"'
+        for table in Base.metadata.sorted_tables
+    )
+    async with engine.begin() as connection:
+        await connection.execute(text("SET LOCAL session_replication_role = replica"))
+        await connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        await connection.execute(
+            text("UPDATE alembic_version SET version_num = :head"),
+            {"head": migrate.head_revision()},
+        )
+
+
+@asynccontextmanager
+async def served_demo(
+    backend: str, directory: Path, postgres_engine: Any, postgres_url: str, secret: str
+) -> AsyncIterator[tuple[str, dict[str, str]]]:
+    """``mypd-graph serve --migrate --demo`` as the README runs it, on a fresh SQLite file or
+    the suite's emptied PostgreSQL database; its base URL and environment."""
+    from tests.helpers import free_port, served
+
+    if backend == "sqlite":
+        url = f"sqlite+aiosqlite:///{directory / 'demo.db'}"
+    else:
+        await empty_postgres(postgres_engine)
+        url = postgres_url
+    env = {"MYPD_DATABASE_URL": url, "MYPD_SECRET_KEY": secret}
+    port = free_port()
+    command = [sys.executable, "-m", "mypd_graph", "serve", "--port", str(port)]
+    with served([*command, "--migrate", "--demo"], port, env) as base:
+        yield base, env

@@ -1,4 +1,5 @@
-"""The web app in a real browser (headless Chromium), on the demo served as the README serves it:
+"""The web app in a real browser (headless Chromium), on the demo served as the README serves it
+(on SQLite, and on PostgreSQL when the suite has one):
 Elena signs in through the development page, reads her home page, and fills and submits her
 self-assessment with the keyboard alone; every page passes axe-core with no serious or critical
 violation at desktop and phone widths, asks nothing of any other host and breaks no CSP rule.
@@ -9,15 +10,14 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from tests.accessibility import DESKTOP, PHONE, blocking_violations
-from tests.browser import BrowserPage, chromium_page, require_chromium
-from tests.conftest import SECRET
-from tests.helpers import free_port, served
+from tests.browser import BrowserPage, chromium_page, require_chromium, served_demo
+from tests.conftest import BACKENDS, POSTGRES_URL, SECRET
 
 ENV: dict[str, dict[str, str]] = {}  # base URL -> the served app's environment
 
@@ -31,15 +31,18 @@ def token_for(base: str, email: str) -> str:
     ).stdout.strip()
 
 
-@pytest.fixture(scope="module")
-def demo_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """``mypd-graph serve --migrate --demo`` on a fresh SQLite file; its base URL."""
+@pytest.fixture(scope="module", params=BACKENDS)
+async def demo_app(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, postgres_engine
+) -> AsyncIterator[str]:
+    """``mypd-graph serve --migrate --demo`` on a fresh SQLite file, and on the suite's
+    PostgreSQL database when one is configured; its base URL."""
     require_chromium()  # skip before paying for a server
-    path = tmp_path_factory.mktemp("browser-app") / "demo.db"
-    env = {"MYPD_DATABASE_URL": f"sqlite+aiosqlite:///{path}", "MYPD_SECRET_KEY": SECRET}
-    port = free_port()
-    command = [sys.executable, "-m", "mypd_graph", "serve", "--port", str(port)]
-    with served([*command, "--migrate", "--demo"], port, env) as base:
+    directory = tmp_path_factory.mktemp("browser-app")
+    async with served_demo(request.param, directory, postgres_engine, POSTGRES_URL, SECRET) as (
+        base,
+        env,
+    ):
         ENV[base] = env
         yield base
 
@@ -154,7 +157,7 @@ async def test_her_coach_reads_his_page_and_hers(demo_app: str, tmp_path: Path) 
         await page.goto(f"{base}/app/login")
         await page.get_by_role("button", name="Sign in as David Chen").click()
         await page.wait_for_url(f"{base}/app/")
-        await page.get_by_role("heading", level=2, name="Coming soon").wait_for()
+        await page.get_by_role("heading", level=2, name="Your pages").wait_for()
         await check_page(browser, base, tmp_path, "coach-home")
 
         teachers = await page.request.post(  # Elena's id, through the API as anyone would

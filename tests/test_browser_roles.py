@@ -1,0 +1,184 @@
+"""The roles' pages in a real browser (headless Chromium) on the demo as the README serves it,
+on SQLite and on PostgreSQL when the suite has one. Elena rates herself, keeps one piece of
+evidence to herself, starts next year's plan, adds a goal and a step and submits it; her
+principal finds it among the plans waiting for him and approves it; her coach sees her
+shared evidence and not the private piece, and records an observation. Every page passes
+axe-core at 1280 and 375 pixels, stays on its origin and within the CSP; screenshots of each are
+written under the test's temporary directory."""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from tests.accessibility import DESKTOP
+from tests.browser import chromium_page, require_chromium, served_demo
+from tests.conftest import BACKENDS, POSTGRES_URL, SECRET
+from tests.test_browser_app import ENV, check_page, token_for
+
+ELENA = "elena.ramirez@demo.mypd.test"
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+async def demo_app(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, postgres_engine
+) -> AsyncIterator[str]:
+    require_chromium()
+    directory = tmp_path_factory.mktemp("browser-roles")
+    async with served_demo(request.param, directory, postgres_engine, POSTGRES_URL, SECRET) as (
+        base,
+        env,
+    ):
+        ENV[base] = env
+        yield base
+
+
+def graphql(base: str, email: str, query: str) -> dict:
+    """The API as anyone would call it, with the README's token."""
+    body = json.dumps({"query": query}).encode()
+    request = urllib.request.Request(
+        f"{base}/graphql",
+        data=body,
+        headers={
+            "Authorization": f"Bearer {token_for(base, email)}",
+            "Content-Type": "application/json",
+        },
+    )
+    with urllib.request.urlopen(request, timeout=30) as answer:  # noqa: S310 (our own server)
+        found = json.load(answer)
+    assert "errors" not in found, found
+    return found["data"]
+
+
+async def sign_in(page, base: str, name: str) -> None:
+    await page.goto(f"{base}/app/login")
+    await page.get_by_role("button", name=f"Sign in as {name}").click()
+    await page.wait_for_url(f"{base}/app/")
+
+
+async def test_plan_from_draft_to_approved_and_what_the_coach_sees(
+    demo_app: str, tmp_path: Path
+) -> None:
+    base = demo_app
+    evidence = graphql(base, ELENA, "{ viewer { teacher { evidence { title audience } } } }")
+    shared = [
+        e["title"] for e in evidence["viewer"]["teacher"]["evidence"] if e["audience"] != "PRIVATE"
+    ]
+    assert len(shared) >= 2
+    private_title, shared_title = shared[0], shared[1]
+    async with chromium_page() as browser:
+        page = browser.page
+        await page.set_viewport_size(DESKTOP)
+
+        # Elena: a self-assessment for next year, kept to herself.
+        await sign_in(page, base, "Elena Ramirez")
+        await page.get_by_role("link", name="Self-assessment").click()
+        await page.get_by_label("School year").fill("2026-27")
+        await page.locator("#level-1-1").select_option("applying")
+        await page.get_by_label("Only me").check()
+        await page.get_by_role("button", name="Save self-assessment").click()
+        await page.get_by_role("status").wait_for()
+
+        # Sharing: one piece of evidence made private.
+        await page.get_by_role("link", name="Sharing", exact=True).click()
+        await page.get_by_role("heading", level=1, name="Sharing").wait_for()
+        await check_page(browser, base, tmp_path, "teacher-sharing")
+        await page.get_by_label(private_title).select_option("PRIVATE")
+        await page.get_by_role("button", name=f"Save who sees {private_title}").click()
+        await page.get_by_role("status").wait_for()
+
+        # Growth and students.
+        await page.get_by_role("link", name="Growth").click()
+        await page.get_by_role("heading", level=1, name="My growth").wait_for()
+        await check_page(browser, base, tmp_path, "teacher-growth")
+        await page.get_by_role("link", name="Students").click()
+        await page.get_by_role("heading", level=1, name="My students").wait_for()
+        await check_page(browser, base, tmp_path, "teacher-students")
+
+        # The plan: this year's is submitted; she starts next year's.
+        await page.get_by_role("link", name="My plan").click()
+        await page.get_by_role("heading", level=1, name="My learning plan").wait_for()
+        await check_page(browser, base, tmp_path, "teacher-plan-submitted")
+        await page.get_by_label("School year").fill("2026-27")
+        await page.get_by_label("Title (optional)").fill("Questions that matter")
+        await page.get_by_role("button", name="Start plan").click()
+        await page.get_by_role("status").wait_for()
+        assert "Your plan is started." in await page.get_by_role("status").inner_text()
+
+        goal = page.locator("#new-goal")
+        await goal.get_by_label("Goal", exact=True).fill("Ask better questions")
+        await goal.get_by_text("Engaging and Supporting All Students in Learning").click()
+        await goal.get_by_label("1.1", exact=False).first.check()
+        await goal.get_by_label("Where you are now").select_option("exploring")
+        await goal.get_by_label("Where you aim to be").select_option("applying")
+        await goal.get_by_role("button", name="Add goal").click()
+        await page.get_by_role("status").wait_for()
+        await page.get_by_text("Add an action step to goal 1").click()
+        step = page.locator("#new-step-1")
+        await step.get_by_label("What you will do").fill("Film one lesson")
+        await step.get_by_role("button", name="Add step").click()
+        await page.get_by_role("status").wait_for()
+        await check_page(browser, base, tmp_path, "teacher-plan-draft")
+
+        # A refused form: the summary takes focus and links the field.
+        await goal.get_by_label("Goal", exact=True).fill("No elements")
+        await goal.get_by_role("button", name="Add goal").click()
+        await page.locator("#error-summary").wait_for()
+        assert await page.evaluate("() => document.activeElement.id") == "error-summary"
+        await check_page(browser, base, tmp_path, "teacher-plan-errors")
+
+        await page.get_by_label("A note for your reviewer (optional)").fill("Ready for review")
+        await page.get_by_role("button", name="Submit plan").click()
+        await page.get_by_role("status").wait_for()
+        assert "Submitted, waiting for a decision" in await page.locator("main").inner_text()
+        await page.get_by_role("button", name="Sign out").click()
+        await page.wait_for_url(f"{base}/app/login")
+
+        # Her principal: the plans waiting for him, hers among them; he approves it.
+        await sign_in(page, base, "Robert Nakamura")
+        await check_page(browser, base, tmp_path, "principal-home")
+        await page.get_by_role("link", name="plans waiting for a decision").click()
+        await page.get_by_role("heading", level=1, name="Teachers").wait_for()
+        await check_page(browser, base, tmp_path, "principal-teachers")
+        await page.get_by_role("link", name="Elena Ramirez").click()
+        await page.get_by_role("heading", level=1, name="Elena Ramirez").wait_for()
+        assert "Questions that matter" in await page.locator("main").inner_text()
+        await check_page(browser, base, tmp_path, "principal-teacher-plan")
+        await page.get_by_role("button", name="Approve plan").click()
+        await page.get_by_role("status").wait_for()
+        assert "The plan is approved." in await page.get_by_role("status").inner_text()
+        main = await page.locator("main").inner_text()
+        assert "Approved" in main
+        assert "Not shared with you" in main  # her growth profile is her coach's only (default)
+        await page.get_by_role("button", name="Sign out").click()
+        await page.wait_for_url(f"{base}/app/login")
+
+        # Her coach: what she shares, not what she keeps to herself; an observation.
+        await sign_in(page, base, "David Chen")
+        await page.get_by_role("link", name="My teachers").click()
+        await page.get_by_label("Name contains").fill("Elena")
+        await page.get_by_role("button", name="Filter").click()
+        await page.get_by_role("link", name="Elena Ramirez").click()
+        await page.get_by_role("heading", level=1, name="Elena Ramirez").wait_for()
+        main = await page.locator("main").inner_text()
+        assert shared_title in main and private_title not in main
+        assert "Approved" in main
+        await check_page(browser, base, tmp_path, "coach-teacher")
+        await page.get_by_role("link", name="Growth over time").click()
+        await page.get_by_role("heading", level=1, name="Elena Ramirez: growth").wait_for()
+        await check_page(browser, base, tmp_path, "coach-teacher-growth")
+        await page.go_back()
+        await page.get_by_role("link", name="Record an observation").click()
+        await page.get_by_role("heading", level=1, name="Observe Elena Ramirez").wait_for()
+        await check_page(browser, base, tmp_path, "coach-observe")
+        await page.get_by_label("Kind of observation").select_option("COACHING")
+        await page.get_by_label("Notes (optional)").fill("Strong openings.")
+        await page.locator("#observation-level\\:1\\.1").select_option("applying")
+        await page.get_by_role("button", name="Record observation").click()
+        await page.get_by_role("status").wait_for()
+        assert "Strong openings." in await page.locator("main").inner_text()
+    print(f"screenshots: {tmp_path}")
