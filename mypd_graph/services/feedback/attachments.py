@@ -14,7 +14,8 @@
   transaction that deleted them commits (:func:`install_cleanup`), and bytes stored by a
   transaction that rolled back are removed too.
 
-May import the services kernel, models and storage.
+May import the services kernel, models and storage (not services.privacy, which imports
+feedback: the audit event is made here from the models).
 """
 
 from __future__ import annotations
@@ -33,11 +34,10 @@ from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
-from mypd_graph.models import Evidence, EvidenceFile
+from mypd_graph.models import AuditEvent, AuditSubject, Evidence, EvidenceFile
 from mypd_graph.services.access import Actor, audience_condition, may_edit_own, teacher_condition
 from mypd_graph.services.common import group_by_key, lock_teacher, one_by_key
 from mypd_graph.services.errors import PermissionDenied, invalid
-from mypd_graph.services.privacy.audit import new_event
 from mypd_graph.storage import Storage
 
 log = logging.getLogger(__name__)
@@ -220,15 +220,17 @@ async def readable_file(session: AsyncSession, actor: Actor, file_id: int) -> Ev
         return None
     row, teacher_id = found
     if teacher_id != actor.user_id:
+        # The event services.privacy.audit writes for reads of a teacher's record (made here:
+        # privacy imports feedback); the request and the reader's snapshot are stamped on flush.
         session.add(
-            new_event(
-                "read",
-                "evidence_file",
-                [row.id],
+            AuditEvent(
                 user_id=actor.user_id,
-                district_id=actor.district_id,
+                action="read",
+                entity="evidence_file",
+                entity_ids=[str(row.id)],
                 detail=f"downloaded evidence {row.evidence_id}'s file",
-                teachers={teacher_id},
+                district_id=actor.district_id,
+                subjects=[AuditSubject(kind="teacher", subject_id=teacher_id)],
             )
         )
     return row
