@@ -10,6 +10,7 @@ belongs to one framework; without a crosswalk the needs say what is missing.
 from __future__ import annotations
 
 import json
+import uuid
 from typing import Any
 
 from sqlalchemy import func, select
@@ -50,7 +51,7 @@ def case_package(
     """A CFPackage: items (code, statement, parent code), identifiers derived from the codes."""
 
     def ident(code: str) -> str:
-        return f"{doc[:24]}{abs(hash(code)) % 10**12:012d}" if False else _ident(doc, code)
+        return _ident(doc, code)
 
     body = {
         "CFDocument": {
@@ -78,8 +79,6 @@ def case_package(
 
 
 def _ident(doc: str, name: str) -> str:
-    import uuid
-
     return str(uuid.uuid5(uuid.UUID(doc), name))
 
 
