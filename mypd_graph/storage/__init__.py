@@ -17,19 +17,27 @@ from mypd_graph.storage.base import Storage, StorageError, check_key
 from mypd_graph.storage.local import LocalStorage
 
 
-@lru_cache(maxsize=8)
 def open_storage(settings: Settings) -> Storage:
-    """The backend the settings name (one per settings object: a client is built once)."""
-    if settings.evidence_storage == "s3":
+    """The backend the settings name (one per configuration: a client is built once)."""
+    return _open(
+        settings.evidence_storage,
+        settings.evidence_dir,
+        settings.evidence_s3_bucket,
+        settings.evidence_s3_endpoint,
+        settings.evidence_s3_region,
+        settings.evidence_s3_prefix,
+    )
+
+
+@lru_cache(maxsize=8)
+def _open(
+    kind: str, directory: str, bucket: str, endpoint: str, region: str, prefix: str
+) -> Storage:
+    if kind == "s3":
         from mypd_graph.storage.s3 import S3Storage  # boto3 is imported only when used
 
-        return S3Storage(
-            bucket=settings.evidence_s3_bucket,
-            endpoint_url=settings.evidence_s3_endpoint or None,
-            region=settings.evidence_s3_region or None,
-            prefix=settings.evidence_s3_prefix,
-        )
-    return LocalStorage(settings.evidence_dir)
+        return S3Storage(bucket, endpoint or None, region or None, prefix)
+    return LocalStorage(directory)
 
 
 __all__ = ["LocalStorage", "Storage", "StorageError", "check_key", "open_storage"]
