@@ -123,13 +123,14 @@ async def test_a_missing_signal_is_missing_not_zero(db: TestDatabase, world: Wor
     await self_rate(db, world, TEACHER_A, {"1.6": "exploring"})
     needs = await needs_of(db, world, TEACHER_A)
     need = needs["1.6"]
-    student, training, self_, observed = need.signals
+    student, training, self_, observed, growth = need.signals
     assert [r.signal for r in need.signals] == list(Signal)
-    for missing in (student, training, observed):
+    for missing in (student, training, observed, growth):
         assert missing.value is None and missing.contribution is None
         assert missing.effective_weight is None and missing.missing_reason
         assert not missing.present
     assert training.missing_reason == "no training records on file"
+    assert growth.missing_reason == "off: the district gives students' growth no weight"
     # read by the admin: only what they may see counts, and the words say so (docs/privacy.md)
     assert observed.missing_reason == "1.6 is not rated in any observation you may see"
     assert "fewer than 10" in (student.missing_reason or "")  # 3 students: a small group

@@ -79,7 +79,13 @@ async def test_needs_through_graphql(client: GraphQLClient, world: World, db: Te
         "observer": {"name": "Cora Coach"},
     }
     kinds = [signal["kind"] for signal in first["signals"]]
-    assert kinds == ["STUDENT_PERFORMANCE", "TRAINING", "SELF_ASSESSMENT", "OBSERVATION"]
+    assert kinds == [
+        "STUDENT_PERFORMANCE",
+        "TRAINING",
+        "SELF_ASSESSMENT",
+        "OBSERVATION",
+        "STUDENT_GROWTH",
+    ]
     student = first["signals"][0]
     assert student["present"] is False and student["value"] is None
     assert student["contribution"] is None and student["missingReason"]

@@ -17,6 +17,7 @@ from mypd_graph.schema.insights.common import LazyResource, resource_of
 from mypd_graph.schema.personalization.needs import element_of, level_of
 from mypd_graph.services.personalization import growth as growth_service
 from mypd_graph.services.personalization import pd_impact as impact_service
+from mypd_graph.services.students.growth_measures import GROWTH_RULE
 from mypd_graph.services.students.status import RESULTS_RULES
 
 if TYPE_CHECKING:
@@ -114,6 +115,24 @@ class YearStatus:
     students: int | None = strawberry.field(description="Students with results the rule judges.")
     below_standard: int | None
     share_below_standard: float | None
+    rule: str
+
+
+@strawberry.type(
+    description="The teacher's students' growth in one subject and school year where results "
+    "carry it (MAP Growth fall to spring), by the stated rule (rule), the figure the "
+    "STUDENT_GROWTH need signal reads; null figures and suppressed true below the minimum "
+    "group size."
+)
+class YearGrowth:
+    subject: str
+    school_year: str
+    suppressed: bool
+    students: int | None = strawberry.field(description="Students with a growth measure.")
+    short_of_typical: int | None = strawberry.field(
+        description="Of them, those who grew less than typical."
+    )
+    share_short_of_typical: float | None
     rule: str
 
 
@@ -245,6 +264,25 @@ class TeacherGrowth:
                 below_standard=r.below,
                 share_below_standard=r.share_below,
                 rule=RESULTS_RULES,
+            )
+            for r in rows
+        ]
+
+    @strawberry.field(
+        description="The teacher's students' growth per subject and school year where results "
+        "carry it, oldest first (empty when no file carried growth)."
+    )
+    async def student_growth(self, info: Info) -> list[YearGrowth]:
+        rows = await self._load(info, growth_service.growth_by_year_by_teacher)
+        return [
+            YearGrowth(
+                subject=r.subject,
+                school_year=r.school_year,
+                suppressed=r.suppressed,
+                students=r.students,
+                short_of_typical=r.short,
+                share_short_of_typical=r.share_short,
+                rule=GROWTH_RULE,
             )
             for r in rows
         ]

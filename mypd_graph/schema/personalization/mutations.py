@@ -34,6 +34,9 @@ class SignalWeightsInput:
     training: float | None = None
     self_assessment: float | None = None
     observation: float | None = None
+    student_growth: float | None = strawberry.field(
+        default=None, description="Above 0 turns the students' growth signal on."
+    )
 
     def to_weights(self) -> dict[Signal, float]:
         given = {
@@ -41,6 +44,7 @@ class SignalWeightsInput:
             Signal.TRAINING: self.training,
             Signal.SELF_ASSESSMENT: self.self_assessment,
             Signal.OBSERVATION: self.observation,
+            Signal.STUDENT_GROWTH: self.student_growth,
         }
         return {signal: value for signal, value in given.items() if value is not None}
 

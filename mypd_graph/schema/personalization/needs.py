@@ -17,6 +17,7 @@ from mypd_graph.schema.relay import to_global_id
 from mypd_graph.services.common import check_first
 from mypd_graph.services.personalization import needs as needs_service
 from mypd_graph.services.personalization.settings import Signal
+from mypd_graph.services.students.growth_measures import GROWTH_RULE
 from mypd_graph.services.students.status import RESULTS_RULES
 from mypd_graph.services.students.window import WINDOW_RULE
 
@@ -63,7 +64,7 @@ class NeedSignal:
         default=None,
         description="STUDENT_PERFORMANCE: the stated rules behind it, when one result and one "
         "student are below standard and which school year speaks (docs/student-results.md); "
-        "null for the other signals.",
+        "STUDENT_GROWTH: when a student grew less than typical; null for the other signals.",
     )
 
     @classmethod
@@ -81,7 +82,11 @@ class NeedSignal:
             ),
             evidence=list(reading.evidence),
             missing_reason=reading.missing_reason,
-            rule=STUDENT_RULES if reading.signal is Signal.STUDENT_PERFORMANCE else None,
+            rule=STUDENT_RULES
+            if reading.signal is Signal.STUDENT_PERFORMANCE
+            else GROWTH_RULE
+            if reading.signal is Signal.STUDENT_GROWTH
+            else None,
         )
 
 

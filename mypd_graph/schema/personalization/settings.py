@@ -23,6 +23,10 @@ class SignalWeights:
     training: float
     self_assessment: float
     observation: float
+    student_growth: float = strawberry.field(
+        description="Students' growth (MAP Growth's conditional growth percentile): 0, the "
+        "default, turns the signal off (docs/student-results.md)."
+    )
 
 
 @strawberry.type(description="Which elements a tested subject's results speak to.")
@@ -98,6 +102,7 @@ class PersonalizationSettings:
                 training=weights[Signal.TRAINING],
                 self_assessment=weights[Signal.SELF_ASSESSMENT],
                 observation=weights[Signal.OBSERVATION],
+                student_growth=weights[Signal.STUDENT_GROWTH],
             ),
             minimum_group_size=settings.minimum_group_size,
             training_window_months=settings.training_window_months,

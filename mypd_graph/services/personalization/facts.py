@@ -79,6 +79,24 @@ class SubjectFact:
 
 
 @dataclass(frozen=True, slots=True)
+class GrowthFact:
+    """A teacher's students' growth in one subject, in the year the status signal reads."""
+
+    subject: str
+    school_year: str
+    students: int  # with a growth measure
+    short: int  # grew less than typical
+
+    @property
+    def share_short(self) -> float:
+        return self.short / self.students if self.students else 0.0
+
+
+# Why the growth signal is missing when the district gives it no weight (compared by identity).
+GROWTH_OFF = "off: the district gives students' growth no weight"
+
+
+@dataclass(frozen=True, slots=True)
 class TrainingFact:
     hours: float  # aligned to the element, in the window
     records: int  # aligned to the element, in the window
@@ -164,7 +182,7 @@ class Need:
     teacher_id: int
     element: ElementInfo
     is_focus: bool
-    values: tuple[float | None, float | None, float | None, float | None]  # in SIGNALS order
+    values: tuple[float | None, ...]  # one per signal, in SIGNALS order
     subjects: tuple[SubjectFact, ...]
     student_missing: str | None
     training: TrainingFact | None
@@ -174,6 +192,8 @@ class Need:
     score: float | None = None
     rank: int | None = None
     _signals: tuple[SignalReading, ...] | None = field(default=None, repr=False)
+    growth: tuple[GrowthFact, ...] = ()
+    growth_missing: str | None = GROWTH_OFF
 
     def effective_weights(self) -> dict[Signal, float]:
         weights = self.context.settings.weights
@@ -233,6 +253,10 @@ class Need:
             if self.student_missing is not None:
                 return (), self.student_missing
             return tuple(self._subject_words(fact) for fact in self.subjects), None
+        if signal is Signal.STUDENT_GROWTH:
+            if self.growth_missing is not None:
+                return (), self.growth_missing
+            return tuple(self._growth_words(fact) for fact in self.growth), None
         if signal is Signal.TRAINING:
             fact = self.training
             if fact is None:
@@ -269,6 +293,13 @@ class Need:
     def _note(self) -> str:
         note = self.context.crosswalk_note
         return f"; {note}" if note else ""
+
+    def _growth_words(self, fact: GrowthFact) -> str:
+        return (
+            f"{_percent(fact.share_short)} grew less than typical in {fact.subject}, "
+            f"{fact.school_year}: {fact.short} of {self._whose()} {fact.students} students with "
+            "a growth measure (MAP Growth fall to spring, conditional growth percentile under 50)"
+        )
 
     def _subject_words(self, fact: SubjectFact) -> str:
         """ "N of your M students" says what is counted: the students with results in the subject

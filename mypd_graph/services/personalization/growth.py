@@ -42,6 +42,7 @@ from mypd_graph.services.students.figures import (
     teacher_results_by_term,
     teacher_status_by_year,
 )
+from mypd_graph.services.students.growth_measures import teacher_growth
 
 # --- ratings over time ----------------------------------------------------------------------------
 
@@ -337,6 +338,55 @@ async def status_by_year_by_teacher(
             for row in group
         ]
         for group in grouped
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class YearGrowth:
+    subject: str
+    school_year: str
+    suppressed: bool
+    students: int | None  # with a growth measure
+    short: int | None  # grew less than typical
+    share_short: float | None
+
+
+async def growth_by_year_by_teacher(
+    session: AsyncSession, actor: Actor, teacher_ids: Sequence[int]
+) -> list[list[YearGrowth]]:
+    """Per subject and school year, the teacher's students with a growth measure and those who
+    grew less than typical (``services.students.growth_measures``, the figures the growth signal
+    reads); small groups suppressed, as everywhere."""
+    visible = list(await session.scalars(teachers_by_ids(actor, teacher_ids)))
+    if not visible:
+        return [[] for _ in teacher_ids]
+    settings = await load_settings(session, actor.district_id)
+    rows = await teacher_growth(session, actor, visible)
+    if rows:
+        record_aggregate_read(
+            session,
+            actor,
+            {row.teacher_id for row in rows},
+            "growth: students' growth per subject and year",
+            of_teachers=True,
+        )
+    rows.sort(key=lambda r: (r.teacher_id, r.subject, r.school_year))
+    minimum = settings.minimum_group_size
+    return [
+        [
+            YearGrowth(row.subject, row.school_year, True, None, None, None)
+            if row.students < minimum
+            else YearGrowth(
+                row.subject,
+                row.school_year,
+                False,
+                row.students,
+                row.short,
+                round(row.share_short, 4),
+            )
+            for row in group
+        ]
+        for group in group_by_key(rows, teacher_ids, lambda row: row.teacher_id)
     ]
 
 

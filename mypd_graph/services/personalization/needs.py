@@ -65,16 +65,18 @@ from mypd_graph.services.personalization.facts import (
     TrainingFact,
 )
 from mypd_graph.services.personalization.ranking import (
+    GrowthSignal,
     NeedRow,
     RankedNeeds,
     ScoreCache,
     SharedFacts,
     StudentSignal,
+    growth_signal,
     rating_value,
     results_by_teacher,
     student_signal,
 )
-from mypd_graph.services.personalization.settings import load_settings
+from mypd_graph.services.personalization.settings import Signal, load_settings
 from mypd_graph.services.personalization.signals import (
     connect_apart,
     focus_by_teacher,
@@ -89,6 +91,7 @@ from mypd_graph.services.students.figures import (
     record_aggregate_read,
     subject_results,
 )
+from mypd_graph.services.students.growth_measures import teacher_growth
 
 # The data model lives in .facts; callers import it from here with the functions.
 __all__ = [
@@ -218,6 +221,17 @@ async def assess(
             await asyncio.gather(reading_students, return_exceptions=True)
         raise
     latest = results_by_teacher(subject_rows)
+    # Students' growth, the optional fifth signal: read only when the district weighs it, in
+    # the years the status signal reads (services.students.growth_measures).
+    growth_on = settings.weights[Signal.STUDENT_GROWTH] > 0
+    growth_rows = (
+        await teacher_growth(session, actor, teachers, {row.school_year for row in subject_rows})
+        if growth_on and subject_rows
+        else []
+    )
+    growth_by_teacher: dict[int, dict[str, Any]] = defaultdict(dict)
+    for figure in growth_rows:
+        growth_by_teacher[figure.teacher_id][(figure.subject.lower(), figure.school_year)] = figure
     if subject_rows:
         record_aggregate_read(
             session,
@@ -252,9 +266,32 @@ async def assess(
                         group_subjects[group], results, norms, settings, whose
                     )
             students.append(student)
+        growths: list[GrowthSignal] | None = None
+        if growth_on:
+            measured = growth_by_teacher.get(teacher_id, {})
+            growth_of = {
+                subject: measured[(subject, row.school_year)]
+                for subject, row in results.items()
+                if (subject, row.school_year) in measured
+            }
+            by_growth: dict[tuple[str, ...], GrowthSignal] = {}
+            growths = []
+            for group, lowered in enumerate(group_lowered):
+                found = by_growth.get(lowered)
+                if found is None:
+                    found = by_growth[lowered] = growth_signal(
+                        group_subjects[group], results, growth_of, settings, whose
+                    )
+                growths.append(found)
         plain = []
-        for student in students:
-            values = (student[0], untrained_value, None, None)
+        for group, student in enumerate(students):
+            values = (
+                student[0],
+                untrained_value,
+                None,
+                None,
+                None if growths is None else growths[group][0],
+            )
             plain.append((values, scores[values]))
         teacher_focus = focus.get(teacher_id, ())
         teacher_special = special.get(teacher_id, no_special)
@@ -273,6 +310,7 @@ async def assess(
                 training_value,
                 None if own is None else value_of[own[0]],
                 None if seen is None else value_of[seen[0]],
+                None if growths is None else growths[group][0],
             )
             score = scores[values]
             key = (1.0 if score is None else -score, element_id not in teacher_focus, element.order)
@@ -286,6 +324,7 @@ async def assess(
             teacher_special,
             teacher_focus,
             (untrained, teacher_hours),
+            growths,
         )
     return answer
 

@@ -13,9 +13,11 @@ from operator import attrgetter, itemgetter
 from typing import Any, overload
 
 from mypd_graph.services.personalization.facts import (
+    GROWTH_OFF,
     UNMAPPED,
     Context,
     ElementInfo,
+    GrowthFact,
     LevelInfo,
     Need,
     ObservedRatingFact,
@@ -28,6 +30,7 @@ from mypd_graph.services.students.figures import (
     Norm,
     SubjectResults,
 )
+from mypd_graph.services.students.growth_measures import GrowthFigure
 
 # The data model lives in .facts; callers import it from here with the functions.
 
@@ -88,6 +91,58 @@ def student_signal(
     return round(value, 4), tuple(facts), None
 
 
+GrowthSignal = tuple[float | None, tuple[GrowthFact, ...], str | None]
+GROWTH_OFF_SIGNAL: GrowthSignal = (None, (), GROWTH_OFF)
+
+
+def growth_signal(
+    mapped_subjects: list[str],
+    results: dict[str, SubjectResults],
+    growth: dict[str, GrowthFigure],
+    settings: PersonalizationSettings,
+    whose: str,
+) -> GrowthSignal:
+    """The students' growth signal of a subject group: the share of the teacher's students with
+    a growth measure who grew less than typical, in the year the status signal reads for each
+    subject (subjects combined by their student counts); missing, saying why, when no subject
+    has measures for enough students."""
+    if not mapped_subjects:
+        return None, (), UNMAPPED
+    found = []
+    for subject in mapped_subjects:
+        status = results.get(subject.lower())
+        figure = growth.get(subject.lower())
+        if status is not None and figure is not None and figure.school_year == status.school_year:
+            found.append(figure)
+    if not found:
+        years = sorted(
+            {results[s.lower()].school_year for s in mapped_subjects if s.lower() in results}
+        )
+        where = f" in {', '.join(years)}" if years else ""
+        return (
+            None,
+            (),
+            f"no growth measures for {whose} students in {' or '.join(mapped_subjects)}{where} "
+            "(MAP Growth files carry them from the spring on)",
+        )
+    minimum = settings.minimum_group_size
+    usable = [figure for figure in found if figure.students >= minimum]
+    if not usable:
+        small = ", ".join(f"{f.subject} {f.school_year}" for f in found)
+        return (
+            None,
+            (),
+            f"fewer than {minimum} of {whose} students have a growth measure in {small}; "
+            "groups that small are not reported",
+        )
+    facts = tuple(
+        GrowthFact(f.subject, f.school_year, f.students, f.short)
+        for f in sorted(usable, key=lambda f: f.subject)
+    )
+    total = sum(fact.students for fact in facts)
+    return round(sum(fact.short for fact in facts) / total, 4), facts, None
+
+
 def rating_value(position: int, scale_size: int) -> float:
     if scale_size < 2:
         return 0.0
@@ -95,7 +150,7 @@ def rating_value(position: int, scale_size: int) -> float:
 
 
 # A row of one need before it is a Need: sort key (-score, not focus, order), element, subject
-# group, the four signal values, the score, and the raw rating/training rows (None for a plain one).
+# group, the signal values, the score, and the raw rating/training rows (None for a plain one).
 NeedRow = tuple[tuple[float, bool, int], ElementInfo, int, tuple, float | None, Any]
 
 
@@ -150,6 +205,7 @@ class RankedNeeds(Sequence[Need]):
         "_training",
         "_rows",
         "_built",
+        "_growth",
     )
 
     def __init__(
@@ -162,8 +218,10 @@ class RankedNeeds(Sequence[Need]):
         special_ids: Container[int],
         focus: Collection[int],
         training: tuple[TrainingFact | None, float | None],
+        growth: list[GrowthSignal] | None = None,
     ) -> None:
         self.teacher_id = teacher_id
+        self._growth = growth  # per group, like ``students``; None: the signal is off
         self._shared = shared
         self._students = students
         self._groups = groups  # per group: (values, score)
@@ -316,6 +374,7 @@ class RankedNeeds(Sequence[Need]):
         (_, not_focus, _), element, group, values, score, found = row
         shared = self._shared
         student = self._students[group]
+        growth = GROWTH_OFF_SIGNAL if self._growth is None else self._growth[group]
         training, teacher_hours = self._training
         self_rating = observed_rating = None
         if found is not None:
@@ -339,6 +398,8 @@ class RankedNeeds(Sequence[Need]):
             shared.context,
             score,
             position + 1 if score is not None else None,
+            growth=growth[1],
+            growth_missing=growth[2],
         )
 
 
@@ -357,7 +418,7 @@ class ScoreCache(dict[tuple, float | None]):
     """Scores by their four signal values, each computed once: the bench district's 133,000
     needs have about 1,700 distinct combinations of values."""
 
-    def __init__(self, weights: tuple[float, float, float, float]) -> None:
+    def __init__(self, weights: tuple[float, ...]) -> None:
         super().__init__()
         self.weights = weights
 
@@ -367,15 +428,15 @@ class ScoreCache(dict[tuple, float | None]):
 
 
 def _score(
-    values: tuple[float | None, float | None, float | None, float | None],
-    weights: tuple[float, float, float, float],
+    values: tuple[float | None, ...],
+    weights: tuple[float, ...],
 ) -> float | None:
     """The weighted mean of the present signals, or ``None`` when no signal but training is
     present (training alone does not establish a need). Unrolled: it runs for 100k+ needs."""
-    student, training, own, seen = values
-    if student is None and own is None and seen is None:
+    student, training, own, seen, growth = values
+    if student is None and own is None and seen is None and growth is None:
         return None
-    w_student, w_training, w_own, w_seen = weights
+    w_student, w_training, w_own, w_seen, w_growth = weights
     total = weighted = 0.0
     if student is not None:
         total += w_student
@@ -389,6 +450,9 @@ def _score(
     if seen is not None:
         total += w_seen
         weighted += w_seen * seen
+    if growth is not None:
+        total += w_growth
+        weighted += w_growth * growth
     if not total:
         return None
     return round(min(1.0, max(0.0, weighted / total)), 4)

@@ -39,12 +39,14 @@ MAX_WINDOW_MONTHS = 120
 
 
 class Signal(enum.StrEnum):
-    """The four signals behind a need, in the order they are always listed."""
+    """The signals behind a need, in the order they are always listed. Students' growth is
+    optional: off (missing, saying so) while the district gives it no weight, the default."""
 
     STUDENT_PERFORMANCE = "student_performance"
     TRAINING = "training"
     SELF_ASSESSMENT = "self_assessment"
     OBSERVATION = "observation"
+    STUDENT_GROWTH = "student_growth"
 
 
 @dataclass(frozen=True)
