@@ -300,18 +300,29 @@ def test_a_package_file_that_is_not_there_disables_the_plugin(tmp_path: Path) ->
     assert "missing.json is not a file" in loaded.failures[0].reason
 
 
-FRAMEWORK_OF_THE_DISTRICT = """
-mutation($key: String!) {
-  activateFramework(key: $key) {
+SWITCH = """
+mutation($key: String!, $preview: Boolean!) {
+  activateFramework(input: {key: $key, preview: $preview}) {
     district { activeFramework { key source plugin levels { label }
       standards { code elements { code indicators { code } } } } }
+    swap { preview totals { focusMapped focusUnmapped goalElementsMapped goalElementsUnmapped
+      selfRatingsMapped selfRatingsUnmapped observedRatingsMapped observedRatingsUnmapped } }
     userErrors { code message }
   }
 }
 """
 
 
+def nothing_left_behind(totals: dict[str, int]) -> None:
+    """The plugin's crosswalk maps every CSTP element, and back: a swap either way finds a
+    counterpart for every focus element, open goal's element and latest rating."""
+    assert totals["focusMapped"] > 0 and totals["goalElementsMapped"] > 0, totals
+    unmapped = {name: count for name, count in totals.items() if name.endswith("Unmapped")}
+    assert set(unmapped.values()) == {0}, totals
+
+
 async def test_the_demo_switches_to_intasc_and_back(db, settings) -> None:
+    """Over HTTP as the demo's district admin, with the swap's preview first each way."""
     async with db.sessionmaker.begin() as session:
         await load_demo(session)
     plugins = installed()
@@ -327,18 +338,25 @@ async def test_the_demo_switches_to_intasc_and_back(db, settings) -> None:
         transport=httpx.ASGITransport(app=app), base_url="http://test"
     ) as http:
 
-        async def activate(key: str) -> dict[str, Any]:
+        async def activate(key: str, preview: bool = False) -> dict[str, Any]:
             response = await http.post(
                 "/graphql",
-                json={"query": FRAMEWORK_OF_THE_DISTRICT, "variables": {"key": key}},
+                json={"query": SWITCH, "variables": {"key": key, "preview": preview}},
                 headers=headers,
             )
             body = response.json()
             assert "errors" not in body, body
             payload = body["data"]["activateFramework"]
-            assert payload["userErrors"] == []
+            assert payload["userErrors"] == [] and payload["swap"]["preview"] is preview
+            totals = payload["swap"]["totals"]
+            nothing_left_behind(totals)
+            if key == KEY:  # the demo's ratings are on CSTP elements: they map to InTASC
+                assert totals["selfRatingsMapped"] > 0, totals
             return payload["district"]["activeFramework"]
 
+        assert (await activate(KEY, preview=True))["key"] == "cstp-2009", (
+            "a preview changes nothing"
+        )
         active = await activate(KEY)
         assert (active["source"], active["plugin"]) == ("case", "intasc")
         assert [level["label"] for level in active["levels"]] == ["Level 1", "Level 2", "Level 3"]
@@ -346,6 +364,7 @@ async def test_the_demo_switches_to_intasc_and_back(db, settings) -> None:
         rated = [e for group in active["standards"] for e in group["elements"]]
         assert [e["code"] for e in rated] == [str(n) for n in range(1, 11)]
         assert [i["code"] for i in rated[0]["indicators"]] == ["1(a)", "1(b)", "1(c)"]
+        assert (await activate("cstp-2009", preview=True))["key"] == KEY
         back = await activate("cstp-2009")
         assert back["plugin"] == "cstp" and len(back["standards"]) == 6
 
