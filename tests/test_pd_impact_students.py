@@ -16,7 +16,15 @@ from sqlalchemy import select
 
 from mypd_graph import models
 from mypd_graph.services.students.figures import STUDENT_AGGREGATE
-from tests.factories import ADMIN, PRINCIPAL_NORTH, PRINCIPAL_SOUTH, TEACHER_A, TEACHER_B, World
+from tests.factories import (
+    ADMIN,
+    COACH,
+    PRINCIPAL_NORTH,
+    PRINCIPAL_SOUTH,
+    TEACHER_A,
+    TEACHER_B,
+    World,
+)
 from tests.needs_helpers import add_students, observe, train
 from tests.test_growth import resource
 
@@ -164,3 +172,16 @@ async def test_pd_impact_statements_stay_flat(
     found, counted = await db.fewest_statements(lambda: client.execute(IMPACT, as_=ADMIN))
     assert len(found["district"]["insights"]["pdImpact"]) == 3
     assert counted.count == fewer.count, counted.statements
+
+
+async def test_several_observers_after_a_completion_are_reconciled(
+    client: GraphQLClient, world: World, db: TestDatabase
+) -> None:
+    """After A's completion three observers rate 1.5: the coach emerging, the admin applying, the
+    principal integrating (the newest visit). The observed rating after is the median, applying,
+    not the newest: the change is +1 (exploring to applying), as needs would read it."""
+    await _completed(db, world)
+    await observe(db, world, TEACHER_A, {"1.5": "emerging"}, date(2025, 4, 3), "informal", COACH)
+    await observe(db, world, TEACHER_A, {"1.5": "applying"}, date(2025, 4, 4), "formal", ADMIN)
+    fifteen = (await _impact(client, ADMIN))["Resource fifteen"]
+    assert (fifteen["observedPairs"], fifteen["meanObservedChange"]) == (1, 1.0)

@@ -7,8 +7,11 @@ with their latest rating *after* it, observer ratings and self-ratings separatel
 self-assessment counts from the day it was submitted). :func:`pd_impact_pairs` is that comparison
 as one SQL statement; the district view aggregates the same statement by resource.
 
-A change needs a rating on both sides: a pair whose element no observer rated before the
-completion (or after it) has no observed change, and says which side is missing.
+With several observers on a side, the observed rating there is the reconciled one (in the side's
+newest cycle, the lower median of each observer's latest rating: services.feedback.calibration,
+docs/ratings.md), as in needs. A change needs a rating on both sides: a pair whose element no
+observer rated before the completion (or after it) has no observed change, and says which side
+is missing.
 
 **Students.** :func:`student_status_pairs` sets beside each completion the share of the teacher's
 students below standard (the student summaries, services.students) in each subject the district
@@ -63,6 +66,7 @@ from mypd_graph.models import (
 )
 from mypd_graph.services.access import Actor, observation_shared, shared_with
 from mypd_graph.services.common import group_by_key
+from mypd_graph.services.feedback.calibration import cycle_start
 from mypd_graph.services.personalization.needs import ElementInfo, LevelInfo, teachers_by_ids
 from mypd_graph.services.personalization.settings import PersonalizationSettings
 from mypd_graph.services.students.figures import _per_teacher as teacher_status
@@ -153,6 +157,8 @@ def pd_impact_pairs(
         shown = _shown(viewer, source)
         joined = joined.where(shown if anyway is None else or_(anyway, shown))
         after = case((day > pairs.c.completed_on, 1), else_=0)
+        if source == OBSERVED:
+            return _reconciled_sides(joined, pairs, after)
         newest = func.row_number().over(
             partition_by=(pairs.c.teacher_id, pairs.c.resource_id, pairs.c.element_id, after),
             order_by=(at.desc(), owner.id.desc()),
@@ -189,6 +195,49 @@ def pd_impact_pairs(
 
 
 OBSERVED, SELF_RATED = "observed", "self"
+
+
+def _reconciled_sides(joined: Select[Any], pairs: Any, after: ColumnElement[int]) -> Select[Any]:
+    """The observer ratings a pair meets, the reconciled one on each side marked ``newest``: in
+    the side's newest cycle, each observer's latest rating, the lower median of them
+    (services.feedback.calibration), so PD impact compares what needs and the calibration view
+    call a teacher's observed rating."""
+    side = (pairs.c.teacher_id, pairs.c.resource_id, pairs.c.element_id, after)
+    start = cycle_start(Observation.observed_on)
+    rated = joined.add_columns(
+        pairs.c.teacher_id,
+        pairs.c.resource_id,
+        pairs.c.completed_on,
+        pairs.c.element_id,
+        after.label("after"),
+        RatingLevel.position,
+        Observation.observed_on,
+        Observation.id.label("observation_id"),
+        start,
+        func.max(start).over(partition_by=side).label("newest_cycle"),
+        func.row_number()
+        .over(
+            partition_by=(*side, Observation.observer_id, start),
+            order_by=(Observation.observed_on.desc(), Observation.id.desc()),
+        )
+        .label("rater_newest"),
+    ).subquery("observed_sides")
+    by_side = (rated.c.teacher_id, rated.c.resource_id, rated.c.element_id, rated.c.after)
+    rank = func.row_number().over(
+        partition_by=by_side,
+        order_by=(rated.c.position, rated.c.observed_on.desc(), rated.c.observation_id.desc()),
+    )
+    middle = (func.count().over(partition_by=by_side) + 1) // 2
+    return select(
+        rated.c.teacher_id,
+        rated.c.resource_id,
+        rated.c.completed_on,
+        rated.c.element_id,
+        literal(OBSERVED).label("source"),
+        rated.c.after,
+        rated.c.position,
+        case((rank == middle, 1), else_=0).label("newest"),
+    ).where(rated.c.cycle_start == rated.c.newest_cycle, rated.c.rater_newest == 1)
 
 
 def _shown(viewer: Actor, source: str) -> ColumnElement[bool]:

@@ -26,7 +26,7 @@ from mypd_graph.models import (
     TrainingRecordElement,
 )
 from mypd_graph.services.access import Actor
-from mypd_graph.services.feedback.calibration import reconciled_observed
+from mypd_graph.services.feedback.calibration import each_rater_latest, reconciled_observed
 from mypd_graph.services.personalization.facts import (
     ElementInfo,
     LevelInfo,
@@ -133,9 +133,7 @@ async def latest_observed_ratings(
     reconciled observed rating among the observations ``shown`` to the viewer
     (services.access.observation_shared): with several observers in the element's newest cycle,
     the median of each one's latest rating, quoted from its observation (docs/ratings.md)."""
-    ranked = reconciled_observed(teachers, shown).subquery()
-    rows = await _core(session, select(*list(ranked.c)[:7]))
-    return {(row[0], row[1]): tuple(row[2:]) for row in rows}  # type: ignore[misc]
+    return reconciled_observed(await _core(session, each_rater_latest(teachers, shown)))
 
 
 async def training_signal(
