@@ -150,6 +150,25 @@ async def test_results_are_merged_and_deduplicated_across_providers(
     assert len(few["hits"]) == 2
 
 
+async def test_statements_do_not_grow_with_the_hits(
+    db: TestDatabase, world: World, catalogs: PluginSet, servers: Any
+) -> None:
+    remote_a, _ = servers
+    async with app_client(db, world, catalogs) as client:
+        (few, _), counted_few = await db.fewest_statements(lambda: _hits(client))
+        remote_a.search_only += [
+            item(f"extra-{n}", f"Math extra {n}", ("1.1", "2.1")) for n in range(12)
+        ]
+        (many, _), counted_many = await db.fewest_statements(lambda: _hits(client))
+    assert (few, many) == (5, 17)
+    assert counted_many.count == counted_few.count
+
+
+async def _hits(client: Any) -> tuple[int, None]:
+    found = await search(client, text="math", limit=50)
+    return len(found["hits"]), None
+
+
 @pytest.mark.parametrize(
     ("filters", "expected"),
     [
