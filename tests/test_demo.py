@@ -139,12 +139,18 @@ async def test_assessments_resources_and_goals(db):
         by_id = {a.id: a.key for a in assessments.values()}
         windows = defaultdict(set)
         levels = defaultdict(set)
+        growth = defaultdict(set)
         results = (await session.execute(select(models.AssessmentResult))).scalars().all()
         assert len(results) > 5000
         for result in results:
             key = by_id[result.assessment_id]
             windows[key].add((result.school_year, result.term))
             levels[key].add(result.achievement_level)
+            if result.growth_percentile is not None:
+                growth[(key, result.term)].add(result.growth_percentile)
+                assert result.met_projected_growth == (result.growth_percentile >= 50)
+            else:
+                assert result.met_projected_growth is None
             if key.startswith("nwea"):
                 assert 1 <= result.percentile <= 99
                 assert 100 <= result.scale_score <= 320
@@ -158,7 +164,14 @@ async def test_assessments_resources_and_goals(db):
         assert levels["nwea-map-math"] == levels["nwea-map-reading"] == {None}
         assert levels["caaspp-sb-math"] == levels["caaspp-sb-ela"] == {1, 2, 3, 4}
         assert assessments["nwea-map-math"].proficiency_basis == "percentile"
-        assert assessments["caaspp-sb-math"].summative and not assessments["nwea-map-math"].summative
+        assert (
+            assessments["caaspp-sb-math"].summative and not assessments["nwea-map-math"].summative
+        )
+        # MAP's fall-to-spring growth columns, on spring rows only, as the MAP preset reads them.
+        assert set(growth) == {("nwea-map-math", "Spring"), ("nwea-map-reading", "Spring")}
+        assert all(
+            min(found) >= 1 and max(found) <= 99 and len(found) > 20 for found in growth.values()
+        )
 
         # The demo syncs the CSTP catalog the built-in catalog provider ships (no other provider).
         resources = list(await session.scalars(select(models.Resource)))

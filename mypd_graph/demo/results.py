@@ -3,7 +3,9 @@ years, drawn around each student's ability, the year's drift and their teacher's
 
 They look like what the importer presets produce: MAP results carry a RIT score and an
 achievement percentile and no achievement level (MAP files have none), judged by percentile
-against the district's cut; CAASPP results carry levels 1-4 and are the summative tests.
+against the district's cut, and the spring result carries the fall-to-spring growth columns of a
+Comprehensive Data File (conditional growth percentile, met projected growth) when the student
+took the fall test; CAASPP results carry levels 1-4 and are the summative tests.
 """
 
 from __future__ import annotations
@@ -110,6 +112,16 @@ def _map_result(subject: str, grade: int, term: str, z: float) -> tuple[float, i
     return float(rit), min(99, max(1, round(pct))), level
 
 
+GROWTH_SPREAD = 0.4  # the spread of fall-to-spring changes in z (two windows' noise and the drift)
+
+
+def _growth_percentile(fall_z: float, spring_z: float) -> int:
+    """A conditional growth percentile from the change in standing between fall and spring:
+    growth like that of students who started alike is the 50th (no random draw: the demo's
+    other figures stay as they were)."""
+    return min(99, max(1, round(_percentile((spring_z - fall_z) / GROWTH_SPREAD))))
+
+
 def _caaspp_result(subject: str, grade: int, z: float) -> tuple[float, int]:
     """A Smarter Balanced scale score and its achievement level, consistent with the cut scores."""
     pct = _percentile(z)
@@ -164,6 +176,7 @@ def _results(build: Build, assessment_ids: dict[str, int]) -> Iterator[dict[str,
                     terms = [("Spring", CAASPP_WINDOWS[year])]
                 else:
                     continue
+                fall_z: float | None = None
                 for term, opens in terms:
                     z = (
                         student.ability[seed.subject]
@@ -174,9 +187,14 @@ def _results(build: Build, assessment_ids: dict[str, int]) -> Iterator[dict[str,
                     if rng.random() < 0.03:
                         continue  # absent for the window and never made up
                     level: int | None
+                    growth: int | None = None
                     if seed.family == "map":
                         score, percentile, _ = _map_result(seed.subject, grade, term, z)
                         level = None  # what a MAP file carries: no achievement level
+                        if term == "Fall":
+                            fall_z = z
+                        elif term == "Spring" and fall_z is not None:
+                            growth = _growth_percentile(fall_z, z)
                     else:
                         score, level = _caaspp_result(seed.subject, grade, z)
                         percentile = None
@@ -189,5 +207,7 @@ def _results(build: Build, assessment_ids: dict[str, int]) -> Iterator[dict[str,
                         "scale_score": score,
                         "achievement_level": level,
                         "percentile": percentile,
+                        "growth_percentile": growth,
+                        "met_projected_growth": None if growth is None else growth >= 50,
                         "import_id": None,
                     }
