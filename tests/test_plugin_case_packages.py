@@ -23,7 +23,7 @@ from mypd_graph.app import create_app, prepare_database
 from mypd_graph.auth import mint_token
 from mypd_graph.case import parse as case_parse
 from mypd_graph.case import store as case_store
-from mypd_graph.demo import DEMO_ADMIN_EMAIL, load_demo
+from mypd_graph.demo import DEMO_ADMIN_EMAIL, DEMO_TEACHER_EMAIL, load_demo
 from mypd_graph.plugins import hookimpl
 from mypd_graph.plugins.manager import PluginSet, load_plugins
 from mypd_graph.plugins.types import CasePackage, Element, FrameworkDefinition, RatingLevel
@@ -364,6 +364,32 @@ async def test_the_demo_switches_to_intasc_and_back(db, settings) -> None:
         rated = [e for group in active["standards"] for e in group["elements"]]
         assert [e["code"] for e in rated] == [str(n) for n in range(1, 11)]
         assert [i["code"] for i in rated[0]["indicators"]] == ["1(a)", "1(b)", "1(c)"]
+
+        # Elena's needs speak InTASC now: her CSTP self-ratings count through the crosswalk.
+        async with db.sessionmaker() as session:
+            elena = await session.scalar(
+                select(models.User).where(models.User.email == DEMO_TEACHER_EMAIL)
+            )
+        assert elena is not None
+        response = await http.post(
+            "/graphql",
+            json={
+                "query": "{ viewer { teacher { needs(first: 3) { element { code } score "
+                "signals { kind present } } } } }"
+            },
+            headers={"Authorization": f"Bearer {mint_token(SECRET, elena.id, elena.email)}"},
+        )
+        needs = response.json()["data"]["viewer"]["teacher"]["needs"]
+        assert needs and all(need["score"] is not None for need in needs), needs
+        assert {need["element"]["code"] for need in needs} <= {str(n) for n in range(1, 11)}
+        carried = [
+            signal
+            for need in needs
+            for signal in need["signals"]
+            if signal["kind"] == "SELF_ASSESSMENT" and signal["present"]
+        ]
+        assert carried, needs
+
         assert (await activate("cstp-2009", preview=True))["key"] == KEY
         back = await activate("cstp-2009")
         assert back["plugin"] == "cstp" and len(back["standards"]) == 6
