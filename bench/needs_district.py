@@ -2,7 +2,8 @@
 
 Builds a district of 3,500 teachers, 70,000 students and 1.4 million assessment results (``--scale``
 multiplies all three; ``--scale 0.1`` is a quick run), with focus elements, two self-assessment
-cycles, observations, training, plans and completed resources for every teacher, then times:
+cycles, observations, training, plans and completed resources for every teacher (growth on MAP's
+spring results, and the students' growth signal weighed at 0.15), then times:
 
 - the floor: one aggregate pass over the results table (``GROUP BY assessment, school year`` with
   the count below standard), the least any figure made from students' results can cost;
@@ -62,6 +63,7 @@ WINDOWS = (
     ("sbac", "Spring"),
 )
 CHUNK = 50_000
+GROWTH_WEIGHT = 0.15  # the fifth need signal, students' growth, measured on
 AS_OF = date(2026, 6, 5)
 
 FLOOR = (
@@ -195,8 +197,13 @@ async def build(engine: AsyncEngine, scale: float, seed: int = 7) -> tuple[Actor
         await session.execute(
             insert(models.Assessment),
             [{"id": i, "district_id": district.id, "key": key, "name": key.upper(),
-              "subject": SUBJECTS[(i - 1) // len(kinds)]} for key, i in assessments.items()],
+              "subject": SUBJECTS[(i - 1) // len(kinds)], "summative": key.startswith("sbac")}
+             for key, i in assessments.items()],
         )  # fmt: skip
+        # The students' growth signal on (issue 14.4): its weight is 0 by default.
+        session.add(
+            models.DistrictSettings(district_id=district.id, weight_student_growth=GROWTH_WEIGHT)
+        )
 
         # Students, sections (one per teacher per year) and enrollments: each student has a Math
         # teacher and an ELA teacher each year, in their school.
@@ -257,12 +264,19 @@ async def build(engine: AsyncEngine, scale: float, seed: int = 7) -> tuple[Actor
                         for kind, term in WINDOWS:
                             n += 1
                             level = 1 + sum(z + rng.gauss(0, 0.4) > cut for cut in (-0.8, 0.1, 0.9))
+                            # MAP's spring row carries fall-to-spring growth (a CDF's columns)
+                            cgp = (
+                                min(99, max(1, round(50 + 30 * (z - ability) + rng.gauss(0, 20))))
+                                if kind == "map" and term == "Spring"
+                                else None
+                            )
                             yield (n, assessments[f"{kind}-{subject.lower()}"], student, year, term,
-                                   200.0 + 10 * z, level)  # fmt: skip
+                                   200.0 + 10 * z, level, cgp, None if cgp is None else cgp >= 50)  # fmt: skip
 
         counts["results"] = await bulk(
             session, models.AssessmentResult.__table__,
-            ("id", "assessment_id", "student_id", "school_year", "term", "scale_score", "achievement_level"),
+            ("id", "assessment_id", "student_id", "school_year", "term", "scale_score", "achievement_level",
+             "growth_percentile", "met_projected_growth"),
             results(),
         )  # fmt: skip
         # What the import pipeline does after writing results (timed: it is part of loading):
@@ -409,6 +423,15 @@ async def run(url: str, label: str, scale: float, repeat: int) -> list[str]:
             found = await needs.assess(session, admin, visible_teacher_ids(admin), AS_OF)
             return sum(len(items) for items in found.values())
 
+        async with create_sessionmaker(engine)() as session:  # the fifth signal is on and read
+            found = await needs.assess(session, admin, visible_teacher_ids(admin), AS_OF)
+            growing = sum(
+                1
+                for ranked in found.values()
+                for need in ranked.top(1)
+                if need.values[-1] is not None
+            )
+            assert growing, "no need reads the students' growth signal"
         measured: list[tuple[str, float]] = []
         seconds, count = await timed(engine, every_need, repeat)
         assert count == counts["teachers"] * 38, count
