@@ -141,10 +141,14 @@ async def test_cli_sync_retires_what_a_catalog_dropped_and_repeats_idempotently(
     async with db.sessionmaker() as session:
         events = list(
             await session.scalars(
-                select(models.AuditEvent).where(models.AuditEvent.entity == "resource_catalogs")
+                select(models.AuditEvent)
+                .where(models.AuditEvent.entity == "resource_catalogs")
+                .order_by(models.AuditEvent.id)
             )
         )
     assert len(events) == 4 and {e.actor_role for e in events} == {"operator"}
+    # The catalog is the deployment's: the operator's refresh names no district and no user.
+    assert {(e.district_id, e.user_id) for e in events} == {(None, None)}
     assert "remote-a: 0 added, 0 updated, 1 retired" in events[1].detail
 
 
@@ -243,7 +247,9 @@ async def test_admins_refresh_over_graphql_and_others_are_refused(
     async with db.sessionmaker() as session:
         events = list(
             await session.scalars(
-                select(models.AuditEvent).where(models.AuditEvent.entity == "resource_catalogs")
+                select(models.AuditEvent)
+                .where(models.AuditEvent.entity == "resource_catalogs")
+                .order_by(models.AuditEvent.id)
             )
         )
     assert [e.user_id for e in events] == [world.id(ADMIN)] * 3  # refusals write nothing
