@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 
 from mypd_graph import models
+from mypd_graph.demo import DEMO_ADMIN_EMAIL
+from mypd_graph.plugins.manager import PluginSet
 from mypd_graph.services.students.figures import STUDENT_AGGREGATE
 from tests.factories import (
     ADMIN,
@@ -26,6 +28,7 @@ from tests.factories import (
     World,
 )
 from tests.needs_helpers import add_students, observe, train
+from tests.test_data_window import _demo
 from tests.test_growth import resource
 
 if TYPE_CHECKING:
@@ -185,3 +188,34 @@ async def test_several_observers_after_a_completion_are_reconciled(
     await observe(db, world, TEACHER_A, {"1.5": "applying"}, date(2025, 4, 4), "formal", ADMIN)
     fifteen = (await _impact(client, ADMIN))["Resource fifteen"]
     assert (fifteen["observedPairs"], fifteen["meanObservedChange"]) == (1, 1.0)
+
+
+async def test_the_demo_explains_every_missing_observed_change(
+    db: TestDatabase, settings: Any, plugins: PluginSet
+) -> None:
+    """On the demo (observers visit only in 2025-26, training goes back to 2023), every resource
+    without an observed change says why, its pairs add up, and students' figures are shown
+    where enough students stand behind them."""
+    demo, http = await _demo(db, settings, plugins)
+    async with http:
+        found = (await demo.run(IMPACT, DEMO_ADMIN_EMAIL))["district"]["insights"]["pdImpact"]
+    assert found
+    for row in found:
+        if row["meanObservedChange"] is None:
+            assert row["observedPairs"] == 0
+            assert row["note"].startswith("no observed change: of the teachers' elements"), row
+            missing = (
+                row["observedWithoutBefore"],
+                row["observedWithoutAfter"],
+                row["unobservedPairs"],
+            )
+            assert sum(missing) > 0 and f"{missing[0]} were rated" in row["note"], row
+        else:
+            assert row["observedPairs"] > 0 and row["observedTeachers"] > 0
+        for student in row["students"]:
+            shown = student["state"] == "SHOWN"
+            assert (student["studentsBefore"] is not None) == shown, student
+            assert not shown or min(student["studentsBefore"], student["studentsAfter"]) >= 10
+    # Most resources have no observed change on the demo, and some students' figures show.
+    assert sum(row["meanObservedChange"] is None for row in found) > len(found) / 2
+    assert any(s["state"] == "SHOWN" for row in found for s in row["students"])

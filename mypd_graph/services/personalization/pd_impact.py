@@ -341,12 +341,6 @@ async def pd_impact_by_teacher(
 # --- students' status before and after ----------------------------------------------------------
 
 
-def after_year(completed_on: date) -> tuple[str, str]:
-    """``(before, after)`` school years of a completion (see the module's docstring)."""
-    start = completed_on.year
-    return f"{start - 1}-{start % 100:02d}", f"{start}-{(start + 1) % 100:02d}"
-
-
 def student_status_pairs(
     actor: Actor, teachers: Select[tuple[int]], settings: PersonalizationSettings
 ) -> Select[tuple[object, ...]] | None:
