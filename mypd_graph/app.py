@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
@@ -41,6 +42,7 @@ from mypd_graph.plugins.manager import PluginSet, load_plugins
 from mypd_graph.schema import create_schema
 from mypd_graph.schema.context import Context
 from mypd_graph.schema.feedback.files import download_route
+from mypd_graph.services.events.runner import run_forever as run_events
 from mypd_graph.services.feedback.attachments import install_cleanup
 from mypd_graph.services.frameworks.registry import CaseImporter, sync_frameworks
 from mypd_graph.services.imports.runs import stop_background_imports
@@ -202,9 +204,20 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         await prepare_database(engine, settings, plugins)
+        # Events out (webhooks, emails): sent by this process when jobs run in-process,
+        # else by `mypd-graph worker`.
+        events = (
+            asyncio.create_task(run_events(sessionmaker, settings))
+            if settings.job_queue == "in-process"
+            else None
+        )
         try:
             yield
         finally:
+            if events is not None:
+                events.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await events
             # In-process imports get a few seconds, then are cancelled and recorded failed.
             await stop_background_imports(IN_PROCESS_GRACE_SECONDS)
             if job_queue is not None:
@@ -230,7 +243,7 @@ def create_app(
             download_route(settings, sessionmaker),  # /files/<token>: evidence files (signed)
             case_api.mount(sessionmaker),  # /ims/case/v1p0: public, read-only (docs/case.md)
             # /app: the web app, the schema's first client (docs/web-app.md)
-            web_app(graphql.schema, settings, sessionmaker, plugins, keys),
+            web_app(graphql.schema, settings, sessionmaker, plugins, keys, job_queue),
         ],
         middleware=[Middleware(ObservedRequests), Middleware(SecurityHeaders)],
         lifespan=lifespan,

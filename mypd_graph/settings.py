@@ -153,6 +153,16 @@ class Settings:
     # production); /metrics (None: off in production), behind a bearer token when one is set;
     # a per-user limit on /graphql ("" off, else "300/minute"), counted in memory (per process)
     # or in Redis (shared by every process).
+    # Events out (services/events): email over SMTP (no host: no emails), links in them, and how
+    # long a webhook endpoint may take to answer.
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = False
+    mail_from: str = "myPD <no-reply@mypd.invalid>"
+    public_url: str = ""
+    webhook_timeout_seconds: float = 10.0
     log_format: str | None = None
     metrics: bool | None = None
     metrics_token: str = ""
@@ -264,6 +274,15 @@ class Settings:
             "resource_search_timeout_seconds": _seconds(env, "MYPD_RESOURCE_SEARCH_TIMEOUT", 5.0),
             "resource_sync_timeout_seconds": _seconds(env, "MYPD_RESOURCE_SYNC_TIMEOUT", 60.0),
             "job_queue": (env.get("MYPD_JOB_QUEUE") or "").strip().lower() or "in-process",
+            "smtp_host": (env.get("MYPD_SMTP_HOST") or "").strip(),
+            "smtp_port": _number(env, "MYPD_SMTP_PORT", 25),
+            "smtp_username": env.get("MYPD_SMTP_USERNAME") or "",
+            "smtp_password": env.get("MYPD_SMTP_PASSWORD") or "",
+            "smtp_starttls": _flag(env, "MYPD_SMTP_STARTTLS", False),
+            "mail_from": (env.get("MYPD_MAIL_FROM") or "").strip()
+            or "myPD <no-reply@mypd.invalid>",
+            "public_url": (env.get("MYPD_PUBLIC_URL") or "").strip(),
+            "webhook_timeout_seconds": _seconds(env, "MYPD_WEBHOOK_TIMEOUT", 10.0),
             "log_format": (env.get("MYPD_LOG_FORMAT") or "").strip().lower() or None,
             "metrics": _flag(env, "MYPD_METRICS", not production),
             "metrics_token": env.get("MYPD_METRICS_TOKEN") or "",
@@ -325,6 +344,11 @@ class Settings:
             return self.session_secret
         digest = hmac.new(self.secret_key.encode(), b"mypd-web-session", hashlib.sha256)
         return digest.hexdigest()
+
+    @property
+    def mail_from_domain(self) -> str:
+        """The domain of MYPD_MAIL_FROM, for the Message-IDs of the emails sent."""
+        return self.mail_from.rsplit("@", 1)[-1].strip(" >") or "mypd.invalid"
 
     @property
     def log_format_used(self) -> str:

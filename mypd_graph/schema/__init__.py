@@ -11,8 +11,10 @@ from graphql import GraphQLSyntaxError
 from strawberry.extensions import DisableIntrospection, MaxTokensLimiter, SchemaExtension
 from strawberry.tools import merge_types
 
+from mypd_graph.observability.graphql import ObservedOperations
 from mypd_graph.schema import (
     classroom,
+    events,
     feedback,
     frameworks,
     imports,
@@ -60,6 +62,7 @@ DOMAINS = (
     classroom,
     sign_in,
     privacy,
+    events,
 )
 
 
@@ -138,6 +141,8 @@ def create_schema(settings: Settings | None = None) -> strawberry.Schema:
     extensions: list[Callable[[], SchemaExtension]] = [
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
         lambda: DocumentLimitsExtension(limits=limits),
+        # Before ErrorCodes: it reads the codes that extension assigns, on the way out.
+        ObservedOperations,
         lambda: ErrorCodes(mask_internal=settings.is_production),
     ]
     if not settings.introspection_enabled:

@@ -33,6 +33,7 @@ from mypd_graph.services.access import (
 )
 from mypd_graph.services.common import group_by_key, one_by_key
 from mypd_graph.services.errors import PermissionDenied, Problem, UserInputError, invalid
+from mypd_graph.services.events.outbox import EventType, record_event
 from mypd_graph.services.feedback.common import (
     default_audience,
     elements_by_owner,
@@ -283,6 +284,16 @@ async def add_comment(
     )
     session.add(comment)
     await session.flush()
+    on = "evidence" if evidence_id else "observation" if observation_id else "goal"
+    record_event(
+        session,
+        actor.district_id,
+        EventType.COMMENT_ADDED,
+        actor.user_id,
+        comment=("Comment", comment.id),
+        on=on,
+        target=(on.capitalize(), targets[0]),
+    )
     return comment
 
 

@@ -33,6 +33,7 @@ from mypd_graph.services.access import (
 )
 from mypd_graph.services.common import group_by_key, lock_teacher, one_by_key
 from mypd_graph.services.errors import PermissionDenied, invalid
+from mypd_graph.services.events.outbox import EventType, record_event
 from mypd_graph.services.feedback.common import (
     RatingInput,
     RatingRow,
@@ -203,6 +204,15 @@ async def record_observation(
         for rating in resolved
     )
     await session.flush()
+    record_event(
+        session,
+        actor.district_id,
+        EventType.OBSERVATION_RECORDED,
+        actor.user_id,
+        observation=("Observation", observation.id),
+        teacher=("Teacher", teacher_id),
+        kind=observation.kind,
+    )
     return observation
 
 

@@ -22,6 +22,7 @@ from mypd_graph.models import (
 )
 from mypd_graph.services.access import Actor, may_edit_own, may_supervise
 from mypd_graph.services.errors import invalid
+from mypd_graph.services.events.outbox import EventType, record_event
 from mypd_graph.services.plans.checks import Problems, check_text, plan_for_write
 
 NOTE_MAX = 2000
@@ -61,6 +62,14 @@ class Transition:
     done: str
     note_required: bool = False
 
+
+# What each transition tells subscribers and the person who acts next (services/events).
+PLAN_EVENTS = {
+    PlanAction.SUBMIT: EventType.PLAN_SUBMITTED,
+    PlanAction.APPROVE: EventType.PLAN_APPROVED,
+    PlanAction.RETURN: EventType.PLAN_RETURNED,
+    PlanAction.COMPLETE: EventType.PLAN_COMPLETED,
+}
 
 TRANSITIONS: dict[PlanAction, Transition] = {
     PlanAction.SUBMIT: Transition(PlanStatus.DRAFT, PlanStatus.SUBMITTED, _owner, "submitted"),
@@ -123,6 +132,16 @@ async def transition_plan(
             note=note,
             at=now,
         )
+    )
+    record_event(
+        session,
+        actor.district_id,
+        PLAN_EVENTS[action],
+        actor.user_id or None,
+        plan=("LearningPlan", plan.id),
+        teacher=("Teacher", plan.teacher_id),
+        status=rule.target.value,
+        cycle=plan.cycle,
     )
     await session.flush()
     await session.refresh(plan, ["status", "updated_at"])

@@ -1,0 +1,165 @@
+"""Webhooks: a district admin subscribes an HTTPS endpoint to event types; each event is POSTed as
+JSON signed with the subscription's secret (HMAC-SHA256 over ``timestamp.body``), retried with
+backoff until the endpoint answers 2xx, and every attempt is kept in the delivery log."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import ipaddress
+import json
+import secrets
+from collections.abc import Sequence
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from mypd_graph.models import District, OutboxEvent, WebhookDelivery, WebhookSubscription
+from mypd_graph.services.access import Actor, may_administer
+from mypd_graph.services.errors import NotFound, invalid
+from mypd_graph.services.events.outbox import EventType
+from mypd_graph.services.people.admin import record_change
+
+MAX_SUBSCRIPTIONS = 20
+SIGNATURE_HEADER = "X-Mypd-Signature"
+
+
+def sign(secret: str, timestamp: int, body: bytes) -> str:
+    """The signature header's value: ``t=<unix seconds>,v1=<hex HMAC-SHA256>``. A receiver
+    recomputes it over ``f"{t}.".encode() + body`` and refuses old timestamps (replays)."""
+    digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
+    return f"t={timestamp},v1={digest.hexdigest()}"
+
+
+def body_of(event: OutboxEvent, district_key: str) -> bytes:
+    return json.dumps(
+        {
+            "id": event.id,
+            "type": event.event_type,
+            "occurredAt": event.created_at.isoformat(),
+            "district": district_key,
+            "data": event.payload,
+        },
+        separators=(",", ":"),
+        sort_keys=True,
+    ).encode()
+
+
+def check_url(url: str, production: bool) -> str | None:
+    """Why an endpoint cannot be subscribed, or None. In production: HTTPS only, and not a
+    loopback, private or link-local address written as such (the service must not be turned
+    into a probe of its own network)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "not a URL"
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        return "give an http(s) URL with a host"
+    if len(url) > 2000:
+        return "at most 2000 characters"
+    if not production:
+        return None
+    if parts.scheme != "https":
+        return "production endpoints must use https"
+    host = parts.hostname
+    if host == "localhost" or host.endswith(".localhost"):
+        return "a loopback host cannot be subscribed in production"
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return None
+    if address.is_private or address.is_loopback or address.is_link_local:
+        return "a private, loopback or link-local address cannot be subscribed in production"
+    return None
+
+
+async def create_subscription(
+    session: AsyncSession,
+    actor: Actor,
+    url: str,
+    event_types: Sequence[EventType],
+    production: bool,
+) -> tuple[WebhookSubscription, str]:
+    """Subscribe ``url`` to ``event_types``; the secret is made here and shown once."""
+    may_administer(actor)
+    problem = check_url(url.strip(), production)
+    if problem:
+        raise invalid(("input", "url"), problem, "BAD_URL")
+    if not event_types:
+        raise invalid(("input", "eventTypes"), "choose at least one event type", "REQUIRED")
+    existing = await session.scalars(
+        select(WebhookSubscription.id).where(WebhookSubscription.district_id == actor.district_id)
+    )
+    if len(existing.all()) >= MAX_SUBSCRIPTIONS:
+        raise invalid(
+            ("input", "url"), f"a district has at most {MAX_SUBSCRIPTIONS} webhooks", "TOO_MANY"
+        )
+    secret = secrets.token_urlsafe(32)
+    subscription = WebhookSubscription(
+        district_id=actor.district_id,
+        url=url.strip(),
+        secret=secret,
+        event_types=sorted({kind.value for kind in event_types}),
+        created_by=actor.user_id or None,
+    )
+    session.add(subscription)
+    await session.flush()
+    record_change(
+        session,
+        actor,
+        "create",
+        "webhook",
+        subscription.id,
+        f"webhook to {subscription.url} for {', '.join(subscription.event_types)}",
+    )
+    return subscription, secret
+
+
+async def delete_subscription(session: AsyncSession, actor: Actor, subscription_id: int) -> None:
+    may_administer(actor)
+    subscription = await session.scalar(
+        select(WebhookSubscription).where(
+            WebhookSubscription.id == subscription_id,
+            WebhookSubscription.district_id == actor.district_id,
+        )
+    )
+    if subscription is None:
+        raise NotFound("no such webhook")
+    record_change(
+        session, actor, "delete", "webhook", subscription.id, f"webhook to {subscription.url}"
+    )
+    await session.delete(subscription)
+
+
+async def subscriptions(session: AsyncSession, actor: Actor) -> list[WebhookSubscription]:
+    may_administer(actor)
+    rows = await session.scalars(
+        select(WebhookSubscription)
+        .where(WebhookSubscription.district_id == actor.district_id)
+        .order_by(WebhookSubscription.id)
+    )
+    return list(rows)
+
+
+async def deliveries(
+    session: AsyncSession, actor: Actor, subscription_id: int, first: int
+) -> list[tuple[WebhookDelivery, str]]:
+    """The subscription's delivery log, newest first, with each event's type."""
+    may_administer(actor)
+    rows = await session.execute(
+        select(WebhookDelivery, OutboxEvent.event_type)
+        .join(OutboxEvent, OutboxEvent.id == WebhookDelivery.event_id)
+        .join(WebhookSubscription, WebhookSubscription.id == WebhookDelivery.subscription_id)
+        .where(
+            WebhookDelivery.subscription_id == subscription_id,
+            WebhookSubscription.district_id == actor.district_id,
+        )
+        .order_by(WebhookDelivery.id.desc())
+        .limit(first)
+    )
+    return [(delivery, event_type) for delivery, event_type in rows.all()]
+
+
+async def district_key(session: AsyncSession, district_id: int) -> str:
+    return await session.scalar(select(District.key).where(District.id == district_id)) or ""
