@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import GraphQLClient
+from mypd_graph import models
+from tests.conftest import GraphQLClient, TestDatabase
 from tests.factories import (
     ADMIN,
     COACH,
@@ -195,3 +196,21 @@ async def test_calibration_refuses_the_importer_and_bad_input(
         CALIBRATION, {"t": teacher_id(world, TEACHER_A), "cycle": "2025"}, as_=COACH
     )
     assert body["errors"][0]["extensions"]["code"] == "BAD_CYCLE"
+
+
+async def test_goal_baselines_take_the_reconciled_rating(
+    client: GraphQLClient, world: World, db: TestDatabase
+) -> None:
+    """A goal suggested on 1.5 starts from the reconciled observed rating (the principal's
+    integrating), not from the newest visit (the coach's exploring)."""
+    await _three_observers(client, world)
+    async with db.sessionmaker.begin() as session:
+        session.add(
+            models.FocusElement(teacher_id=world.id(TEACHER_A), element_id=world.element_ids["1.5"])
+        )
+    query = """{ viewer { teacher { goalSuggestions(first: 10) {
+      element { code } baselineSource baselineLevel { key } } } } }"""
+    found = (await client.execute(query, as_=TEACHER_A))["viewer"]["teacher"]["goalSuggestions"]
+    [five] = [s for s in found if s["element"]["code"] == "1.5"]
+    assert five["baselineLevel"] == {"key": "integrating"}
+    assert "2026-01-15" in five["baselineSource"], five
