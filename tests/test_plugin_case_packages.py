@@ -413,3 +413,32 @@ async def test_intasc_round_trip_through_export_case_is_exact(db, settings, tmp_
     copied = await case_snapshot(db, "intasc-copy")
     assert (copied["tree"], copied["levels"]) == (original["tree"], original["levels"])
     assert [code for code, _, _ in copied["tree"]["LL"]] == ["1", "2", "3"]
+
+
+async def test_the_demo_switches_with_the_frameworks_commands(db, settings) -> None:
+    """The commands the README proposes for trying InTASC on the demo, once the service has
+    started (its start-up imports the plugin's package): preview, switch, and back."""
+    async with db.sessionmaker.begin() as session:
+        await load_demo(session)
+    await prepare_database(db.engine, settings, installed())
+    env = {"MYPD_DATABASE_URL": db.url}
+
+    async def run(*args: str) -> str:
+        result = await asyncio.to_thread(cli, "frameworks", "activate", *args, env=env)
+        return result.stdout
+
+    preview = await run(KEY, "--preview")
+    assert preview.startswith("would switch from cstp-2009 to intasc-2013: 40 teachers"), preview
+    counts = preview.splitlines()[1:]
+    assert len(counts) == 4 and all(line.endswith(", 0 do not") for line in counts), preview
+    switched = await run(KEY)
+    assert switched.startswith("switched from cstp-2009 to intasc-2013"), switched
+    back = await run("cstp-2009")
+    assert back.startswith("switched from intasc-2013 to cstp-2009"), back
+    async with db.sessionmaker() as session:
+        active = await session.scalar(
+            select(models.Framework.key).join(
+                models.District, models.District.active_framework_id == models.Framework.id
+            )
+        )
+    assert active == "cstp-2009"
