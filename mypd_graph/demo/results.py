@@ -11,6 +11,7 @@ took the fall test; CAASPP results carry levels 1-4 and are the summative tests.
 from __future__ import annotations
 
 import math
+import random
 from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any, NamedTuple
@@ -112,14 +113,17 @@ def _map_result(subject: str, grade: int, term: str, z: float) -> tuple[float, i
     return float(rit), min(99, max(1, round(pct))), level
 
 
-GROWTH_SPREAD = 0.4  # the spread of fall-to-spring changes in z (two windows' noise and the drift)
+GROWTH_SPREAD = 0.6  # the spread of fall-to-spring changes in z, measurement error included
+GROWTH_ERROR = 0.45  # a growth estimate's own error (two tests' standard errors), in z
 
 
-def _growth_percentile(fall_z: float, spring_z: float) -> int:
-    """A conditional growth percentile from the change in standing between fall and spring:
-    growth like that of students who started alike is the 50th (no random draw: the demo's
-    other figures stay as they were)."""
-    return min(99, max(1, round(_percentile((spring_z - fall_z) / GROWTH_SPREAD))))
+def _growth_percentile(fall_z: float, spring_z: float, key: str) -> int:
+    """A conditional growth percentile from the change in standing between fall and spring
+    (growth like that of students who started alike is the 50th) plus the estimate's error,
+    drawn from its own generator seeded by ``key``: the demo's shared generator is not touched,
+    so every other figure stays as it was."""
+    error = random.Random(key).gauss(0.0, GROWTH_ERROR)
+    return min(99, max(1, round(_percentile((spring_z - fall_z + error) / GROWTH_SPREAD))))
 
 
 def _caaspp_result(subject: str, grade: int, z: float) -> tuple[float, int]:
@@ -194,7 +198,7 @@ def _results(build: Build, assessment_ids: dict[str, int]) -> Iterator[dict[str,
                         if term == "Fall":
                             fall_z = z
                         elif term == "Spring" and fall_z is not None:
-                            growth = _growth_percentile(fall_z, z)
+                            growth = _growth_percentile(fall_z, z, f"{index}/{year}/{seed.key}")
                     else:
                         score, level = _caaspp_result(seed.subject, grade, z)
                         percentile = None
