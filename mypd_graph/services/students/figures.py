@@ -9,10 +9,10 @@ results themselves. The rules:
   in the teacher's sections of that year whose subject is the assessment's subject, or a generalist
   section (``Multiple Subjects``, empty subject) that covers every subject: an elementary homeroom
   teacher answers for Math and ELA, a secondary math teacher for Math only.
-- **Below standard.** A result is below standard when its ``achievement_level`` is below the
-  assessment's ``proficient_level``. A *student* is below standard in a subject and year when more
-  than half of their scored results there are (MAP in fall, winter and spring plus CAASPP in spring
-  count together), so one bad testing day does not decide it.
+- **Below standard.** A result is below standard by its assessment's rule (``status.result_met``:
+  level or percentile). A *student*'s status in a subject and year is decided by their summative
+  result (CAASPP) when there is one, else by their latest interim season's results, below when
+  more than half of those are (``status.STATUS_RULE``; docs/student-results.md).
 - **Small groups.** Callers compare student counts with the district's minimum group size and
   suppress smaller groups; the counts used for that comparison never leave the service.
 - **Audit.** Aggregates do not disclose any one student, but they are read from student records:
