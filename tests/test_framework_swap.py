@@ -246,6 +246,18 @@ async def test_preview_then_switch_keeps_every_teachers_history(db, world, clien
     )
     observed = {s["kind"]: s for s in needs["S1.B"]["signals"]}["OBSERVATION"]["evidence"][0]
     assert "through the crosswalk from cstp-2009 1.2 (isRelatedTo)" in observed
+    # goal suggestions: on the state's elements, baselines from the carried ratings
+    suggested = await client.execute(
+        "{ viewer { teacher { goalSuggestions(first: 3) { element { code framework { key } } "
+        "baselineSource baselineLevel { label } targetLevel { label } } } } }",
+        as_=TEACHER_A,
+    )
+    suggestions = suggested["viewer"]["teacher"]["goalSuggestions"]
+    assert suggestions and all(g["element"]["framework"]["key"] == "state" for g in suggestions)
+    # (S1.A has an open goal already); S1.B's baseline is the CSTP 1.2 observation, placed
+    assert suggestions[0]["element"]["code"] == "S1.B"
+    assert suggestions[0]["baselineSource"] == "coaching observation on 2025-10-02"
+    assert suggestions[0]["baselineLevel"] == {"label": "Beginning"}
 
     # a self-assessment cycle belongs to one framework: 2025-26 on the state's starts anew
     submit = (
