@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from mypd_graph import models
 from tests.conftest import GraphQLClient, TestDatabase
@@ -158,7 +159,9 @@ async def test_needs_observation_signal_uses_the_reconciled_rating(
     assert "2026-03-01" in other["evidence"][0] and "applying" in other["evidence"][0].lower()
 
 
-async def test_calibration_obeys_sharing(client: GraphQLClient, world: World) -> None:
+async def test_calibration_obeys_sharing(
+    client: GraphQLClient, world: World, db: TestDatabase
+) -> None:
     """Default sharing: evaluations do not reach the coach, and a PRIVATE self-assessment
     reaches nobody but the teacher."""
     await _three_observers(client, world)
@@ -176,6 +179,18 @@ async def test_calibration_obeys_sharing(client: GraphQLClient, world: World) ->
     # not the private self-rating.
     principal = _by_code(await _calibration(client, world, PRINCIPAL_NORTH))
     assert len(principal["1.5"]["raters"]) == 3 and principal["1.5"]["selfRating"] is None
+    # Reading another teacher's ratings is a read of their growth record, in the audit trail.
+    async with db.sessionmaker() as session:
+        readers = set(
+            await session.scalars(
+                select(models.AuditEvent.user_id).where(
+                    models.AuditEvent.action == "read",
+                    models.AuditEvent.entity == "teacher_profile",
+                )
+            )
+        )
+    assert {world.id(COACH), world.id(PRINCIPAL_NORTH)} <= readers
+    assert world.id(TEACHER_A) not in readers
 
 
 @pytest.mark.parametrize("viewer", [TEACHER_B, PRINCIPAL_SOUTH])

@@ -215,10 +215,14 @@ async def calibration(
         raise PermissionDenied("calibration is for teachers, coaches, principals and admins")
     if cycle is not None:
         cycle = check_cycle(cycle, ("cycle",))
-    reachable = select(TeacherProfile.user_id).where(
-        TeacherProfile.user_id == teacher_id, teacher_condition(actor, TeacherProfile.user_id)
+    # Loaded as a row, so a reader other than the teacher is recorded as reading their growth
+    # record (services.privacy.audit), as every other read of observations and self-ratings is.
+    profile = await session.scalar(
+        select(TeacherProfile).where(
+            TeacherProfile.user_id == teacher_id, teacher_condition(actor, TeacherProfile.user_id)
+        )
     )
-    if await session.scalar(reachable) is None:
+    if profile is None:
         return None
     shown = observation_shared(actor)
     if cycle is None:
