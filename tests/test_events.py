@@ -22,12 +22,16 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import func, select
 
 from mypd_graph import models
+from mypd_graph.ids import to_global_id
+from mypd_graph.importers.pipeline import run_import
 from mypd_graph.models import utcnow
+from mypd_graph.plugins.manager import PluginSet
 from mypd_graph.services.events import runner
 from mypd_graph.settings import Settings
 from tests.conftest import SECRET, GraphQLClient, TestDatabase
 from tests.factories import ADMIN, COACH, OUTSIDER, PRINCIPAL_NORTH, TEACHER_A, World
 from tests.helpers import free_port
+from tests.import_helpers import FIXTURES, actor, import_roster
 from tests.plans_helpers import Api, ok
 
 CREATE = """mutation($input: CreateWebhookInput!) { createWebhook(input: $input) {
@@ -289,3 +293,42 @@ async def test_an_event_exists_only_when_its_change_committed(
     assert refused["userErrors"][0]["code"] == "NO_GOALS"
     async with db.sessionmaker() as session:
         assert await session.scalar(select(func.count(models.OutboxEvent.id))) == 0
+
+
+async def test_an_import_tells_subscribers_and_whoever_ran_it(
+    db: TestDatabase,
+    world: World,
+    client: GraphQLClient,
+    plugins: PluginSet,
+    receiver: Receiver,
+    smtp: tuple[Inbox, int],
+) -> None:
+    inbox, port = smtp
+    await subscribe(client, receiver.url, "IMPORT_FINISHED", "IMPORT_REJECTED")
+    finished = await import_roster(db, world, plugins)
+    admin = await actor(db, world, ADMIN)
+    rejected = await run_import(
+        db.sessionmaker,
+        admin,
+        "csv-scores",
+        FIXTURES / "scores" / "bad_empty.csv",
+        None,
+        plugins=plugins,
+    )
+    assert (finished.status, rejected.status) == ("completed", "rejected")
+    await runner.run_once(db.sessionmaker, settings_for(db, port))
+
+    sent = sorted(
+        (json.loads(r["body"])["type"], json.loads(r["body"])["data"]["run"])
+        for r in receiver.received
+    )
+    assert sent == [
+        ("import.finished", to_global_id("ImportRun", finished.id)),
+        ("import.rejected", to_global_id("ImportRun", rejected.id)),
+    ]
+    subjects = sorted(m["Subject"] for m in inbox.messages)
+    assert subjects == [
+        "Your import of bad_empty.csv was rejected",
+        f"Your import of {finished.file_name} finished",
+    ]
+    assert {m["To"] for m in inbox.messages} == {ADMIN}

@@ -26,6 +26,13 @@ from mypd_graph.importers.printable import printable
 from mypd_graph.models import AuditEvent, ImportRowError, ImportRun, utcnow
 from mypd_graph.models.data import ImportStatus
 from mypd_graph.plugins.types import RowError
+from mypd_graph.services.events.outbox import EventType, record_event
+
+# What an ended run tells webhooks and the person who ran it (services/events).
+IMPORT_EVENTS = {
+    ImportStatus.COMPLETED: EventType.IMPORT_FINISHED,
+    ImportStatus.REJECTED: EventType.IMPORT_REJECTED,
+}
 
 ERROR_INSERT_BATCH = 2000
 
@@ -143,6 +150,15 @@ async def record_outcome(
                 detail=f"{job.definition.name}: {counts.inserted} inserted, "
                 f"{counts.updated} updated",
             )
+        )
+    if status in IMPORT_EVENTS:
+        record_event(
+            session,
+            job.actor.district_id,
+            IMPORT_EVENTS[status],
+            job.actor.user_id or None,
+            run=("ImportRun", run_id),
+            status=status.value,
         )
     await session.flush()
     run = await session.scalar(

@@ -1,7 +1,8 @@
 """Who must act on an event, and the email that tells them: a submitted plan goes to its approvers
 (the principals of the teacher's school and the teacher's coaches), a decision on a plan or an
 observation to the teacher, a comment to the owner of what it is on, a finished import to whoever
-ran it. Nobody is told of their own action, and a user who turned an event type off is skipped.
+ran it. Nobody is told of their own action (an import's end excepted: it comes later), and a user
+who turned an event type off is skipped.
 Emails name people and plans, never students or ratings."""
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from mypd_graph.models import (
     Comment,
     Evidence,
     Goal,
+    ImportRun,
     LearningPlan,
     NotificationPreference,
     Observation,
@@ -104,7 +106,8 @@ async def _who_and_what(session: AsyncSession, event: OutboxEvent) -> tuple[list
         return ([owner] if owner else []), subject, f"{subject}."
     if kind in (EventType.IMPORT_FINISHED, EventType.IMPORT_REJECTED) and event.actor_id:
         outcome = "finished" if kind is EventType.IMPORT_FINISHED else "was rejected"
-        subject = f"Your import of {event.payload.get('file', 'a file')} {outcome}"
+        run = await session.get(ImportRun, _id(event, "run") or 0)
+        subject = f"Your import of {run.file_name if run else 'a file'} {outcome}"
         return [event.actor_id], subject, f"{subject}."
     return [], "", ""
 
@@ -112,7 +115,9 @@ async def _who_and_what(session: AsyncSession, event: OutboxEvent) -> tuple[list
 async def notices(session: AsyncSession, event: OutboxEvent, public_url: str) -> list[Notice]:
     """The emails an event sends (none for the actor themselves, or for a user who opted out)."""
     users, subject, first_line = await _who_and_what(session, event)
-    wanted = [user_id for user_id in users if user_id != event.actor_id]
+    # Nobody is told of their own action, except an import's end: it finishes after they left.
+    own = event.event_type.startswith("import.")
+    wanted = [user_id for user_id in users if own or user_id != event.actor_id]
     if not wanted:
         return []
     opted_out = set(
