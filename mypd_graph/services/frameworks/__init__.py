@@ -1,6 +1,8 @@
 """Frameworks: plugin definitions synced into the database (never over one imported from CASE),
 the district's active one, its tree and scale; ``identity`` derives the CASE identifiers of what
-has none of its own.
+has none of its own; ``versions`` records what each version of a framework changed,
+``crosswalks`` maps elements across frameworks and versions, ``swap`` switches a district's
+framework carrying teachers' records over, and ``carry`` reads old history through the crosswalk.
 
 May import the services kernel, models and plugin types; no other domain.
 """
