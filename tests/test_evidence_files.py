@@ -5,6 +5,7 @@ sharing, refused by size and by a type told from the content, and deleted with t
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import secrets
 import subprocess
@@ -21,12 +22,15 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from mypd_graph import models
 from mypd_graph.app import create_app
 from mypd_graph.auth import mint_token
 from mypd_graph.models import AuditEvent, EvidenceFile
 from mypd_graph.plugins.manager import PluginSet
-from mypd_graph.services.feedback.attachments import wait_for_removals
+from mypd_graph.services.access import actor_for
+from mypd_graph.services.feedback.attachments import FileLimits, attach_file, wait_for_removals
 from mypd_graph.settings import Settings
+from mypd_graph.storage import LocalStorage
 from tests.conftest import SECRET, TestDatabase
 from tests.factories import COACH, PRINCIPAL_NORTH, TEACHER_A, TEACHER_B, World
 from tests.helpers import ROOT, free_port, served
@@ -348,3 +352,28 @@ async def test_a_teacher_removes_one_file_and_its_bytes_go(
         assert removed == {"deletedId": file_id, "userErrors": []}
         await wait_for_removals()
         assert stored_files(files) == []
+
+
+async def test_bytes_stored_by_a_transaction_that_rolls_back_are_removed(
+    db: TestDatabase, world: World, tmp_path: Path
+) -> None:
+    """The bytes go to storage before the row commits; a failure after that leaves none behind
+    (a savepoint rolled back inside the transaction does not count)."""
+    storage = LocalStorage(tmp_path / "files")
+    limits = FileLimits(1_000_000, ("pdf",))
+    async with db.sessionmaker() as session:
+        teacher = actor_for(await session.get_one(models.User, world.id(TEACHER_A)))
+    async with db.sessionmaker.begin() as session:
+        evidence = models.Evidence(teacher_id=teacher.user_id, kind="file", title="Plan")
+        session.add(evidence)
+    with pytest.raises(RuntimeError):
+        async with db.sessionmaker.begin() as session:
+            await attach_file(
+                session, teacher, storage, limits, evidence.id, io.BytesIO(PDF), "plan.pdf"
+            )
+            async with session.begin_nested() as savepoint:
+                await savepoint.rollback()
+            assert [path.read_bytes() for path in stored_files(storage.root)] == [PDF]
+            raise RuntimeError("the request failed after the file was stored")
+    await wait_for_removals()
+    assert stored_files(storage.root) == []

@@ -32,7 +32,7 @@ from typing import IO, Any
 import filetype
 from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
 from mypd_graph.models import AuditEvent, AuditSubject, Evidence, EvidenceFile
 from mypd_graph.services.access import Actor, audience_condition, may_edit_own, teacher_condition
@@ -282,7 +282,9 @@ def _after_commit(session: Session) -> None:
         _remove_later(storage, gone)
 
 
-def _after_rollback(session: Session) -> None:
+def _after_rollback(session: Session, previous: SessionTransaction) -> None:
+    if previous.nested:  # a savepoint: the transaction, and what it stored, goes on
+        return
     session.info.pop(_GONE_KEY, None)
     stored = session.info.pop(_STORED_KEY, [])
     for storage, key in stored:
@@ -317,4 +319,4 @@ async def wait_for_removals() -> None:
 
 event.listen(Session, "before_flush", _note_deleted)
 event.listen(Session, "after_commit", _after_commit)
-event.listen(Session, "after_soft_rollback", lambda session, _previous: _after_rollback(session))
+event.listen(Session, "after_soft_rollback", _after_rollback)
