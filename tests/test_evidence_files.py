@@ -377,3 +377,24 @@ async def test_bytes_stored_by_a_transaction_that_rolls_back_are_removed(
             raise RuntimeError("the request failed after the file was stored")
     await wait_for_removals()
     assert stored_files(storage.root) == []
+
+
+async def test_uploads_have_their_own_body_limit(
+    db: TestDatabase, world: World, plugins: PluginSet, tmp_path: Path
+) -> None:
+    """A file larger than the JSON body limit goes through (the door's upload limit applies to
+    multipart bodies); a body over the upload limit is refused at the door (413)."""
+    files = tmp_path / "files"
+    big = PDF + b"%" + bytes(1_500_000)  # over MYPD_MAX_BODY_BYTES (1 MB)
+    async with app_client(db, plugins, world, evidence_dir=str(files)) as api:
+        added = data(await api.request(TEACHER_A, ADD, input={"kind": "FILE", "title": "Video"}))
+        evidence_id = added["addEvidence"]["evidence"]["id"]
+        payload = data(await api.upload(TEACHER_A, evidence_id, "notes.pdf", big))
+        assert payload["attachEvidenceFile"]["evidenceFile"]["sizeBytes"] == len(big)
+    async with app_client(
+        db, plugins, world, evidence_dir=str(files), max_upload_bytes=100_000
+    ) as api:
+        refused = await api.upload(TEACHER_A, evidence_id, "notes.pdf", big)
+        assert refused.status_code == 413
+        assert refused.json()["errors"][0]["extensions"]["code"] == "BODY_TOO_LARGE"
+    assert [path.stat().st_size for path in stored_files(files)] == [len(big)]
