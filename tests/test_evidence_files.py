@@ -264,9 +264,8 @@ async def test_files_are_refused_by_size_and_by_the_type_their_content_shows(
 @contextmanager
 def s3_server() -> Iterator[str]:
     port = free_port()
-    moto = Path(sys.executable).with_name("moto_server")
     process = subprocess.Popen(
-        [str(moto), "-H", "127.0.0.1", "-p", str(port)],
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
