@@ -181,7 +181,7 @@ async def sync_frameworks(
                 changed = await sync_case_package(
                     session, contribution.item, contribution.plugin, case
                 )
-        except (ValueError, OSError) as error:  # CaseError is a ValueError
+        except Exception as error:  # a plugin's package never takes the start-up down
             log.error("plugin %s: framework %s not imported: %s", contribution.plugin, key, error)
             continue
         if changed is not None:
