@@ -37,6 +37,7 @@ from mypd_graph.guard import (
 from mypd_graph.importers.stale import fail_stale_runs
 from mypd_graph.jobs.queue import create_queue
 from mypd_graph.observability.middleware import ObservedRequests, metrics_endpoint
+from mypd_graph.observability.tracing import instrument as instrument_tracing
 from mypd_graph.pages import SecurityHeaders, graphiql_page, home, readme, static_files
 from mypd_graph.plugins.manager import PluginSet, load_plugins
 from mypd_graph.schema import create_schema
@@ -222,6 +223,8 @@ def create_app(
             await stop_background_imports(IN_PROCESS_GRACE_SECONDS)
             if job_queue is not None:
                 await job_queue.close()
+            if stop_tracing is not None:
+                stop_tracing()
             if owns_engine:
                 await engine.dispose()
 
@@ -248,6 +251,7 @@ def create_app(
         middleware=[Middleware(ObservedRequests), Middleware(SecurityHeaders)],
         lifespan=lifespan,
     )
+    stop_tracing = instrument_tracing(app, engine)  # when OTEL_* asks (observability/tracing)
     app.state.settings = settings
     app.state.plugins = plugins
     app.state.sessionmaker = sessionmaker

@@ -258,3 +258,35 @@ def test_observability_settings_refuse_what_they_cannot_read(
 ) -> None:
     with pytest.raises(SettingsError, match=says):
         Settings.from_env({variable: value})
+
+
+async def test_traces_when_the_standard_otel_variables_ask(
+    db: TestDatabase, world: World, tmp_path: Path
+) -> None:
+    log = tmp_path / "server.log"
+    env = {
+        "OTEL_TRACES_EXPORTER": "console",
+        "OTEL_SERVICE_NAME": "mypd-under-test",
+        "OTEL_BSP_SCHEDULE_DELAY": "100",
+    }
+    with server(db, log, **env) as base:
+        answer = httpx.post(
+            f"{base}/graphql",
+            json={"query": "query Traced { viewer { name } }"},
+            headers=bearer(world, TEACHER_A),
+        )
+        assert answer.status_code == 200
+    # The console exporter prints each span as a JSON object; the server has flushed on exit.
+    text = log.read_text()
+    decoder, spans, at = json.JSONDecoder(), [], 0
+    while (at := text.find('{\n    "name"', at)) != -1:
+        span, end = decoder.raw_decode(text, at)
+        spans.append(span)
+        at = end
+    names = {span["name"] for span in spans}
+    assert "POST /graphql" in names
+    sql = [span for span in spans if "db.system" in span["attributes"]]
+    assert sql, names
+    request = next(span for span in spans if span["name"] == "POST /graphql")
+    assert request["resource"]["attributes"]["service.name"] == "mypd-under-test"
+    assert {span["context"]["trace_id"] for span in sql} & {request["context"]["trace_id"]}
