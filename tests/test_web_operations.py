@@ -55,3 +55,16 @@ def test_every_form_action_runs_an_operation_of_its_file() -> None:
         operation, field, _ = build(Failed("form"))
         assert operation in operation_names(OPERATIONS / "plan.graphql"), action
         assert field in (OPERATIONS / "plan.graphql").read_text(encoding="utf-8"), action
+
+
+def test_every_review_action_runs_an_operation_of_its_file() -> None:
+    from mypd_graph.web import supervisor_pages
+    from mypd_graph.web.forms import Failed
+
+    text = (OPERATIONS / "teacher_home.graphql").read_text(encoding="utf-8")
+    for action in ("approve", "return", "comment"):
+        operation, field, _ = supervisor_pages._teacher_action(
+            Failed("form", values={"action": action})
+        )
+        assert operation in operation_names(OPERATIONS / "teacher_home.graphql"), action
+        assert field in text, action

@@ -66,3 +66,39 @@ def text_of(html: str) -> str:
     """The page's words, tags removed and spaces collapsed, for asserting on what it says."""
     without_tags = re.sub(r"<[^>]+>", " ", html)
     return re.sub(r"\s+", " ", unescape(without_tags)).strip()
+
+
+def map_scores_file(students: list[dict[str, str]], min_bytes: int) -> bytes:
+    """An NWEA MAP results export (the layout csv-scores recognises by its header) for
+    ``students`` (localId, firstName, lastName, gradeLevel): a Mathematics and a Reading result
+    per student and term (fall, winter, spring), school years back from 2025-26, until the file
+    is at least ``min_bytes`` long (one result per student, test and term, as MAP has it)."""
+    header = (
+        "TermName,DistrictName,SchoolName,StudentLastName,StudentFirstName,StudentID,Grade,"
+        "Subject,Course,TestType,TestName,TestStartDate,TestRITScore,TestStandardError,"
+        "TestPercentile\n"
+    )
+    tests = (
+        ("Mathematics", "Math 6+", "Growth: Math 6+ CCSS 2010 V2"),
+        ("Language Arts", "Reading", "Growth: Reading 6+ CCSS 2010 V4"),
+    )
+    lines, size, start = [header], len(header), 2025
+    while size < min_bytes:
+        year = f"{start}-{start + 1}"
+        for term, when in (
+            ("Fall", f"09/15/{start}"),
+            ("Winter", f"01/15/{start + 1}"),
+            ("Spring", f"05/01/{start + 1}"),
+        ):
+            for subject, course, test in tests:
+                for n, student in enumerate(students):
+                    line = (
+                        f"{term} {year},Demo Unified,Demo School,{student['lastName']},"
+                        f"{student['firstName']},{student['localId']},{student['gradeLevel']},"
+                        f"{subject},{course},Survey With Goals,{test},{when},"
+                        f"{200 + (n + start) % 30},3.1,{(n * 7 + start) % 99 + 1}\n"
+                    )
+                    lines.append(line)
+                    size += len(line)
+        start -= 1
+    return "".join(lines).encode()

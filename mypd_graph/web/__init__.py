@@ -7,11 +7,16 @@ rows sign-in needs; nothing below the schema imports it.
 
 from __future__ import annotations
 
+from typing import Any
+
 import strawberry
 from starlette.applications import Starlette
 from starlette.routing import Mount, Route
 
+import mypd_graph.web.admin_pages as admin_pages
+import mypd_graph.web.evidence_pages as evidence_pages
 import mypd_graph.web.growth_pages as growth_pages
+import mypd_graph.web.import_pages as import_pages
 import mypd_graph.web.login as login
 import mypd_graph.web.pages as pages
 import mypd_graph.web.plan_pages as plan_pages
@@ -31,9 +36,12 @@ def mount(
     sessionmaker: SessionMaker,
     plugins: PluginSet,
     keys: oidc.KeyCache,
+    job_queue: Any = None,
 ) -> Mount:
     """``/app``, behind its session cookie (which no other path of the service reads). ``keys`` is
-    the process's cache of identity providers' keys, shared with /graphql's guard."""
+    the process's cache of identity providers' keys, shared with /graphql's guard; ``job_queue``
+    the app's queue of durable jobs (None: in-process), which importFile reads from the app the
+    request reached, as it does on /graphql."""
     app = Starlette(
         routes=[
             Route("/", pages.home),
@@ -43,9 +51,14 @@ def mount(
             Route("/self-assessment", pages.self_assessment, methods=["GET", "POST"]),
             Route("/plan", plan_pages.plan_page, methods=["GET", "POST"]),
             Route("/growth", growth_pages.my_growth),
+            Route("/evidence", evidence_pages.evidence, methods=["GET", "POST"]),
             Route("/students", teacher_pages.my_students),
             Route("/sharing", teacher_pages.sharing, methods=["GET", "POST"]),
             Route("/teachers/{id}/growth", growth_pages.teacher_growth),
+            Route("/district", admin_pages.district_views),
+            Route("/audit", admin_pages.audit_trail),
+            Route("/imports", import_pages.imports, methods=["GET", "POST"]),
+            Route("/imports/{id}", import_pages.import_run),
             Route("/login", login.login_page),
             Route("/login/dev", login.dev_sign_in, methods=["POST"]),
             Route("/callback", login.callback),
@@ -54,4 +67,5 @@ def mount(
         exception_handlers={404: pages.not_found_page, 405: pages.not_found_page},
     )
     app.state.web = Web(schema, settings, sessionmaker, plugins, keys)
+    app.state.job_queue = job_queue
     return Mount("/app", app=with_sessions(app, settings))
