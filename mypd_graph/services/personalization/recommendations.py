@@ -42,26 +42,10 @@ from mypd_graph.services.common import check_first, decode_cursor
 from mypd_graph.services.frameworks.carry import carried_resources
 from mypd_graph.services.personalization.needs import ElementInfo, Need, teachers_by_ids
 from mypd_graph.services.personalization.settings import Signal
+from mypd_graph.services.resources.grades import grade_index, grade_span
 
 FOCUS_BONUS = 0.25
 BREADTH_SHARE = 0.2
-GRADES = ("TK", "K", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12")
-
-
-def grade_index(grade: str) -> int | None:
-    text = grade.strip().upper().removeprefix("GRADE ").lstrip("0") or "0"
-    if text == "0":
-        text = "K"
-    return GRADES.index(text) if text in GRADES else None
-
-
-def grade_span(band: str) -> frozenset[int] | None:
-    """Grade indices of a band such as ``K-5``, ``6-12`` or ``7``; ``None`` when unreadable."""
-    low, _, high = band.strip().partition("-")
-    first, last = grade_index(low), grade_index(high or low)
-    if first is None or last is None or last < first:
-        return None
-    return frozenset(range(first, last + 1))
 
 
 @dataclass(frozen=True, slots=True)

@@ -140,13 +140,27 @@ async def active_district_goal(
     return found
 
 
-async def existing_resource(session: AsyncSession, resource_id: int | None) -> int | None:
+async def existing_resource(
+    session: AsyncSession, resource_id: int | None, linked: int | None = None
+) -> int | None:
+    """The resource a step names: it must exist, and a newly linked one must still be offered
+    (a retired one stays on the steps that already name it, ``linked``)."""
     if resource_id is None:
         return None
-    found = await session.scalar(select(Resource.id).where(Resource.id == resource_id))
+    found = (
+        await session.execute(
+            select(Resource.id, Resource.retired_at).where(Resource.id == resource_id)
+        )
+    ).first()
     if found is None:
         raise invalid(("input", "resourceId"), "no resource with this ID", "NOT_FOUND")
-    return found
+    if found.retired_at is not None and resource_id != linked:
+        raise invalid(
+            ("input", "resourceId"),
+            "this resource was retired: its provider no longer offers it",
+            "RETIRED_RESOURCE",
+        )
+    return found.id
 
 
 # --- loading a target for writing: visible or "not found", locked against concurrent changes ------

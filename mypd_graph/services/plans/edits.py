@@ -335,7 +335,7 @@ async def update_action_step(
         check_due(problems, ("input", "dueOn"), due_on)
     resource: int | None | Unchanged = UNCHANGED
     if resource_id is not UNCHANGED:
-        resource = await problems.check(existing_resource(session, resource_id))
+        resource = await problems.check(existing_resource(session, resource_id, step.resource_id))
     problems.raise_any()
     if description is not UNCHANGED:
         step.description = description

@@ -1,6 +1,5 @@
 """Grade bands (``K-5``, ``6-12``, ``7``) as sets of grades, so a search's band and a resource's
-band can be compared. The same reading as recommendations' teacher fit
-(:func:`mypd_graph.services.personalization.recommendations.grade_span`)."""
+band can be compared: searches use it, and so does recommendations' teacher fit."""
 
 from __future__ import annotations
 
