@@ -13,6 +13,7 @@ from sqlalchemy import select
 from mypd_graph import models
 from mypd_graph.importers.pipeline import run_import
 from mypd_graph.plugins.manager import PluginSet
+from mypd_graph.services.students.status import stale_result_status
 from tests.factories import ADMIN, World
 from tests.needs_helpers import actor
 
@@ -63,12 +64,25 @@ async def test_map_growth_columns_are_imported(
         ("s2", "Spring"): (27, False),
         ("s3", "Spring"): (None, None),
     }
+    async with db.sessionmaker() as session:  # the summaries count the measures as they load
+        assert await stale_result_status(session, world.district_id) == []
+        growth = await session.execute(
+            select(
+                models.TeacherSubjectStatus.growth_students,
+                models.TeacherSubjectStatus.growth_short,
+            )
+            .where(models.TeacherSubjectStatus.school_year == "2025-26")
+            .where(models.TeacherSubjectStatus.growth_students > 0)
+        )
+        assert growth.all() == [(2, 1)]  # s1 grew as typical or more, s2 did not
 
     # A corrected file: s2's growth is updated, the other rows are unchanged.
     path.write_text(HEADER + ROWS.replace("No,-0.62,27", "Yes,0.10,55"), encoding="utf-8")
     run = await run_import(db.sessionmaker, who, "csv-scores", path, options, plugins=plugins)
     assert (run.status, run.rows_updated, run.rows_unchanged) == ("completed", 1, 3), run.message
     assert (await _growth(db, world))[("s2", "Spring")] == (55, True)
+    async with db.sessionmaker() as session:
+        assert await stale_result_status(session, world.district_id) == []
 
     # Out of range and unreadable values are row errors naming the file's column.
     path.write_text(

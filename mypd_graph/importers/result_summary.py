@@ -40,6 +40,13 @@ class StatusCounts:
     scored: array  # type: ignore[type-arg]
     below: array  # type: ignore[type-arg]
     rank: array  # type: ignore[type-arg]
+    growth: array  # type: ignore[type-arg]  # growth measures (every rank counts)
+    short: array  # type: ignore[type-arg]  # of them, short of typical growth
+
+    def count_growth(self, position: int, short: bool) -> None:
+        self.growth[position] += 1
+        if short:
+            self.short[position] += 1
 
     def count(self, position: int, rank: int, below: bool) -> None:
         """One judged result: a higher rank replaces what was counted, the same rank adds."""
@@ -83,9 +90,7 @@ class ResultSummary:
         counts = self.status_counts.get((subject, year))
         if counts is None:
             size = 4 * students
-            counts = StatusCounts(
-                array("I", bytes(size)), array("I", bytes(size)), array("I", bytes(size))
-            )
+            counts = StatusCounts(*(array("I", bytes(size)) for _ in range(5)))
             self.status_counts[(subject, year)] = counts
         return counts
 
@@ -97,6 +102,8 @@ class ResultSummary:
                 counts.scored.extend(bytes(4 * grow))
                 counts.below.extend(bytes(4 * grow))
                 counts.rank.extend(bytes(4 * grow))
+                counts.growth.extend(bytes(4 * grow))
+                counts.short.extend(bytes(4 * grow))
 
     async def refresh(
         self,
@@ -132,7 +139,16 @@ class ResultSummary:
 
     async def _add_status_counts(self, db: Db, ids: list[int]) -> None:
         rows = [
-            (ids[position], subject, year, scored, counts.below[position], counts.rank[position])
+            (
+                ids[position],
+                subject,
+                year,
+                scored,
+                counts.below[position],
+                counts.rank[position],
+                counts.growth[position],
+                counts.short[position],
+            )  # fmt: skip
             for (subject, year), counts in self.status_counts.items()
             for position, scored in enumerate(counts.scored)
             if scored
@@ -140,11 +156,13 @@ class ResultSummary:
         if not rows:
             return
         table = "import_status_counts"
-        columns = ("student_id", "subject", "school_year", "scored", "below", "decided_by")
+        columns = ("student_id", "subject", "school_year", "scored", "below", "decided_by",
+                   "growth_measures", "growth_short")  # fmt: skip
         await db.create_temp(
             table,
             [("student_id", "int"), ("subject", "text"), ("school_year", "text"),
-             ("scored", "int"), ("below", "int"), ("decided_by", "int")],
+             ("scored", "int"), ("below", "int"), ("decided_by", "int"),
+             ("growth_measures", "int"), ("growth_short", "int")],
         )  # fmt: skip
         await db.load(table, columns, rows)
         # The status rule merged: a higher rank replaces the stored counts, the same rank adds.
@@ -156,13 +174,15 @@ class ResultSummary:
             for column in ("scored", "below")
         }
         await db.execute(
-            "INSERT INTO student_subject_status "
-            "(student_id, subject, school_year, district_id, scored, below, decided_by) "
-            "SELECT student_id, subject, school_year, :district_id, scored, below, decided_by "
-            f"FROM {table} "
+            "INSERT INTO student_subject_status (student_id, subject, school_year, district_id, "
+            "scored, below, decided_by, growth_measures, growth_short) "
+            "SELECT student_id, subject, school_year, :district_id, scored, below, decided_by, "
+            f"growth_measures, growth_short FROM {table} "
             "WHERE true "  # SQLite needs a WHERE to read ON CONFLICT as an upsert clause
             "ON CONFLICT (student_id, subject, school_year) DO UPDATE SET "
             f"scored = {merged['scored']}, below = {merged['below']}, "
-            f"decided_by = CASE WHEN {new} > {stored} THEN {new} ELSE {stored} END"
+            f"decided_by = CASE WHEN {new} > {stored} THEN {new} ELSE {stored} END, "
+            "growth_measures = student_subject_status.growth_measures + excluded.growth_measures, "
+            "growth_short = student_subject_status.growth_short + excluded.growth_short"
         )
         await db.drop_temp(table)

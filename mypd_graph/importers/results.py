@@ -42,6 +42,7 @@ from mypd_graph.importers.result_summary import ResultSummary, StatusCounts
 from mypd_graph.models import Assessment, DistrictSettings, Student
 from mypd_graph.models.settings import DEFAULT_PROFICIENT_PERCENTILE
 from mypd_graph.plugins.types import RowError
+from mypd_graph.services.students.status import TYPICAL_GROWTH_PERCENTILE as TYPICAL
 from mypd_graph.services.students.status import decider_rank
 
 RESULTS_LOCK = 0x4D595044  # the advisory lock class of result imports (with the district id)
@@ -192,6 +193,10 @@ class ResultsWriter:
                     below = percentile < administration.cut
                 if below is not None:
                     status.count(position, administration.rank, below)
+                    growth, met_growth = row[10], row[11]
+                    if growth is not None or met_growth is not None:
+                        short = growth < TYPICAL if growth is not None else not met_growth
+                        status.count_growth(position, short)
             written = (
                 administration.assessment_id,
                 ids[position],

@@ -37,6 +37,10 @@ class StudentSubjectStatus(Base):
     scored: Mapped[int]
     below: Mapped[int]
     decided_by: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Growth (services.students.growth_measures): the student's results there with a growth
+    # measure (MAP's fall-to-spring conditional growth percentile), and those short of typical.
+    growth_measures: Mapped[int] = mapped_column(default=0, server_default="0")
+    growth_short: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class TeacherSubjectStatus(Base):
@@ -68,3 +72,7 @@ class TeacherSubjectStatus(Base):
     district_id: Mapped[int] = mapped_column(primary_key=True)
     students: Mapped[int]
     below: Mapped[int]
+    # Of the teacher's students, those with a growth measure and those who grew less than
+    # typical (most of their measures short), from the student summary's growth columns.
+    growth_students: Mapped[int] = mapped_column(default=0, server_default="0")
+    growth_short: Mapped[int] = mapped_column(default=0, server_default="0")

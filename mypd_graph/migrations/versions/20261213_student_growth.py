@@ -34,14 +34,25 @@ _MET = (
     "a.proficient_percentile, (SELECT s.proficient_percentile FROM district_settings s "
     "WHERE s.district_id = a.district_id), 50) THEN 1 ELSE 0 END END"
 )
+_SHORT = (
+    "CASE WHEN r.growth_percentile IS NOT NULL THEN "
+    "CASE WHEN r.growth_percentile < 50 THEN 1 ELSE 0 END "
+    "WHEN r.met_projected_growth IS NOT NULL THEN "
+    "CASE WHEN r.met_projected_growth = false THEN 1 ELSE 0 END END"
+)
 _STUDENTS = (
-    "INSERT INTO student_subject_status "
-    "(student_id, subject, school_year, district_id, scored, below, decided_by) "
-    "SELECT student_id, subject, school_year, district_id, scored, below, decided_by FROM ("
+    "INSERT INTO student_subject_status (student_id, subject, school_year, district_id, "
+    "scored, below, decided_by, growth_measures, growth_short) "
+    "SELECT student_id, subject, school_year, district_id, scored, below, decided_by, "
+    "all_measures, all_short FROM ("
     "SELECT *, row_number() OVER (PARTITION BY student_id, subject, school_year "
-    "ORDER BY decided_by DESC) AS latest FROM ("
+    "ORDER BY decided_by DESC) AS latest, "
+    "sum(growth_measures) OVER (PARTITION BY student_id, subject, school_year) AS all_measures, "
+    "sum(growth_short) OVER (PARTITION BY student_id, subject, school_year) AS all_short FROM ("
     f"SELECT r.student_id, a.subject, r.school_year, a.district_id, {_RANK} AS decided_by, "
-    f"count({_MET}) AS scored, sum(CASE WHEN {_MET} = 0 THEN 1 ELSE 0 END) AS below "
+    f"count({_MET}) AS scored, sum(CASE WHEN {_MET} = 0 THEN 1 ELSE 0 END) AS below, "
+    f"count({_SHORT}) AS growth_measures, "
+    f"sum(CASE WHEN {_SHORT} = 1 THEN 1 ELSE 0 END) AS growth_short "
     "FROM assessment_result r JOIN assessment a ON a.id = r.assessment_id "
     f"WHERE {_MET} IS NOT NULL "
     f"GROUP BY r.student_id, a.subject, r.school_year, a.district_id, {_RANK}"
@@ -49,10 +60,14 @@ _STUDENTS = (
 )
 _TEACHERS = (
     "INSERT INTO teacher_subject_status "
-    "(teacher_id, subject, school_year, district_id, students, below) "
+    "(teacher_id, subject, school_year, district_id, students, below, growth_students, "
+    "growth_short) "
     "SELECT sec.teacher_id, st.subject, st.school_year, st.district_id, "
     "count(DISTINCT st.student_id), "
-    "count(DISTINCT CASE WHEN 2 * st.below > st.scored THEN st.student_id END) "
+    "count(DISTINCT CASE WHEN 2 * st.below > st.scored THEN st.student_id END), "
+    "count(DISTINCT CASE WHEN st.growth_measures > 0 THEN st.student_id END), "
+    "count(DISTINCT CASE WHEN 2 * st.growth_short > st.growth_measures "
+    "THEN st.student_id END) "
     "FROM enrollment e JOIN section sec ON sec.id = e.section_id "
     "JOIN student_subject_status st ON st.student_id = e.student_id "
     "AND st.school_year = sec.school_year "
@@ -79,6 +94,11 @@ def upgrade() -> None:
         )
     with op.batch_alter_table("student_subject_status") as batch:
         batch.add_column(sa.Column("decided_by", sa.Integer(), nullable=False, server_default="0"))
+        for column in ("growth_measures", "growth_short"):
+            batch.add_column(sa.Column(column, sa.Integer(), nullable=False, server_default="0"))
+    with op.batch_alter_table("teacher_subject_status") as batch:
+        for column in ("growth_students", "growth_short"):
+            batch.add_column(sa.Column(column, sa.Integer(), nullable=False, server_default="0"))
     # A student's status now follows the stated rule (summative first, else the latest interim).
     op.execute("DELETE FROM teacher_subject_status")
     op.execute("DELETE FROM student_subject_status")
@@ -87,7 +107,12 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("teacher_subject_status") as batch:
+        batch.drop_column("growth_short")
+        batch.drop_column("growth_students")
     with op.batch_alter_table("student_subject_status") as batch:
+        batch.drop_column("growth_short")
+        batch.drop_column("growth_measures")
         batch.drop_column("decided_by")
     with op.batch_alter_table("district_settings") as batch:
         batch.drop_constraint(op.f("ck_district_settings_weights_not_negative"), type_="check")

@@ -146,7 +146,14 @@ def _per_teacher(
     chosen = None if years is None else sorted(set(years))
     if actor.role in WHOLE_ROSTER_ROLES:
         summary = TeacherSubjectStatus
-        statement = select(*summary.__table__.columns).where(
+        statement = select(
+            summary.teacher_id,
+            summary.subject,
+            summary.school_year,
+            summary.district_id,
+            summary.students,
+            summary.below,
+        ).where(
             summary.district_id == actor.district_id,
             summary.teacher_id.in_(teachers),
             student_scope_condition(actor, summary.school_year),

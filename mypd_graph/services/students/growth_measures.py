@@ -5,11 +5,14 @@ Growth comes from the files that carry it (docs/student-results.md, "Growth"): M
 fall-to-spring conditional growth percentile (how a student's growth compares with students of
 the same grade who started at the same RIT), or, in a file without it, whether the student met
 their projected growth. A measure is *short of typical* when the percentile is under 50 (or the
-projection was not met); a student is short in a subject and year when more than half of their
-measures there are (MAP Reading and Language Usage both measure ELA). The students are those of
-the teacher's sections of the year (subject or generalist sections), as for status, narrowed to
-the students and years the reader may see. The growth view (services.personalization.growth)
-shows every year; needs read the year the data window chose for the status signal.
+projection was not met: ``status.short_of_typical``); a student is short in a subject and year
+when more than half of their measures there are (MAP Reading and Language Usage both measure
+ELA). The counts live in the summaries beside the status (``student_subject_status`` per
+student, ``teacher_subject_status`` per teacher: their writers keep them), so reading them costs
+what reading the status costs: the teacher's students are those of the teacher's sections of the
+year, as for status, narrowed to what the reader may see. The growth view
+(services.personalization.growth) shows every year; needs read the year the data window chose
+for the status signal.
 """
 
 from __future__ import annotations
@@ -17,15 +20,18 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from mypd_graph.models import Assessment, AssessmentResult, Enrollment, Section
+from mypd_graph.models import TeacherSubjectStatus
 from mypd_graph.services.access import Actor, student_scope_condition
-from mypd_graph.services.students.figures import _student_condition
-from mypd_graph.services.students.status import subject_matches
+from mypd_graph.services.students.figures import WHOLE_ROSTER_ROLES, _student_condition
+from mypd_graph.services.students.status import (
+    TYPICAL_GROWTH_PERCENTILE,
+    short_of_typical,
+    teacher_aggregate,
+)
 
-TYPICAL_GROWTH_PERCENTILE = 50  # a conditional growth percentile of 50 is typical growth
 GROWTH_RULE = (
     "Growth where the results carry it: MAP Growth's fall-to-spring conditional growth "
     "percentile (under 50: less growth than typical for students of the same grade who started "
@@ -33,22 +39,6 @@ GROWTH_RULE = (
     "less than typical in a subject and school year when more than half of their growth "
     "measures there did."
 )
-
-
-def short_of_typical() -> ColumnElement[int | None]:
-    """1 when one result's growth measure is short of typical, 0 when not, NULL without one."""
-    result = AssessmentResult
-    return case(
-        (
-            result.growth_percentile.is_not(None),
-            case((result.growth_percentile < TYPICAL_GROWTH_PERCENTILE, 1), else_=0),
-        ),
-        (
-            result.met_projected_growth.is_not(None),
-            case((result.met_projected_growth.is_(False), 1), else_=0),
-        ),
-        else_=None,
-    )
 
 
 @dataclass(frozen=True)
@@ -72,63 +62,39 @@ async def teacher_growth(
     teachers: Select[tuple[int]] | list[int],
     years: Iterable[str] | None = None,
 ) -> list[GrowthFigure]:
-    """Per teacher, subject and year (every year, or ``years``): students with a growth measure
-    and students short of typical growth. One statement."""
-    short = short_of_typical()
-    per_student = (
-        select(
-            Section.teacher_id.label("teacher_id"),
-            Assessment.subject.label("subject"),
-            AssessmentResult.school_year.label("school_year"),
-            AssessmentResult.student_id.label("student_id"),
-            func.count(short).label("measures"),
-            func.sum(short).label("short"),
+    """Per teacher, subject and year (every year, or ``years``) with any growth measure: the
+    students with one and those short of typical growth. One statement over the teacher summary
+    for the roles that read every student of a teacher (as the status figures), else over the
+    student summary narrowed to the students the actor may read (a principal)."""
+    chosen = None if years is None else sorted(set(years))
+    if chosen is not None and not chosen:
+        return []
+    if actor.role in WHOLE_ROSTER_ROLES:
+        summary = TeacherSubjectStatus
+        statement = select(
+            summary.teacher_id,
+            summary.subject,
+            summary.school_year,
+            summary.growth_students,
+            summary.growth_short,
+        ).where(
+            summary.district_id == actor.district_id,
+            summary.teacher_id.in_(teachers),
+            summary.growth_students > 0,
+            student_scope_condition(actor, summary.school_year),
         )
-        .select_from(Enrollment)
-        .join(Section, Section.id == Enrollment.section_id)
-        .join(
-            AssessmentResult,
-            and_(
-                AssessmentResult.student_id == Enrollment.student_id,
-                AssessmentResult.school_year == Section.school_year,
-            ),
-        )
-        .join(Assessment, Assessment.id == AssessmentResult.assessment_id)
-        .where(
-            Section.teacher_id.in_(teachers),
-            Assessment.district_id == actor.district_id,
-            short.is_not(None),
-            subject_matches(Section.subject, Assessment.subject),
-            _student_condition(actor),
-            student_scope_condition(
-                actor, Section.school_year, Section.subject, Assessment.subject
-            ),
-        )
-        .group_by(
-            Section.teacher_id,
-            Assessment.subject,
-            AssessmentResult.school_year,
-            AssessmentResult.student_id,
-        )
-    )
-    if years is not None:
-        chosen = sorted(set(years))
-        if not chosen:
-            return []
-        per_student = per_student.where(AssessmentResult.school_year.in_(chosen))
-    students = per_student.subquery()
-    rows = await session.execute(
-        select(
-            students.c.teacher_id,
-            students.c.subject,
-            students.c.school_year,
-            func.count(),
-            func.sum(case((2 * students.c.short > students.c.measures, 1), else_=0)),
-        ).group_by(students.c.teacher_id, students.c.subject, students.c.school_year)
-    )
+        if chosen is not None:
+            statement = statement.where(summary.school_year.in_(chosen))
+    else:
+        computed = teacher_aggregate(
+            actor.district_id, chosen, teachers, _student_condition(actor), growth=True
+        ).subquery()
+        columns = list(computed.c)
+        statement = select(*columns[:3], *columns[6:8]).where(columns[6] > 0)
+    rows = await session.execute(statement)
     return [
-        GrowthFigure(teacher, subject, year, int(n), int(short_count or 0))
-        for teacher, subject, year, n, short_count in rows
+        GrowthFigure(teacher, subject, year, int(n), int(short or 0))
+        for teacher, subject, year, n, short in rows
     ]
 
 

@@ -139,6 +139,27 @@ def decider() -> ColumnElement[int]:
     return case((Assessment.summative.is_(True), SUMMATIVE_RANK), else_=0) + seasons
 
 
+TYPICAL_GROWTH_PERCENTILE = 50  # a conditional growth percentile of 50 is typical growth
+
+
+def short_of_typical() -> ColumnElement[int | None]:
+    """1 when one result's growth measure is short of typical (a conditional growth percentile
+    under 50, or, without one, a projection not met), 0 when not, NULL without a measure
+    (services.students.growth_measures, docs/student-results.md)."""
+    result = AssessmentResult
+    return case(
+        (
+            result.growth_percentile.is_not(None),
+            case((result.growth_percentile < TYPICAL_GROWTH_PERCENTILE, 1), else_=0),
+        ),
+        (
+            result.met_projected_growth.is_not(None),
+            case((result.met_projected_growth.is_(False), 1), else_=0),
+        ),
+        else_=None,
+    )
+
+
 def below_standard() -> ColumnElement[bool]:
     """A student is below standard in a subject and year when more than half of their deciding
     results there were (:data:`STATUS_RULE`): the one statement of it."""
@@ -204,6 +225,7 @@ def _aggregate(
     rank among the results :func:`result_met` judges), those of them below, and their rank."""
     met = result_met()
     rank = decider()
+    short = short_of_typical()
     judged = (
         select(
             AssessmentResult.student_id,
@@ -212,6 +234,8 @@ def _aggregate(
             rank.label("decided_by"),
             func.count(met).label("scored"),
             func.sum(case((met == 0, 1), else_=0)).label("below"),
+            func.count(short).label("growth_measures"),
+            func.sum(case((short == 1, 1), else_=0)).label("growth_short"),
         )
         .join(Assessment, Assessment.id == AssessmentResult.assessment_id)
         .where(
@@ -228,11 +252,14 @@ def _aggregate(
     if students is not None:
         judged = judged.where(AssessmentResult.student_id.in_(students))
     ranks = judged.subquery()
-    latest = func.row_number().over(
-        partition_by=(ranks.c.student_id, ranks.c.subject, ranks.c.school_year),
-        order_by=ranks.c.decided_by.desc(),
-    )
-    ranked = select(*ranks.c, latest.label("latest")).subquery()
+    group = (ranks.c.student_id, ranks.c.subject, ranks.c.school_year)
+    latest = func.row_number().over(partition_by=group, order_by=ranks.c.decided_by.desc())
+    ranked = select(
+        *ranks.c,
+        latest.label("latest"),
+        func.sum(ranks.c.growth_measures).over(partition_by=group).label("all_measures"),
+        func.sum(ranks.c.growth_short).over(partition_by=group).label("all_short"),
+    ).subquery()
     return select(
         ranked.c.student_id,
         ranked.c.subject,
@@ -241,6 +268,8 @@ def _aggregate(
         ranked.c.scored,
         ranked.c.below,
         ranked.c.decided_by,
+        ranked.c.all_measures,
+        ranked.c.all_short,
     ).where(ranked.c.latest == 1)
 
 
@@ -249,22 +278,34 @@ def teacher_aggregate(
     school_years: Iterable[str] | None = None,
     teachers: Ids = None,
     student_condition: ColumnElement[bool] | None = None,
+    growth: bool = False,
 ) -> Select[tuple[int, str, str, int, int, int]]:
     """``(teacher, subject, year, district, students, below)`` from the student summary: the
     teacher's students in a subject and year are those of the teacher's sections of that year in
     that subject or of a generalist section; a student in two such sections counts once; below
     standard as :func:`below_standard` says. ``student_condition`` narrows the enrollments to a
-    reader's view (the one definition, for the summary and for such readers)."""
+    reader's view (the one definition, for the summary and for such readers). ``growth`` adds
+    the students with a growth measure and those short of typical growth (most measures)."""
     status = StudentSubjectStatus
+    columns = [
+        Section.teacher_id,
+        status.subject,
+        status.school_year,
+        literal(district_id),
+        func.count(distinct(status.student_id)),
+        func.count(distinct(case((below_standard(), status.student_id)))),
+    ]
+    if growth:
+        columns += [
+            func.count(distinct(case((status.growth_measures > 0, status.student_id)))),
+            func.count(
+                distinct(
+                    case((2 * status.growth_short > status.growth_measures, status.student_id))
+                )
+            ),
+        ]
     statement = (
-        select(
-            Section.teacher_id,
-            status.subject,
-            status.school_year,
-            literal(district_id),
-            func.count(distinct(status.student_id)),
-            func.count(distinct(case((below_standard(), status.student_id)))),
-        )
+        select(*columns)
         .select_from(Enrollment)
         .join(Section, Section.id == Enrollment.section_id)
         .join(
@@ -352,7 +393,7 @@ async def refresh_teacher_status(
         district_id,
         years,
         (TeacherSubjectStatus.teacher_id, teachers),
-        teacher_aggregate(district_id, years, teachers),
+        teacher_aggregate(district_id, years, teachers, growth=True),
     )
 
 
@@ -386,7 +427,7 @@ async def stale_result_status(session: AsyncSession, district_id: int) -> list[t
     found: list[tuple] = []
     for kind, table, computed in (
         ("student", StudentSubjectStatus, _aggregate(district_id, None, None)),
-        ("teacher", TeacherSubjectStatus, teacher_aggregate(district_id)),
+        ("teacher", TeacherSubjectStatus, teacher_aggregate(district_id, growth=True)),
     ):
         stored = select(*(column for column in table.__table__.columns)).where(
             table.district_id == district_id
@@ -412,6 +453,7 @@ __all__ = [
     "result_met",
     "refresh_result_status",
     "refresh_teacher_status",
+    "short_of_typical",
     "stale_result_status",
     "subject_matches",
     "teacher_aggregate",
