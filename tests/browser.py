@@ -173,7 +173,11 @@ async def served_demo(
     else:
         await empty_postgres(postgres_engine)
         url = postgres_url
-    env = {"MYPD_DATABASE_URL": url, "MYPD_SECRET_KEY": secret}
+    env = {
+        "MYPD_DATABASE_URL": url,
+        "MYPD_SECRET_KEY": secret,
+        "MYPD_EVIDENCE_DIR": str(directory / "evidence-files"),  # not the working directory
+    }
     port = free_port()
     command = [sys.executable, "-m", "mypd_graph", "serve", "--port", str(port)]
     with served([*command, "--migrate", "--demo"], port, env) as base:

@@ -1,6 +1,6 @@
 """The roles' pages in a real browser (headless Chromium) on the demo as the README serves it,
 on SQLite and on PostgreSQL when the suite has one. Elena rates herself, keeps one piece of
-evidence to herself, starts next year's plan, adds a goal and a step and submits it; her
+evidence to herself and adds a private one with a file, starts next year's plan, adds a goal and a step and submits it; her
 principal finds it among the plans waiting for him and approves it; her coach sees her
 shared evidence and not the private piece, and records an observation. Every page passes
 axe-core at 1280 and 375 pixels, stays on its origin and within the CSP; screenshots of each are
@@ -19,6 +19,7 @@ from tests.accessibility import DESKTOP
 from tests.browser import chromium_page, require_chromium, served_demo
 from tests.conftest import BACKENDS, POSTGRES_URL, SECRET
 from tests.test_browser_app import ENV, check_page, token_for
+from tests.web_helpers import map_scores_file
 
 ELENA = "elena.ramirez@demo.mypd.test"
 
@@ -54,6 +55,11 @@ def graphql(base: str, email: str, query: str) -> dict:
     return found["data"]
 
 
+def menu(page):
+    """The header's menu (pages also link each other in their text)."""
+    return page.get_by_role("navigation", name="Main")
+
+
 async def sign_in(page, base: str, name: str) -> None:
     await page.goto(f"{base}/app/login")
     await page.get_by_role("button", name=f"Sign in as {name}").click()
@@ -76,15 +82,33 @@ async def test_plan_from_draft_to_approved_and_what_the_coach_sees(
 
         # Elena: a self-assessment for next year, kept to herself.
         await sign_in(page, base, "Elena Ramirez")
-        await page.get_by_role("link", name="Self-assessment").click()
+        await menu(page).get_by_role("link", name="Self-assessment", exact=True).click()
         await page.get_by_label("School year").fill("2026-27")
         await page.locator("#level-1-1").select_option("applying")
         await page.get_by_label("Only me").check()
         await page.get_by_role("button", name="Save self-assessment").click()
         await page.get_by_role("status").wait_for()
 
-        # Sharing: one piece of evidence made private.
-        await page.get_by_role("link", name="Sharing", exact=True).click()
+        # Evidence: a private piece with a file, uploaded through the form.
+        await menu(page).get_by_role("link", name="Evidence", exact=True).click()
+        await page.get_by_role("heading", level=1, name="My evidence").wait_for()
+        await check_page(browser, base, tmp_path, "teacher-evidence")
+        form = page.locator("#new-evidence")
+        await form.get_by_label("Title").fill("My questioning log")
+        await form.get_by_label("File").set_input_files(
+            {
+                "name": "questioning-log.txt",
+                "mimeType": "text/plain",
+                "buffer": b"Week 1: wait time.\n",
+            }
+        )
+        await form.get_by_label("Who besides you sees it").select_option("PRIVATE")
+        await form.get_by_role("button", name="Save evidence").click()
+        await page.get_by_role("status").wait_for()
+        await page.get_by_role("link", name="questioning-log.txt").wait_for()
+
+        # Sharing: one more piece of evidence made private.
+        await menu(page).get_by_role("link", name="Sharing", exact=True).click()
         await page.get_by_role("heading", level=1, name="Sharing").wait_for()
         await check_page(browser, base, tmp_path, "teacher-sharing")
         await page.get_by_label(private_title).select_option("PRIVATE")
@@ -92,15 +116,15 @@ async def test_plan_from_draft_to_approved_and_what_the_coach_sees(
         await page.get_by_role("status").wait_for()
 
         # Growth and students.
-        await page.get_by_role("link", name="Growth").click()
+        await menu(page).get_by_role("link", name="Growth", exact=True).click()
         await page.get_by_role("heading", level=1, name="My growth").wait_for()
         await check_page(browser, base, tmp_path, "teacher-growth")
-        await page.get_by_role("link", name="Students").click()
+        await menu(page).get_by_role("link", name="Students", exact=True).click()
         await page.get_by_role("heading", level=1, name="My students").wait_for()
         await check_page(browser, base, tmp_path, "teacher-students")
 
         # The plan: this year's is submitted; she starts next year's.
-        await page.get_by_role("link", name="My plan").click()
+        await menu(page).get_by_role("link", name="My plan", exact=True).click()
         await page.get_by_role("heading", level=1, name="My learning plan").wait_for()
         await check_page(browser, base, tmp_path, "teacher-plan-submitted")
         await page.get_by_label("School year").fill("2026-27")
@@ -159,13 +183,14 @@ async def test_plan_from_draft_to_approved_and_what_the_coach_sees(
 
         # Her coach: what she shares, not what she keeps to herself; an observation.
         await sign_in(page, base, "David Chen")
-        await page.get_by_role("link", name="My teachers").click()
+        await menu(page).get_by_role("link", name="My teachers", exact=True).click()
         await page.get_by_label("Name contains").fill("Elena")
         await page.get_by_role("button", name="Filter").click()
         await page.get_by_role("link", name="Elena Ramirez").click()
         await page.get_by_role("heading", level=1, name="Elena Ramirez").wait_for()
         main = await page.locator("main").inner_text()
         assert shared_title in main and private_title not in main
+        assert "My questioning log" not in main and "questioning-log.txt" not in main
         assert "Approved" in main
         await check_page(browser, base, tmp_path, "coach-teacher")
         await page.get_by_role("link", name="Growth over time").click()
@@ -181,4 +206,49 @@ async def test_plan_from_draft_to_approved_and_what_the_coach_sees(
         await page.get_by_role("button", name="Record observation").click()
         await page.get_by_role("status").wait_for()
         assert "Strong openings." in await page.locator("main").inner_text()
+    print(f"screenshots: {tmp_path}")
+
+
+async def test_the_admin_reads_the_district_and_watches_an_import_finish(
+    demo_app: str, tmp_path: Path
+) -> None:
+    base = demo_app
+    students = graphql(
+        base,
+        ELENA,
+        "{ viewer { teacher { students(first: 100) { nodes { localId firstName lastName gradeLevel } } } } }",
+    )["viewer"]["teacher"]["students"]["nodes"]
+    content = map_scores_file(students, 300 * 1024)  # over the inline limit: a background run
+    async with chromium_page() as browser:
+        page = browser.page
+        await page.set_viewport_size(DESKTOP)
+        await sign_in(page, base, "Alicia Moreno")
+        await check_page(browser, base, tmp_path, "admin-home")
+        await menu(page).get_by_role("link", name="District", exact=True).click()
+        await page.get_by_role("heading", level=1, name="District views").wait_for()
+        await check_page(browser, base, tmp_path, "admin-district")
+        await menu(page).get_by_role("link", name="Audit trail", exact=True).click()
+        await page.get_by_role("heading", level=1, name="Audit trail").wait_for()
+        await page.get_by_label("Action").fill("approve")
+        await page.get_by_role("button", name="Search").click()
+        await page.wait_for_url("**/app/audit?*")
+        await check_page(browser, base, tmp_path, "admin-audit")
+
+        await menu(page).get_by_role("link", name="Imports", exact=True).click()
+        await page.get_by_role("heading", level=1, name="Imports").wait_for()
+        await page.get_by_label("What the file holds").select_option("csv-scores")
+        await page.get_by_label("File", exact=True).set_input_files(
+            {"name": "map-results.csv", "mimeType": "text/csv", "buffer": content}
+        )
+        await page.get_by_role("button", name="Upload and import").click()
+        await page.get_by_role("heading", level=1, name="Import of map-results.csv").wait_for()
+        # The page follows the run by itself until it ends.
+        await page.get_by_role("heading", level=2, name="Status: Completed").wait_for(
+            timeout=120_000
+        )
+        assert "No rows rejected." in await page.locator("main").inner_text()
+        await check_page(browser, base, tmp_path, "admin-import-run")
+        await page.get_by_role("link", name="All imports").click()
+        await page.get_by_role("link", name="map-results.csv").first.wait_for()
+        await check_page(browser, base, tmp_path, "admin-imports")
     print(f"screenshots: {tmp_path}")
