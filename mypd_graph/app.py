@@ -22,8 +22,7 @@ from strawberry.types.unset import UNSET
 
 from mypd_graph import migrate
 from mypd_graph.case import api as case_api
-from mypd_graph.case import parse as case_parse
-from mypd_graph.case import store as case_store
+from mypd_graph.case.importer import case_importer
 from mypd_graph.db import SessionMaker, create_engine, create_sessionmaker
 from mypd_graph.guard import (
     BadRequest,
@@ -45,7 +44,7 @@ from mypd_graph.schema.context import Context
 from mypd_graph.schema.feedback.files import download_route
 from mypd_graph.services.events.runner import run_forever as run_events
 from mypd_graph.services.feedback.attachments import install_cleanup
-from mypd_graph.services.frameworks.registry import CaseImporter, sync_frameworks
+from mypd_graph.services.frameworks.registry import sync_frameworks
 from mypd_graph.services.imports.runs import stop_background_imports
 from mypd_graph.services.resources.library import sync_resources
 from mypd_graph.settings import Settings
@@ -158,8 +157,7 @@ async def prepare_database(engine: AsyncEngine, settings: Settings, plugins: Plu
     sessionmaker = create_sessionmaker(engine)
     async with sessionmaker.begin() as session:
         # Plugins' CASE packages go through the CASE importer (services never import it).
-        case = CaseImporter(case_parse.parse_package, case_store.import_package)
-        await sync_frameworks(session, plugins, case)
+        await sync_frameworks(session, plugins, case_importer())
         await sync_resources(session, plugins, settings.resource_sync_timeout_seconds)
     # Imports a previous process left ``running`` when it died are failed now, not when someone
     # next lists imports (see importers/stale.py for how a live import is told apart).

@@ -442,3 +442,15 @@ async def test_the_demo_switches_with_the_frameworks_commands(db, settings) -> N
             )
         )
     assert active == "cstp-2009"
+
+
+def test_the_demo_command_loads_plugin_packages_without_a_start(tmp_path) -> None:
+    """`db upgrade` and `demo load` on a fresh database, no service started: the plugin's CASE
+    package is there, and the README's switch works at once."""
+    env = {"MYPD_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'fresh.db'}"}
+    cli("db", "upgrade", env=env)
+    cli("demo", "load", env=env)
+    listed = cli("frameworks", "list", env=env).stdout
+    assert KEY in listed, listed
+    switched = cli("frameworks", "activate", KEY, env=env).stdout
+    assert switched.startswith("switched from cstp-2009 to intasc-2013"), switched

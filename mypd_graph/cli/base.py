@@ -212,6 +212,7 @@ def demo() -> None:
 
 def _load_demo(settings: Settings, only_if_empty: bool) -> None:
     from mypd_graph import demo as demo_data
+    from mypd_graph.case.importer import case_importer
     from mypd_graph.plugins.manager import load_plugins
     from mypd_graph.services.frameworks.registry import sync_frameworks
     from mypd_graph.services.resources.library import sync_resources
@@ -219,7 +220,7 @@ def _load_demo(settings: Settings, only_if_empty: bool) -> None:
     plugins = load_plugins(settings.plugins_allow, settings.plugins_deny)
 
     async def work(session: AsyncSession) -> str:
-        await sync_frameworks(session, plugins)
+        await sync_frameworks(session, plugins, case_importer())
         await sync_resources(session, plugins)
         if only_if_empty and not await demo_data.database_is_empty(session):
             return "database already has data; demo not loaded"

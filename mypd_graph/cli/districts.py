@@ -91,6 +91,7 @@ def district_create(
     ctx: click.Context, key: str, name: str, admin_email: str, admin_name: str | None
 ) -> None:
     """Create a district and its first district admin; CSTP is its framework when installed."""
+    from mypd_graph.case.importer import case_importer
     from mypd_graph.plugins.manager import load_plugins
     from mypd_graph.services.frameworks.registry import sync_frameworks
     from mypd_graph.services.people.districts import create_district
@@ -99,7 +100,7 @@ def district_create(
     plugins = load_plugins(settings.plugins_allow, settings.plugins_deny)
 
     async def work(session: AsyncSession) -> str:
-        await sync_frameworks(session, plugins)
+        await sync_frameworks(session, plugins, case_importer())
         created, admin = await create_district(
             session, key=key, name=name, admin_email=admin_email, admin_name=admin_name
         )

@@ -53,6 +53,7 @@ def providers_list(ctx: click.Context) -> None:
 @click.pass_context
 def sync(ctx: click.Context, names: tuple[str, ...]) -> None:
     """Refresh the catalogs now: add and update what providers list, retire what they dropped."""
+    from mypd_graph.case.importer import case_importer
     from mypd_graph.services.errors import UserInputError
     from mypd_graph.services.frameworks.registry import sync_frameworks
     from mypd_graph.services.resources import admin
@@ -70,7 +71,7 @@ def sync(ctx: click.Context, names: tuple[str, ...]) -> None:
     answers = asyncio.run(list_catalogs(plugins, timeout, chosen))
 
     async def work(session: AsyncSession) -> SyncReport:
-        await sync_frameworks(session, plugins)
+        await sync_frameworks(session, plugins, case_importer())
         return await admin.refresh_catalogs(
             session, admin.operator(), plugins, answers, every_provider=not chosen
         )
