@@ -22,6 +22,7 @@ import mypd_graph.web.pages as pages
 import mypd_graph.web.plan_pages as plan_pages
 import mypd_graph.web.supervisor_pages as supervisor_pages
 import mypd_graph.web.teacher_pages as teacher_pages
+import mypd_graph.web.users_pages as users_pages
 from mypd_graph import oidc
 from mypd_graph.db import SessionMaker
 from mypd_graph.plugins.manager import PluginSet
@@ -57,6 +58,7 @@ def mount(
             Route("/teachers/{id}/growth", growth_pages.teacher_growth),
             Route("/district", admin_pages.district_views),
             Route("/audit", admin_pages.audit_trail),
+            Route("/users", users_pages.users, methods=["GET", "POST"]),
             Route("/imports", import_pages.imports, methods=["GET", "POST"]),
             Route("/imports/{id}", import_pages.import_run),
             Route("/login", login.login_page),

@@ -14,9 +14,17 @@ from mypd_graph import models
 from mypd_graph.schema.context import Info
 from mypd_graph.schema.enums import PlanStatus
 from mypd_graph.schema.frameworks import Framework, framework_by_id
-from mypd_graph.schema.people.types import School, Teacher, User, teacher_by_id, user_by_id
+from mypd_graph.schema.people.types import (
+    Role,
+    School,
+    Teacher,
+    User,
+    teacher_by_id,
+    user_by_id,
+)
 from mypd_graph.schema.relay import Connection, Node, connection, decode_id, to_global_id
 from mypd_graph.services.errors import UserInputError
+from mypd_graph.services.people import admin
 from mypd_graph.services.people import directory as service
 from mypd_graph.services.people.directory import TeacherFilter
 from mypd_graph.services.privacy import scope as privacy_scope
@@ -109,6 +117,21 @@ class District(Node):
         after: str | None = None,
     ) -> Connection[Teacher]:
         return await teacher_connection(info, where, first, after)
+
+    @strawberry.field(
+        description="District admins: the district's users by email, inactive ones too, "
+        "optionally of one role or school (empty for everyone else). A district's staff, for "
+        "the admin's pages; not paginated."
+    )
+    async def users(
+        self, info: Info, role: Role | None = None, school_id: strawberry.ID | None = None
+    ) -> list[User]:
+        if info.context.actor.role is not models.Role.DISTRICT_ADMIN:
+            return []
+        school = decode_id(school_id, "School", "schoolId") if school_id is not None else None
+        where = admin.UserFilter(role=role.value if role else None, school_id=school)
+        rows = await info.context.read(admin.district_users, where)
+        return [User.from_row(service.Person(row, contact=True)) for row in rows]
 
     @strawberry.field(description="Who finds whom among the staff (node(id) of a User, emails).")
     async def staff_directory(self, info: Info) -> StaffDirectoryScope:

@@ -6,6 +6,7 @@ and imports inside its resolvers, so that they may import this module and it non
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Annotated
 
@@ -104,6 +105,21 @@ class User(Node):
     @strawberry.field(description="The user's teacher profile, when they are a teacher.")
     async def teacher(self, info: Info) -> Teacher | None:
         return await teacher_by_id(info, self.db_id)
+
+    @strawberry.field(
+        description="District admins: the teachers on this coach's caseload (empty for anyone "
+        "else, and for a user who is not a coach)."
+    )
+    async def caseload(self, info: Info) -> list[Teacher]:
+        from mypd_graph.services.people import organisation
+
+        if info.context.actor.role is not models.Role.DISTRICT_ADMIN:
+            return []
+        if self.role is not models.Role.COACH:
+            return []
+        rows = await info.context.read(organisation.caseload, self.db_id)
+        found = await asyncio.gather(*(teacher_by_id(info, row.id) for row in rows))  # one batch
+        return [teacher for teacher in found if teacher is not None]
 
     @classmethod
     def from_row(cls, person: service.Person) -> User:
