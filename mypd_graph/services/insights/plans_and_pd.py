@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
-from sqlalchemy import ColumnElement, Select, and_, case, distinct, func, or_, select
+from sqlalchemy import ColumnElement, Select, String, and_, case, cast, distinct, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mypd_graph.models import (
@@ -280,13 +280,17 @@ async def _student_impact(
             pooled(each.c.below_before),
             pooled(each.c.students_after),
             pooled(each.c.below_after),
+            # whose students were read, for the audit trail (NULLs are left out)
+            func.aggregate_strings(cast(case((both, each.c.teacher_id)), String), ","),
         )
         .group_by(each.c.resource_id, each.c.subject)
         .order_by(each.c.resource_id, each.c.subject)
     )
     minimum = settings.minimum_group_size
     found: dict[int, list[StudentImpact]] = defaultdict(list)
-    for resource, subject, n_teachers, before, below_before, after, below_after in rows:
+    read: set[int] = set()
+    for resource, subject, n_teachers, before, below_before, after, below_after, whose in rows:
+        read.update(int(teacher) for teacher in (whose or "").split(",") if teacher)
         before, after = int(before or 0), int(after or 0)
         if not n_teachers:
             row = StudentImpact(subject, 0, StudentState.NO_RESULTS)
@@ -303,8 +307,7 @@ async def _student_impact(
                 round(int(below_after or 0) / after, 4),
             )
         found[resource].append(row)
-    read = await session.scalars(select(each.c.teacher_id).where(both).distinct())
     record_aggregate_read(
-        session, actor, set(read), "PD impact: students' results per teacher and subject"
+        session, actor, read, "PD impact: students' results per teacher and subject"
     )
     return found
