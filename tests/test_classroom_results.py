@@ -26,6 +26,7 @@ UPLOAD = """mutation($file: Upload!, $name: String!, $mapping: JSON) {
     userErrors { field code message } } }"""
 ENABLE = """mutation($on: Boolean!) { setClassroomResultsInNeeds(input: {enabled: $on}) {
   classroomResultsInNeeds userErrors { code } } }"""
+READ = "{ classroomResultsInNeeds }"
 GROWTH = """{ viewer { teacher { growth {
   studentStatus { subject schoolYear students belowStandard }
   studentResults { assessmentName subject schoolYear term suppressed students
@@ -152,11 +153,21 @@ async def test_classroom_results_count_in_needs_only_when_the_district_says_so(
     # Only a district admin turns it on.
     refused = await client.execute(ENABLE, {"on": True}, as_=TEACHER_A)
     assert refused["setClassroomResultsInNeeds"]["userErrors"] == [{"code": "FORBIDDEN"}]
+    assert await client.execute(READ, as_=TEACHER_A) == {"classroomResultsInNeeds": False}
     turned = await client.execute(ENABLE, {"on": True}, as_=ADMIN)
     assert turned["setClassroomResultsInNeeds"] == {
         "classroomResultsInNeeds": True,
         "userErrors": [],
     }
+    assert await client.execute(READ, as_=TEACHER_A) == {"classroomResultsInNeeds": True}
+    async with db.sessionmaker() as session:
+        changes = await session.scalars(
+            select(models.AuditEvent.detail).where(
+                models.AuditEvent.entity == "district_settings",
+                models.AuditEvent.user_id == world.id(ADMIN),
+            )
+        )
+        assert list(changes) == ["classroom_results_in_needs off -> on"]
     # On: the spring quiz decides the students' status (the latest results of the year).
     after = student_signal(await needs_of(db, world, TEACHER_A, viewer=TEACHER_A))
     assert after.startswith("0% below standard in Math, 2025-26: 0 of your 3"), after

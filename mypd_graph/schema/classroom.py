@@ -18,6 +18,7 @@ from mypd_graph.schema.errors import UserError, run_mutation
 from mypd_graph.schema.imports import ImportRowError, ImportRun
 from mypd_graph.services.errors import PermissionDenied, UserInputError, invalid
 from mypd_graph.services.imports import classroom as service
+from mypd_graph.services.imports import classroom_rule
 
 
 @strawberry.input(description="Your class's results of one assessment you gave (a CSV file).")
@@ -78,6 +79,16 @@ def _mapping(value: Any) -> dict[str, str] | None:
 
 
 @strawberry.type
+class Query:
+    @strawberry.field(
+        description="Whether your district counts teachers' classroom results in needs and the "
+        "students' status (setClassroomResultsInNeeds; off by default)."
+    )
+    async def classroom_results_in_needs(self, info: Info) -> bool:
+        return await info.context.read(classroom_rule.classroom_results_in_needs)
+
+
+@strawberry.type
 class Mutation:
     @strawberry.mutation(
         description="The signed-in teacher uploads their students' results of a classroom "
@@ -131,7 +142,7 @@ class Mutation:
         self, info: Info, input: SetClassroomResultsInNeedsInput
     ) -> SetClassroomResultsInNeedsPayload:
         async def work(session: AsyncSession) -> bool:
-            return await service.set_classroom_results_in_needs(
+            return await classroom_rule.set_classroom_results_in_needs(
                 session, info.context.actor, input.enabled
             )
 

@@ -41,7 +41,6 @@ from mypd_graph.importers.source import FileSource, spool
 from mypd_graph.models import (
     Assessment,
     AssessmentResult,
-    DistrictSettings,
     Enrollment,
     ImportRowError,
     ImportRun,
@@ -347,24 +346,6 @@ async def _drop_if_empty(sessionmaker: SessionMaker, actor: Actor, key: str) -> 
                 ~exists().where(AssessmentResult.assessment_id == Assessment.id),
             )
         )
-
-
-async def set_classroom_results_in_needs(
-    session: AsyncSession, actor: Actor, enabled: bool
-) -> bool:
-    """A district admin decides whether classroom results count in needs and the students'
-    status; the summaries are recomputed for the district in the same transaction."""
-    from mypd_graph.services.access import may_administer
-
-    may_administer(actor)
-    settings = await session.get(DistrictSettings, actor.district_id)
-    if settings is None:
-        settings = DistrictSettings(district_id=actor.district_id)
-        session.add(settings)
-    settings.classroom_results_in_needs = enabled
-    await session.flush()
-    await refresh_result_status(session, actor.district_id)
-    return enabled
 
 
 async def classroom_row_errors(
