@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert, select, text
+from sqlalchemy import func, insert, select
 
 from mypd_graph import migrate, models
 from mypd_graph.db import create_engine
@@ -167,8 +167,84 @@ async def prepare(url: str, students: int) -> None:
                     batch = []
             if batch:
                 await connection.execute(insert(models.Student), batch)
+            await sections(connection, district_id, students)
     finally:
         await engine.dispose()
+
+
+STUDENTS_PER_SECTION = 100
+SECTION_YEARS = ("2024-25", "2025-26")
+SECTION_SUBJECTS = ("Math", "ELA")
+
+
+async def sections(connection: Any, district_id: int, students: int) -> None:
+    """Teachers and their sections in both school years of the file, Math and ELA, with every
+    student enrolled in one of each: a roster as a district loads it before scores, so the
+    import's refresh of the teachers' summary has real work to do."""
+    school_id = (
+        await connection.execute(
+            insert(models.School)
+            .values(district_id=district_id, code="LV", name="Lakeview School")
+            .returning(models.School.id)
+        )
+    ).scalar_one()
+    teachers = -(-students // STUDENTS_PER_SECTION)
+    first_teacher = (
+        await connection.execute(select(func.coalesce(func.max(models.User.id), 0)))
+    ).scalar_one() + 1
+    await connection.execute(
+        insert(models.User),
+        [
+            {
+                "id": first_teacher + t,
+                "district_id": district_id,
+                "school_id": school_id,
+                "email": f"teacher{t}@bench.mypd",
+                "name": f"Teacher {t}",
+                "role": models.Role.TEACHER.value,
+            }
+            for t in range(teachers)
+        ],
+    )
+    await connection.execute(
+        insert(models.TeacherProfile),
+        [{"user_id": first_teacher + t, "school_id": school_id} for t in range(teachers)],
+    )
+    section_rows = []
+    for year in SECTION_YEARS:
+        for subject in SECTION_SUBJECTS:
+            for t in range(teachers):
+                section_rows.append(
+                    {
+                        "school_id": school_id,
+                        "teacher_id": first_teacher + t,
+                        "local_id": f"{year}-{subject}-{t}",
+                        "name": f"{subject} {t}",
+                        "subject": subject,
+                        "school_year": year,
+                    }
+                )
+    await connection.execute(insert(models.Section), section_rows)
+    section_ids = dict(
+        (await connection.execute(select(models.Section.local_id, models.Section.id))).all()
+    )
+    student_ids = [
+        row[0]
+        for row in (
+            await connection.execute(select(models.Student.id).order_by(models.Student.id))
+        ).all()
+    ]
+    batch: list[dict[str, int]] = []
+    for year in SECTION_YEARS:
+        for subject in SECTION_SUBJECTS:
+            for index, student_id in enumerate(student_ids):
+                section = section_ids[f"{year}-{subject}-{index // STUDENTS_PER_SECTION}"]
+                batch.append({"section_id": section, "student_id": student_id})
+                if len(batch) == 10_000:
+                    await connection.execute(insert(models.Enrollment), batch)
+                    batch = []
+    if batch:
+        await connection.execute(insert(models.Enrollment), batch)
 
 
 async def assessment_ids(url: str) -> tuple[int, dict[str, int], dict[str, int]]:
@@ -206,17 +282,5 @@ async def assessment_ids(url: str) -> tuple[int, dict[str, int], dict[str, int]]
                 (await connection.execute(select(models.Student.local_id, models.Student.id))).all()
             )
         return district_id, keys, students
-    finally:
-        await engine.dispose()
-
-
-async def clear_results(url: str) -> None:
-    engine = create_engine(url)
-    try:
-        async with engine.begin() as connection:
-            await connection.execute(text("DELETE FROM assessment_result"))
-            await connection.execute(text("DELETE FROM student_subject_status"))
-            await connection.execute(text("DELETE FROM teacher_subject_status"))
-            await connection.execute(text("DELETE FROM assessment"))
     finally:
         await engine.dispose()

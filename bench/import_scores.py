@@ -9,12 +9,18 @@ in its own child process so its peak memory (ru_maxrss) is its own:
   plain way: one ``executemany`` in one transaction on SQLite, ``COPY`` (asyncpg
   ``copy_records_to_table``) on PostgreSQL;
 - import: the core pipeline (``run_import``): file to committed rows and an Import record, as a
-  district admin, with the district's roster (the students) loaded beforehand; its peak memory
-  is its own plus that of the process the pipeline parses a large file in;
+  district admin, with the district's roster loaded beforehand (the students, and teachers with
+  Math and ELA sections in both school years of the file, every student enrolled: the teachers'
+  summary has real work); its peak memory is its own plus that of the process the pipeline
+  parses a large file in; the pipeline's log splits its time into rows written and summaries
+  refreshed (the last column);
 - core alone: the same import fed records parsed beforehand (held in memory, so its peak is not
   shown): the core's own share of the import's time.
 
-Targets: the import at least half the floor's rows/s, and under 300 MB peak memory. Usage:
+Every phase starts from a fresh database (a new SQLite file; on PostgreSQL a new database made
+beside MYPD_BENCH_POSTGRES_URL's and dropped afterwards), as a district's first load meets it.
+Targets: the import at least half the floor's rows/s, under 300 MB peak memory, and the refresh
+under the load time. Usage:
 
     .venv/bin/python bench/import_scores.py [--rows 1000000]
     MYPD_BENCH_POSTGRES_URL=postgresql+asyncpg://postgres@127.0.0.1:5432/mypd_h2 \\
@@ -29,6 +35,7 @@ import argparse
 import asyncio
 import importlib
 import json
+import logging
 import os
 import resource
 import shutil
@@ -48,7 +55,6 @@ sys.path.insert(0, str(ROOT))
 from import_data import (  # noqa: E402
     ADMIN_EMAIL,
     assessment_ids,
-    clear_results,
     generate,
     parsed_records,
     prepare,
@@ -58,10 +64,19 @@ from sqlalchemy.engine import make_url  # noqa: E402
 
 from mypd_graph import models  # noqa: E402
 from mypd_graph.db import audit_file, create_engine  # noqa: E402
-from mypd_graph.importers.result_rows import COLUMNS as RESULT_COLUMNS  # noqa: E402
 
 # The floor inserts what the import writes per result, bar the run that wrote it.
-INSERT_COLUMNS = tuple(column for column in RESULT_COLUMNS if column != "import_id")
+# What the floor writes of each result: the columns a MAP file's rows fill (preparsed's order).
+INSERT_COLUMNS = (
+    "assessment_id",
+    "student_id",
+    "school_year",
+    "term",
+    "administered_on",
+    "scale_score",
+    "achievement_level",
+    "percentile",
+)
 
 
 # -------------------------------------------------------------------------
@@ -192,6 +207,19 @@ async def pipeline_import(path: Path, url: str, preparsed: bool = False) -> int:
 TIMINGS: dict[str, float] = {}
 
 
+class RefreshTimes(logging.Handler):
+    """The pipeline's own account of an import: rows written, then the summaries refreshed."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.times: dict[str, float] = {}
+
+    def emit(self, record: logging.LogRecord) -> None:
+        for key in ("load_seconds", "refresh_seconds"):
+            if hasattr(record, key):
+                self.times[key] = getattr(record, key)
+
+
 def child(phase: str, path: Path, url: str) -> dict[str, Any]:
     """Run one phase; the time counts only the work the phase measures."""
     if phase == "parse":
@@ -208,8 +236,16 @@ def child(phase: str, path: Path, url: str) -> dict[str, Any]:
             asyncio.run(floor_postgres(records, url))
         seconds = time.perf_counter() - started
     elif phase in ("import", "core"):
+        refresh = RefreshTimes()
+        logging.getLogger("mypd_graph.importers.loading").addHandler(refresh)
+        logging.getLogger("mypd_graph.importers.loading").setLevel(logging.INFO)
         rows = asyncio.run(pipeline_import(path, url, preparsed=phase == "core"))
         seconds = TIMINGS["seconds"]  # run_import alone
+        peak = (
+            resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+            + resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        ) / 1024
+        return {"rows": rows, "seconds": seconds, "peak_mb": peak, **refresh.times}
     else:
         raise SystemExit(f"unknown phase {phase}")
     # The pipeline parses a large file in a process of its own: its peak counts too (added, as if
@@ -234,16 +270,43 @@ def run_child(phase: str, path: Path, url: str) -> dict[str, Any]:
 
 def report(label: str, database: str, outcome: dict[str, Any], floor: dict[str, Any] | None) -> str:
     if "error" in outcome:
-        return f"| {database} | {label} | failed: {outcome['error'][:80]} | | | |"
+        return f"| {database} | {label} | failed: {outcome['error'][:80]} | | | | | |"
     rate = outcome["rows"] / outcome["seconds"] if outcome["seconds"] else 0.0
     peak = "-" if outcome["peak_mb"] != outcome["peak_mb"] else f"{outcome['peak_mb']:.0f}"
     ratio = ""
     if floor and "error" not in floor and floor["seconds"]:
         ratio = f"{rate / (floor['rows'] / floor['seconds']):.2f}x"
+    split = ""
+    if "refresh_seconds" in outcome:
+        split = f"{outcome['load_seconds']:.1f} / {outcome['refresh_seconds']:.1f}"
     return (
         f"| {database} | {label} | {outcome['rows']:,} | {outcome['seconds']:.1f} | "
-        f"{rate:,.0f} | {ratio} | {peak} |"
+        f"{rate:,.0f} | {ratio} | {peak} | {split} |"
     )
+
+
+def _admin(url: str, statement: str) -> None:
+    """Run CREATE or DROP DATABASE on the server of ``url``, outside a transaction."""
+    import psycopg
+
+    target = make_url(url).set(drivername="postgresql", database="postgres")
+    with psycopg.connect(target.render_as_string(hide_password=False), autocommit=True) as db:
+        db.execute(statement)
+
+
+def phase_database(url: str, phase: str) -> str:
+    return f"{make_url(url).database}_import_{phase}_{os.getpid()}"
+
+
+def fresh_database(url: str, phase: str) -> str:
+    name = phase_database(url, phase)
+    _admin(url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    _admin(url, f"CREATE DATABASE {name}")
+    return make_url(url).set(database=name).render_as_string(hide_password=False)
+
+
+def drop_database(url: str, phase: str) -> None:
+    _admin(url, f"DROP DATABASE IF EXISTS {phase_database(url, phase)} WITH (FORCE)")
 
 
 def main() -> None:
@@ -268,18 +331,20 @@ def main() -> None:
             f"({size_mb:.0f} MB) in {time.perf_counter() - started:.1f}s"
         )
         databases = [("SQLite", f"sqlite+aiosqlite:///{work / 'template.db'}")]
-        if os.environ.get("MYPD_BENCH_POSTGRES_URL"):
-            databases.append(("PostgreSQL", os.environ["MYPD_BENCH_POSTGRES_URL"]))
+        postgres = os.environ.get("MYPD_BENCH_POSTGRES_URL")
+        if postgres:
+            databases.append(("PostgreSQL", postgres))
         pipeline = find_pipeline() is not None
         lines = [
-            "| database | phase | rows | seconds | rows/s | vs floor | peak MB |",
-            "|---|---|---|---|---|---|---|",
+            "| database | phase | rows | seconds | rows/s | vs floor | peak MB "
+            "| load s / refresh s |",
+            "|---|---|---|---|---|---|---|---|",
         ]
         parse_outcome = run_child("parse", path, databases[0][1])
         lines.append(report("parse only (csv-scores)", "-", parse_outcome, None))
         for label, url in databases:
-            asyncio.run(prepare(url, students))
             if label == "SQLite":
+                asyncio.run(prepare(url, students))
                 template = work / "template.db"
                 for phase in ("floor", "import", "core"):
                     shutil.copy(template, work / f"{phase}.db")
@@ -290,14 +355,16 @@ def main() -> None:
                     for phase in ("floor", "import", "core")
                 }
             else:
-                urls = {"floor": url, "import": url, "core": url}
+                # A fresh database for each phase, as a district's first load meets it: the
+                # import then plans its refresh on tables the planner has never analyzed.
+                urls = {phase: fresh_database(url, phase) for phase in ("floor", "import", "core")}
+                for phase_url in urls.values():
+                    asyncio.run(prepare(phase_url, students))
             floor = run_child("floor", path, urls["floor"])
             floor_name = "floor: executemany" if label == "SQLite" else "floor: COPY"
             lines.append(report(floor_name, label, floor, None))
             lines.append(report("parse vs floor", label, parse_outcome, floor))
             if pipeline:
-                if label != "SQLite":
-                    asyncio.run(clear_results(url))
                 lines.append(
                     report(
                         "import (core pipeline)",
@@ -306,8 +373,6 @@ def main() -> None:
                         floor,
                     )
                 )
-                if label != "SQLite":
-                    asyncio.run(clear_results(url))
                 core = run_child("core", path, urls["core"])
                 core["peak_mb"] = float("nan")  # the pre-parsed records are held in memory
                 lines.append(report("core alone (records pre-parsed)", label, core, floor))
@@ -315,6 +380,9 @@ def main() -> None:
                 lines.append(
                     f"| {label} | import (core pipeline) | not available: no mypd_graph.importers.pipeline.run_import | | | | |"
                 )
+            if label != "SQLite":
+                for phase in urls:
+                    drop_database(url, phase)
         print("\n".join(lines))
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -10,6 +10,7 @@ rows), so that the caller rolls the transaction back.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 
 from sqlalchemy import update
@@ -24,6 +25,8 @@ from mypd_graph.importers.worker import open_reader
 from mypd_graph.importers.writers import Writers
 from mypd_graph.models import ImportRun, utcnow
 from mypd_graph.plugins.types import FileRejected, ImportSource
+
+log = logging.getLogger(__name__)
 
 
 class Rejected(Exception):
@@ -95,10 +98,21 @@ async def load(
             if chunk.exhausted:
                 break
         outcome.counts.add(await writers.finish())
+        refreshing = time.monotonic()
         results = writers.by_kind.get("assessment_results")
         if results is not None:
             await results.refresh_status()
         await writers.refresh_rosters()
+        log.info(
+            "%s: rows written in %.2f s, summaries refreshed in %.2f s",
+            job.definition.name,
+            refreshing - started,
+            time.monotonic() - refreshing,
+            extra={
+                "load_seconds": refreshing - started,
+                "refresh_seconds": time.monotonic() - refreshing,
+            },
+        )
         await writers.close()
     finally:
         reader.close()
