@@ -15,6 +15,7 @@ from starlette.routing import Mount, Route
 
 import mypd_graph.web.admin_pages as admin_pages
 import mypd_graph.web.evidence_pages as evidence_pages
+import mypd_graph.web.framework_pages as framework_pages
 import mypd_graph.web.growth_pages as growth_pages
 import mypd_graph.web.import_pages as import_pages
 import mypd_graph.web.login as login
@@ -59,6 +60,7 @@ def mount(
             Route("/district", admin_pages.district_views),
             Route("/audit", admin_pages.audit_trail),
             Route("/users", users_pages.users, methods=["GET", "POST"]),
+            Route("/framework", framework_pages.framework, methods=["GET", "POST"]),
             Route("/imports", import_pages.imports, methods=["GET", "POST"]),
             Route("/imports/{id}", import_pages.import_run),
             Route("/login", login.login_page),
