@@ -173,3 +173,31 @@ async def test_a_new_version_keeps_identity_and_history(db, world, client, tmp_p
         "self-rated Developing (2 of 4) in the 2025-26 self-assessment (rated Developing (2 of 4), "
         f"through the crosswalk from state S1.B~{old_b.id} (replacedBy))"
     )
+
+
+async def test_the_migration_gives_every_self_assessment_its_framework(db, world) -> None:
+    """Migration 20261211_framework_versions: a self-assessment made before it belongs to the
+    framework of the elements it rates (else the district's active one); down and up again loses
+    no rating."""
+    from tests.needs_helpers import self_rate
+    from tests.test_case_migration import _move
+
+    await self_rate(db, world, TEACHER_A, {"1.1": "applying"}, cycle="2024-25")
+    async with db.sessionmaker.begin() as session:  # one without ratings yet
+        session.add(models.SelfAssessment(teacher_id=world.id(TEACHER_A), cycle="2025-26"))
+    url = db.engine.url.render_as_string(hide_password=False)
+    async with db.engine.begin() as connection:
+        await connection.run_sync(_move, url, "20261210_results_rules")
+    async with db.engine.begin() as connection:
+        await connection.run_sync(_move, url, "head")
+    async with db.sessionmaker() as session:
+        cstp = await session.scalar(
+            select(models.Framework.id).where(models.Framework.key == "cstp-2009")
+        )
+        rows = await session.execute(
+            select(models.SelfAssessment.cycle, models.SelfAssessment.framework_id).order_by(
+                models.SelfAssessment.cycle
+            )
+        )
+        assert rows.all() == [("2024-25", cstp), ("2025-26", cstp)]
+        assert len(list(await session.scalars(select(models.SelfAssessmentRating)))) == 1

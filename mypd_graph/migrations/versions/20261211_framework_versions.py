@@ -5,7 +5,7 @@ Revises: 20261210_results_rules
 Create Date: 2026-12-03
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import sqlalchemy as sa
 from alembic import op
@@ -23,6 +23,56 @@ def _element_fk(table: str, column: str) -> sa.ForeignKeyConstraint:
         name=op.f(f"fk_{table}_{column}_standard"),
         ondelete="CASCADE",
     )
+
+
+def _keeping_ratings(change: Callable[[], None]) -> None:
+    """Run a batch change of ``self_assessment`` without losing its ratings: on SQLite the batch
+    copies the table and drops the old one, and with foreign keys on, that DROP deletes every
+    rating through ON DELETE CASCADE (a pragma cannot turn them off inside the transaction)."""
+    sqlite = op.get_bind().dialect.name == "sqlite"
+    if sqlite:
+        op.execute(
+            "CREATE TEMP TABLE kept_self_assessment_rating AS SELECT * FROM self_assessment_rating"
+        )
+    change()
+    if sqlite:
+        op.execute(
+            "INSERT INTO self_assessment_rating SELECT * FROM kept_self_assessment_rating k "
+            "WHERE NOT EXISTS (SELECT 1 FROM self_assessment_rating r "
+            "WHERE r.self_assessment_id = k.self_assessment_id AND r.element_id = k.element_id)"
+        )
+        op.execute("DROP TABLE kept_self_assessment_rating")
+
+
+def _add_framework_column() -> None:
+    with op.batch_alter_table("self_assessment") as batch:
+        batch.add_column(sa.Column("framework_id", sa.Integer(), nullable=True))
+        batch.drop_constraint(op.f("uq_self_assessment_teacher_id_cycle"), type_="unique")
+        batch.create_index(op.f("ix_self_assessment_framework_id"), ["framework_id"])
+        batch.create_unique_constraint(
+            op.f("uq_self_assessment_teacher_id_cycle_framework_id"),
+            ["teacher_id", "cycle", "framework_id"],
+        )
+        batch.create_foreign_key(
+            op.f("fk_self_assessment_framework_id_framework"),
+            "framework",
+            ["framework_id"],
+            ["id"],
+            ondelete="CASCADE",
+        )
+
+
+def _drop_framework_column() -> None:
+    with op.batch_alter_table("self_assessment") as batch:
+        batch.drop_constraint(op.f("fk_self_assessment_framework_id_framework"), type_="foreignkey")
+        batch.drop_constraint(
+            op.f("uq_self_assessment_teacher_id_cycle_framework_id"), type_="unique"
+        )
+        batch.drop_index(op.f("ix_self_assessment_framework_id"))
+        batch.create_unique_constraint(
+            op.f("uq_self_assessment_teacher_id_cycle"), ["teacher_id", "cycle"]
+        )
+        batch.drop_column("framework_id")
 
 
 def upgrade() -> None:
@@ -147,21 +197,7 @@ def upgrade() -> None:
         "ix_framework_swap_item_teacher", "framework_swap_item", ["teacher_id", "swap_id"]
     )
 
-    with op.batch_alter_table("self_assessment") as batch:
-        batch.add_column(sa.Column("framework_id", sa.Integer(), nullable=True))
-        batch.drop_constraint(op.f("uq_self_assessment_teacher_id_cycle"), type_="unique")
-        batch.create_index(op.f("ix_self_assessment_framework_id"), ["framework_id"])
-        batch.create_unique_constraint(
-            op.f("uq_self_assessment_teacher_id_cycle_framework_id"),
-            ["teacher_id", "cycle", "framework_id"],
-        )
-        batch.create_foreign_key(
-            op.f("fk_self_assessment_framework_id_framework"),
-            "framework",
-            ["framework_id"],
-            ["id"],
-            ondelete="CASCADE",
-        )
+    _keeping_ratings(_add_framework_column)
     # A cycle's framework: that of the elements it rates, else the district's active one.
     op.execute(
         "UPDATE self_assessment SET framework_id = COALESCE("
@@ -175,16 +211,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("self_assessment") as batch:
-        batch.drop_constraint(op.f("fk_self_assessment_framework_id_framework"), type_="foreignkey")
-        batch.drop_constraint(
-            op.f("uq_self_assessment_teacher_id_cycle_framework_id"), type_="unique"
-        )
-        batch.drop_index(op.f("ix_self_assessment_framework_id"))
-        batch.create_unique_constraint(
-            op.f("uq_self_assessment_teacher_id_cycle"), ["teacher_id", "cycle"]
-        )
-        batch.drop_column("framework_id")
+    _keeping_ratings(_drop_framework_column)
     op.drop_index("ix_framework_swap_item_teacher", table_name="framework_swap_item")
     op.drop_index(op.f("ix_framework_swap_item_swap_id"), table_name="framework_swap_item")
     op.drop_table("framework_swap_item")
