@@ -234,6 +234,15 @@ async def test_the_admin_reads_the_district_and_watches_an_import_finish(
         await page.wait_for_url("**/app/audit?*")
         await check_page(browser, base, tmp_path, "admin-audit")
 
+        await menu(page).get_by_role("link", name="Users", exact=True).click()
+        await page.get_by_role("heading", level=1, name="Users and caseloads").wait_for()
+        await page.get_by_role("link", name="Coaches and their caseloads").click()
+        await page.get_by_role("heading", level=3, name="David Chen").wait_for()
+        await check_page(browser, base, tmp_path, "admin-users")
+        await menu(page).get_by_role("link", name="Framework", exact=True).click()
+        await page.get_by_role("heading", level=1, name="Framework").wait_for()
+        await check_page(browser, base, tmp_path, "admin-framework")
+
         await menu(page).get_by_role("link", name="Imports", exact=True).click()
         await page.get_by_role("heading", level=1, name="Imports").wait_for()
         await page.get_by_label("What the file holds").select_option("csv-scores")
