@@ -10,8 +10,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import IO, Any
 
@@ -80,8 +80,10 @@ def map_file(students: int, bad_every: int = 0) -> bytes:
     return ("\r\n".join(lines) + "\r\n").encode()
 
 
-async def fresh_queue(database_url: str) -> None:
-    """procrastinate's tables installed, and empty (earlier tests leave jobs and workers)."""
+@asynccontextmanager
+async def queue_installed(database_url: str) -> AsyncIterator[None]:
+    """procrastinate's tables installed and empty for the block, and dropped after it: the
+    suite's database then holds only the service's schemas, as the migration test expects."""
     import psycopg
 
     from mypd_graph.jobs.queue import conninfo
@@ -93,6 +95,19 @@ async def fresh_queue(database_url: str) -> None:
             "procrastinate.procrastinate_periodic_defers, procrastinate.procrastinate_workers "
             "RESTART IDENTITY CASCADE"
         )
+    try:
+        yield
+    finally:
+        await drop_queue(database_url)
+
+
+async def drop_queue(database_url: str) -> None:
+    import psycopg
+
+    from mypd_graph.jobs.queue import conninfo
+
+    async with await psycopg.AsyncConnection.connect(conninfo(database_url)) as connection:
+        await connection.execute("DROP SCHEMA IF EXISTS procrastinate CASCADE")
 
 
 def environment(database_url: str, **extra: str) -> dict[str, str]:
@@ -190,14 +205,16 @@ class Api:
 
 
 async def import_lock_held(engine: Any, run_db_id: int) -> bool:
-    """An import transaction holds the run's advisory lock (importers/stale.py) right now."""
+    """An import transaction holds the run's advisory lock (importers/stale.py) right now, in
+    this database (pg_locks shows every database of the server)."""
     from mypd_graph.importers.stale import RUN_LOCK
 
     async with engine.connect() as connection:
         held = await connection.scalar(
             text(
-                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted "
-                "AND classid = :lock AND objid = :run"
+                "SELECT count(*) FROM pg_locks JOIN pg_database AS d ON d.oid = pg_locks.database "
+                "WHERE locktype = 'advisory' AND granted AND classid = :lock AND objid = :run "
+                "AND d.datname = current_database()"
             ),
             {"lock": RUN_LOCK, "run": run_db_id},
         )

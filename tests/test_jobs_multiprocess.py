@@ -21,8 +21,8 @@ from tests.jobs_helpers import (
     Api,
     environment,
     eventually,
-    fresh_queue,
     map_file,
+    queue_installed,
     worker_process,
 )
 
@@ -46,8 +46,22 @@ def app_server(database_url: str, *args: str) -> Iterator[str]:
 async def test_upload_through_one_app_follow_it_through_another(
     db: TestDatabase, world: World
 ) -> None:
-    await fresh_queue(db.url)
     rows = STUDENTS * ROWS_PER_STUDENT
+    async with queue_installed(db.url):
+        done, listed, seen, run_id = await _run(db, world)
+    assert any(status == "RUNNING" and 0 < count < rows for status, count in seen), seen
+    assert done["status"] == "COMPLETED" and done["rowsInserted"] == rows, done
+    assert done["progress"]["rowsRead"] == rows
+    assert [(e["kind"], e["attempt"]) for e in done["history"]] == [
+        ("QUEUED", 0),
+        ("STARTED", 1),
+        ("COMPLETED", 1),
+    ]
+    assert listed == {"totalCount": 1, "nodes": [{"id": run_id, "status": "COMPLETED"}]}
+
+
+async def _run(db: TestDatabase, world: World) -> tuple[dict[str, Any], Any, list[Any], str]:
+    """Upload through the first app, follow through the second, until a worker ends it."""
     with (
         app_server(db.url, "--workers", "2") as first_base,
         app_server(db.url) as second_base,
@@ -82,12 +96,4 @@ async def test_upload_through_one_app_follow_it_through_another(
                 )
             ).json()["data"]["imports"]
 
-    assert any(status == "RUNNING" and 0 < count < rows for status, count in seen), seen
-    assert done["status"] == "COMPLETED" and done["rowsInserted"] == rows, done
-    assert done["progress"]["rowsRead"] == rows
-    assert [(e["kind"], e["attempt"]) for e in done["history"]] == [
-        ("QUEUED", 0),
-        ("STARTED", 1),
-        ("COMPLETED", 1),
-    ]
-    assert listed == {"totalCount": 1, "nodes": [{"id": queued["id"], "status": "COMPLETED"}]}
+    return done, listed, seen, queued["id"]

@@ -18,7 +18,7 @@ from mypd_graph.jobs.queue import PostgresQueue, conninfo
 from mypd_graph.models import utcnow
 from mypd_graph.settings import Settings, SettingsError
 from tests.factories import ADMIN, World
-from tests.jobs_helpers import ROOT, environment, fresh_queue
+from tests.jobs_helpers import ROOT, drop_queue, environment, queue_installed
 
 if TYPE_CHECKING:
     from tests.conftest import TestDatabase
@@ -66,8 +66,14 @@ def test_the_worker_needs_postgresql(tmp_path: object) -> None:
 async def test_db_upgrade_installs_the_queue_schema(db: TestDatabase) -> None:
     if db.backend != "postgresql":
         pytest.skip("PostgreSQL only")
-    async with db.engine.begin() as connection:
-        await connection.execute(text("DROP SCHEMA IF EXISTS procrastinate CASCADE"))
+    await drop_queue(db.url)
+    try:
+        await _installs_once(db)
+    finally:
+        await drop_queue(db.url)
+
+
+async def _installs_once(db: TestDatabase) -> None:
     first = cli(db.url, "db", "upgrade")
     assert first.returncode == 0, first.stderr
     assert "job queue tables in schema procrastinate: installed" in first.stdout
@@ -105,7 +111,11 @@ async def test_runs_waiting_in_the_queue_are_never_abandoned(
 ) -> None:
     if db.backend != "postgresql":
         pytest.skip("PostgreSQL only: SQLite has no job queue")
-    await fresh_queue(db.url)
+    async with queue_installed(db.url):
+        await _leave_alone_what_the_queue_holds(db, world)
+
+
+async def _leave_alone_what_the_queue_holds(db: TestDatabase, world: World) -> None:
     waiting = await unfinished_run(db, world, "queued", minutes_ago=60)
     retried = await unfinished_run(db, world, "running", minutes_ago=60)  # its worker died
     lost = await unfinished_run(db, world, "queued", minutes_ago=60)  # no job: never deferred

@@ -25,9 +25,9 @@ from tests.jobs_helpers import (
     ROWS_PER_STUDENT,
     Api,
     eventually,
-    fresh_queue,
     import_lock_held,
     map_file,
+    queue_installed,
     worker_process,
 )
 
@@ -42,15 +42,15 @@ OPTIONS = {"create_students": True}
 
 @pytest.fixture
 async def api(db: TestDatabase, world: World, plugins: PluginSet) -> AsyncIterator[Api]:
-    await fresh_queue(db.url)
     settings = Settings(database_url=db.url, secret_key=SECRET, job_queue="postgres")
     app = create_app(settings, plugins=plugins, engine=db.engine)
     transport = httpx.ASGITransport(app=app)
-    try:
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
-            yield Api(http, world.id(ADMIN), ADMIN)
-    finally:
-        await app.state.job_queue.close()
+    async with queue_installed(db.url):
+        try:
+            async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+                yield Api(http, world.id(ADMIN), ADMIN)
+        finally:
+            await app.state.job_queue.close()
 
 
 async def results(db: TestDatabase) -> tuple[int, int]:
@@ -63,7 +63,9 @@ async def results(db: TestDatabase) -> tuple[int, int]:
     async with db.sessionmaker() as session:
         row = (
             await session.execute(
-                select(func.count(), func.count(key.distinct())).where(result.import_id.is_not(None))
+                select(func.count(), func.count(key.distinct())).where(
+                    result.import_id.is_not(None)
+                )
             )
         ).one()
     return int(row[0]), int(row[1])

@@ -131,7 +131,7 @@ class ImportRun(Node):
         events = await info.context.loader(tracking.history_by_run).load(self.db_id)
         return [
             ImportRunEvent(
-                at=event.at,
+                at=event.at or self.started_at,
                 kind=ImportRunEventKind(event.kind),
                 attempt=event.attempt,
                 worker=event.worker,

@@ -54,11 +54,6 @@ from mypd_graph.services.imports.uploads import drop_upload, restore_upload, sto
 log = logging.getLogger(__name__)
 
 ENDED = {ImportStatus.COMPLETED.value, ImportStatus.REJECTED.value, ImportStatus.FAILED.value}
-EVENT_OF = {
-    ImportStatus.COMPLETED.value: EventKind.COMPLETED,
-    ImportStatus.REJECTED.value: EventKind.REJECTED,
-    ImportStatus.FAILED.value: EventKind.FAILED,
-}
 
 
 class ImportQueue(Protocol):
@@ -130,30 +125,25 @@ async def run_tracked(
     attempt: int,
     worker: str,
 ) -> ImportRun:
-    """The pipeline with progress reported as it goes and an event when it ends."""
+    """The pipeline with progress reported as it goes."""
     persist = sessionmaker.kw["bind"].dialect.name == "postgresql"
     reporter = ProgressReporter(sessionmaker, run_id, attempt, worker, persist)
     try:
         run = await execute_run(sessionmaker, run_id, job, source, progress=reporter)
     finally:
         await reporter.close()
-    await _ended(sessionmaker, run, attempt, worker, reporter.latest)
+    await _ended(sessionmaker, run.id, reporter.latest)
     return run
 
 
-async def _ended(
-    sessionmaker: SessionMaker,
-    run: ImportRun,
-    attempt: int,
-    worker: str,
-    progress: RunProgress | None,
-) -> None:
-    """The last figures (SQLite could not write them as it went), the upload gone, an event."""
+async def _ended(sessionmaker: SessionMaker, run_id: int, progress: RunProgress | None) -> None:
+    """The last figures (SQLite could not write them as it went), and the upload gone. (The
+    history's ending is the run's own status: tracking.history_by_run.)"""
     async with sessionmaker.begin() as session:
         if progress is not None:
             await session.execute(
                 update(ImportRunJob)
-                .where(ImportRunJob.run_id == run.id)
+                .where(ImportRunJob.run_id == run_id)
                 .values(
                     rows_read=progress.rows_read,
                     rows_rejected=progress.rows_rejected,
@@ -162,8 +152,7 @@ async def _ended(
                     progress_at=progress.updated_at,
                 )
             )
-        await drop_upload(session, run.id)
-        add_event(session, run.id, EVENT_OF[run.status], attempt, worker, run.message)
+        await drop_upload(session, run_id)
 
 
 @dataclass(frozen=True)

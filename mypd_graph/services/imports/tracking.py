@@ -5,7 +5,8 @@ database's one write lock, so nothing it does shows before it commits. What othe
 is written beside the run by short transactions of their own:
 
 - the history (``import_run_event``): queued, started (which worker, which attempt), worker lost,
-  handed back, and how it ended; written between the import's transactions, never inside them;
+  handed back; written between the import's transactions, never inside them. How a run ended
+  is read from the run itself (:func:`history_by_run`);
 - the progress (``import_run_job``): rows read and rejected, bytes read of how many, after every
   batch. On PostgreSQL it is written as the batches go (any app process reads it); on SQLite the
   import holds the write lock, so the progress of a run lives in the memory of the process
@@ -22,7 +23,7 @@ import os
 import socket
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, false, select, update
@@ -31,6 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from mypd_graph.db import SessionMaker
 from mypd_graph.importers.job import ImportProgress
 from mypd_graph.models import ImportRun, ImportRunEvent, ImportRunJob, utcnow
+from mypd_graph.models.data import ImportStatus
 from mypd_graph.services.access import IMPORT_ROLES, Actor
 
 
@@ -169,14 +171,17 @@ class ProgressReporter:
 async def progress_by_run(
     session: AsyncSession, actor: Actor, run_ids: Sequence[int]
 ) -> list[RunProgress | None]:
-    """Each run's progress: this process's live figures, else the last ones written."""
+    """Each run's progress: this process's live figures, else the last ones written; a completed
+    run has read its whole file (its own counts, committed with its status, say how many rows:
+    the figures never lag the status)."""
     rows = await session.execute(
-        select(ImportRunJob)
+        select(ImportRunJob, ImportRun.status, ImportRun.rows_read, ImportRun.rows_rejected)
         .join(ImportRun, ImportRun.id == ImportRunJob.run_id)
         .where(ImportRunJob.run_id.in_(run_ids), visible_runs(actor))
     )
-    stored = {
-        job.run_id: RunProgress(
+    stored: dict[int, RunProgress] = {}
+    for job, status, rows_read, rows_rejected in rows:
+        progress = RunProgress(
             job.rows_read,
             job.rows_rejected,
             job.bytes_read,
@@ -185,8 +190,14 @@ async def progress_by_run(
             job.attempts,
             job.worker,
         )
-        for job in rows.scalars()
-    }
+        if status == ImportStatus.COMPLETED.value:
+            progress = replace(
+                progress,
+                rows_read=rows_read,
+                rows_rejected=rows_rejected,
+                bytes_read=job.bytes_total,
+            )
+        stored[job.run_id] = progress
     found: list[RunProgress | None] = []
     for run_id in run_ids:
         row = stored.get(run_id)
@@ -195,17 +206,46 @@ async def progress_by_run(
     return found
 
 
+@dataclass(frozen=True)
+class HistoryEntry:
+    at: datetime | None
+    kind: str
+    attempt: int
+    worker: str
+    detail: str
+
+
+ENDINGS = {"completed", "rejected", "failed", EventKind.ABANDONED.value}
+
+
 async def history_by_run(
     session: AsyncSession, actor: Actor, run_ids: Sequence[int]
-) -> list[list[ImportRunEvent]]:
-    """Each run's events, oldest first."""
+) -> list[list[HistoryEntry]]:
+    """Each run's events, oldest first, ending with how the run ended. The ending is read from
+    the run itself (its status, when, and its message), written in the import's own
+    transaction: the history never lags the status. Runs imported within their request have no
+    history."""
     rows = await session.scalars(
         select(ImportRunEvent)
         .join(ImportRun, ImportRun.id == ImportRunEvent.run_id)
         .where(ImportRunEvent.run_id.in_(run_ids), visible_runs(actor))
         .order_by(ImportRunEvent.run_id, ImportRunEvent.id)
     )
-    grouped: dict[int, list[ImportRunEvent]] = defaultdict(list)
+    grouped: dict[int, list[HistoryEntry]] = defaultdict(list)
     for event in rows:
-        grouped[event.run_id].append(event)
+        grouped[event.run_id].append(
+            HistoryEntry(event.at, event.kind, event.attempt, event.worker, event.detail)
+        )
+    ended = await session.execute(
+        select(ImportRun.id, ImportRun.status, ImportRun.finished_at, ImportRun.message).where(
+            ImportRun.id.in_(list(grouped)), ImportRun.status.in_(ENDINGS)
+        )
+    )
+    for run_id, status, finished_at, message in ended:
+        entries = grouped[run_id]
+        if entries[-1].kind in ENDINGS:  # recorded with the status (abandoned, cannot run)
+            continue
+        started = [entry for entry in entries if entry.kind == EventKind.STARTED.value]
+        last = started[-1] if started else entries[-1]
+        entries.append(HistoryEntry(finished_at, status, last.attempt, last.worker, message))
     return [grouped.get(run_id, []) for run_id in run_ids]
