@@ -211,6 +211,13 @@ async def test_preview_then_switch_keeps_every_teachers_history(db, world, clien
         ("1.3", "cstp-2009"),
         ("S1.A", "state"),
     ]
+    async with db.sessionmaker() as session:  # its levels at the same height of the new scale
+        goal = await session.scalar(select(models.Goal))
+        levels = [
+            (await session.get(models.RatingLevel, level_id)).key
+            for level_id in (goal.baseline_level_id, goal.target_level_id)
+        ]
+    assert levels == ["developing", "proficient"]  # exploring (2 of 5), integrating (4 of 5)
     # ratings are history: not one changed
     assert after["self_ratings"] == before["self_ratings"] and after["self"] == before["self"]
 
