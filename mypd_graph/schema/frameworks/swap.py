@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import enum
 from typing import TYPE_CHECKING, Annotated
 
@@ -83,7 +84,7 @@ class SwapItem:
 
     @strawberry.field(description="The elements of the new framework it maps to.")
     async def mapped_to(self, info: Info) -> list[Element]:
-        found = [await element_by_id(info, target) for target in self.target_ids]
+        found = await asyncio.gather(*(element_by_id(info, t) for t in self.target_ids))
         return [element for element in found if element is not None]
 
     @strawberry.field(description="The goal, for a goal's element (null where you may not see it).")

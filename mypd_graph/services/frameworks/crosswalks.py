@@ -274,10 +274,12 @@ async def crosswalks_by_element(
             .order_by(Crosswalk.id)
         )
     )
-    return [
-        [row for row in rows if element_id in (row.from_element_id, row.to_element_id)]
-        for element_id in element_ids
-    ]
+    found: dict[int, list[Crosswalk]] = {element_id: [] for element_id in element_ids}
+    for row in rows:
+        for end in dict.fromkeys((row.from_element_id, row.to_element_id)):
+            if end in found:
+                found[end].append(row)
+    return [found[element_id] for element_id in element_ids]
 
 
 def crosswalk_statement(framework_id: int) -> Select[tuple[Crosswalk]]:
