@@ -4,6 +4,7 @@ count as abandoned (a run whose job waits in the queue never does)."""
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import sys
 from datetime import timedelta
@@ -163,3 +164,42 @@ async def test_an_abandoned_in_process_run_says_so(db: TestDatabase, world: Worl
     async with db.sessionmaker() as session:
         kinds = list(await session.scalars(select(models.ImportRunEvent.kind)))
     assert kinds == ["abandoned"]
+
+
+def test_when_a_job_runs_again() -> None:
+    from procrastinate.jobs import Job
+
+    from mypd_graph.jobs.tasks import MAX_ATTEMPTS, HandBackOrRetry
+
+    rule = HandBackOrRetry()
+
+    def job(attempts: int) -> Job:
+        return Job(
+            id=1, queue="imports", lock=None, queueing_lock=None, task_name="t", attempts=attempts
+        )
+
+    handed_back = rule.get_retry_decision(exception=asyncio.CancelledError(), job=job(3))
+    assert handed_back is not None and handed_back.retry_at is None, "at once"
+    first = rule.get_retry_decision(exception=OSError("connection reset"), job=job(0))
+    assert first is not None and first.retry_at is not None
+    assert rule.get_retry_decision(exception=OSError("again"), job=job(MAX_ATTEMPTS - 1)) is None
+
+
+async def test_a_job_out_of_attempts_fails_its_run_saying_why(
+    db: TestDatabase, world: World
+) -> None:
+    from mypd_graph.services.imports.durable import give_up
+
+    run_id = await unfinished_run(db, world, "running", minutes_ago=1)
+    await give_up(db.sessionmaker, run_id, OSError("could not connect to server\nmore"))
+    async with db.sessionmaker() as session:
+        run = await session.get(models.ImportRun, run_id)
+        kinds = list(await session.scalars(select(models.ImportRunEvent.kind)))
+    assert run is not None and run.status == "failed"
+    assert run.message == (
+        "the import failed on its last attempt: OSError: could not connect to server"
+    )
+    assert kinds == ["failed"]
+    await give_up(db.sessionmaker, run_id, OSError("later"))  # an ended run stays as it ended
+    async with db.sessionmaker() as session:
+        assert (await session.get(models.ImportRun, run_id)).message == run.message  # type: ignore[union-attr]

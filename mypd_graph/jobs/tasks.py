@@ -20,7 +20,7 @@ from procrastinate.retry import BaseRetryStrategy, RetryDecision
 from mypd_graph.db import SessionMaker
 from mypd_graph.jobs.queue import IMPORTS_QUEUE
 from mypd_graph.plugins.manager import PluginSet
-from mypd_graph.services.imports.durable import run_queued_import
+from mypd_graph.services.imports.durable import give_up, run_queued_import
 
 MAX_ATTEMPTS = 5  # an error (the database went away, say) is retried this many times in all
 
@@ -57,6 +57,11 @@ async def import_upload(
 ) -> str:
     """Import a queued run's upload (its status when it ends)."""
     runtime: Runtime = context.additional_context["runtime"]
-    return await run_queued_import(
-        runtime.sessionmaker, runtime.plugins, run_id, importer, options, runtime.worker
-    )
+    try:
+        return await run_queued_import(
+            runtime.sessionmaker, runtime.plugins, run_id, importer, options, runtime.worker
+        )
+    except Exception as error:
+        if context.job.attempts + 1 >= MAX_ATTEMPTS:  # no retry follows: say so on the run
+            await give_up(runtime.sessionmaker, run_id, error)
+        raise

@@ -290,6 +290,7 @@ async def hand_back(sessionmaker: SessionMaker, run_id: int, attempt: int, worke
 
 
 async def _fail(sessionmaker: SessionMaker, run_id: int, message: str, attempt: int = 0) -> None:
+    """The run failed without running (or the queue gave up on it): say why, drop the upload."""
     async with sessionmaker.begin() as session:
         await session.execute(
             update(ImportRun)
@@ -298,6 +299,17 @@ async def _fail(sessionmaker: SessionMaker, run_id: int, message: str, attempt: 
         )
         await drop_upload(session, run_id)
         add_event(session, run_id, EventKind.FAILED, attempt, worker_name(), message)
+
+
+async def give_up(sessionmaker: SessionMaker, run_id: int, error: BaseException) -> None:
+    """The job's last attempt raised (the database went away, say): the run fails, saying why,
+    instead of waiting to be abandoned."""
+    first_line = (str(error).strip().splitlines() or [""])[0]
+    message = f"the import failed on its last attempt: {type(error).__name__}: {first_line}"
+    async with sessionmaker.begin() as session:
+        status = await session.scalar(select(ImportRun.status).where(ImportRun.id == run_id))
+    if status is not None and status not in ENDED:
+        await _fail(sessionmaker, run_id, message)
 
 
 async def worker_lost(sessionmaker: SessionMaker, run_id: int, detail: str) -> None:
