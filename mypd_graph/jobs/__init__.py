@@ -8,6 +8,11 @@
   runs again; a job whose worker died is retried by another worker).
 - :mod:`.worker`: ``mypd-graph worker``: runs the tasks, heartbeats, and retries stalled jobs.
 
+A new kind of job: a task in :mod:`.tasks` (a thin shell over a service function, with the
+retry rule it needs) on a queue named in :data:`.queue.QUEUES`, and a way for the service to
+defer it, through a queue object the app hands it as it hands :class:`.queue.PostgresQueue` to
+the import service (services never import this package).
+
 Layers: jobs sit above services (a task calls a service); services defer by task name through
 :mod:`.queue`, which imports no service.
 """
