@@ -8,6 +8,7 @@ import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
+import orjson
 from cross_web import HTTPException
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -18,6 +19,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from strawberry.asgi import GraphQL
 from strawberry.file_uploads.utils import replace_placeholders_with_files
+from strawberry.http import GraphQLRequestData
 from strawberry.types.unset import UNSET
 
 from mypd_graph import migrate
@@ -41,6 +43,13 @@ from mypd_graph.pages import SecurityHeaders, graphiql_page, home, readme, stati
 from mypd_graph.plugins.manager import PluginSet, load_plugins
 from mypd_graph.schema import create_schema
 from mypd_graph.schema.context import Context
+from mypd_graph.schema.documents import (
+    DocumentCache,
+    PersistedQueryBodies,
+    PersistedQueryError,
+    cache_of,
+    resolve_persisted,
+)
 from mypd_graph.schema.feedback.files import download_route
 from mypd_graph.services.events.runner import run_forever as run_events
 from mypd_graph.services.feedback.attachments import install_cleanup
@@ -77,6 +86,8 @@ class MypdGraphQL(GraphQL[Context, None]):
         self.settings = settings
         self.sessionmaker = sessionmaker
         self.plugins = plugins
+        found = cache_of(self.schema)  # the schema's documents: persisted queries' store
+        self.documents = found if found is not None else DocumentCache()
 
     async def render_graphql_ide(self, request: Any) -> Response:
         """Our GraphiQL page: its scripts come from /static, not from a CDN (pages.py)."""
@@ -94,6 +105,30 @@ class MypdGraphQL(GraphQL[Context, None]):
                 status_code=error.status_code,
                 media_type="application/json",
             )
+        except PersistedQueryError as error:  # PersistedQueryNotFound is a 200, as APQ expects
+            return Response(
+                error_body(str(error), error.code),
+                status_code=error.status,
+                media_type="application/json",
+            )
+
+    def should_render_graphql_ide(self, request: Any) -> bool:
+        """A GET with a persisted query's hash (and no ``query``) runs it: not the IDE."""
+        return "extensions" not in request.query_params and super().should_render_graphql_ide(
+            request
+        )
+
+    async def parse_http_body(self, request: Any) -> Any:
+        """Persisted queries (schema/documents.py): the document a hash names, when a request
+        sends ``extensions.persistedQuery`` in place of its ``query``."""
+        data = await super().parse_http_body(request)
+        if isinstance(data, GraphQLRequestData) and data.extensions:
+            data.query = resolve_persisted(self.documents, data.query, data.extensions)
+        return data
+
+    def encode_json(self, data: object) -> bytes:
+        """Responses encoded with orjson (bench/graphql_overhead.py measures the gain)."""
+        return orjson.dumps(data)
 
     def decode_json(self, data: str | bytes) -> object:
         """Strawberry catches only JSON syntax errors: bytes that are not UTF-8, huge integers and
@@ -240,7 +275,14 @@ def create_app(
                 if settings.metrics_enabled
                 else []
             ),
-            Route("/graphql", GraphQLGuard(graphql, settings, sessionmaker, keys)),
+            Route(
+                "/graphql",
+                # A persisted query's hash without its document gets past the guard's check of
+                # the body's shape, and reaches the view that resolves it (schema/documents.py).
+                PersistedQueryBodies(
+                    GraphQLGuard(graphql, settings, sessionmaker, keys), settings.max_body_bytes
+                ),
+            ),
             download_route(settings, sessionmaker),  # /files/<token>: evidence files (signed)
             case_api.mount(sessionmaker),  # /ims/case/v1p0: public, read-only (docs/case.md)
             # /app: the web app, the schema's first client (docs/web-app.md)

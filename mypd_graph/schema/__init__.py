@@ -28,7 +28,8 @@ from mypd_graph.schema import (
     students,
 )
 from mypd_graph.schema.context import Info
-from mypd_graph.schema.limits import DocumentLimits, DocumentLimitsExtension
+from mypd_graph.schema.documents import CachedDocuments, DocumentCache, attach_cache
+from mypd_graph.schema.limits import DocumentLimits
 from mypd_graph.schema.relay import NODE_LOADERS, Node, from_global_id
 from mypd_graph.services.errors import NotFound, PermissionDenied, UserInputError
 from mypd_graph.settings import Settings
@@ -138,9 +139,10 @@ def create_schema(settings: Settings | None = None) -> strawberry.Schema:
         max_selections=settings.max_selections,
         max_fragment_spreads=settings.max_fragment_spreads,
     )
+    documents = DocumentCache()  # parsed and validated documents, by hash (schema/documents.py)
     extensions: list[Callable[[], SchemaExtension]] = [
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
-        lambda: DocumentLimitsExtension(limits=limits),
+        lambda: CachedDocuments(cache=documents, limits=limits),
         # Before ErrorCodes: it reads the codes that extension assigns, on the way out.
         ObservedOperations,
         lambda: ErrorCodes(mask_internal=settings.is_production),
@@ -149,4 +151,5 @@ def create_schema(settings: Settings | None = None) -> strawberry.Schema:
         extensions.append(DisableIntrospection)
     if not settings.field_suggestions_enabled:
         extensions.append(HideSuggestions)
-    return strawberry.Schema(query=Query, mutation=Mutation, extensions=extensions)
+    schema = strawberry.Schema(query=Query, mutation=Mutation, extensions=extensions)
+    return attach_cache(schema, documents)

@@ -13,12 +13,13 @@ Here each fragment's depth, aliases and cost are measured once and reused at eve
 (:class:`DocumentMeasure`), and a document over the size bounds is refused before anything walks
 it, the standard validation rules included. Text that no database can store (NUL bytes, unpaired
 surrogates) is refused here too, in literals and variables alike, before any resolver sees it.
+The schema extension that runs these checks, and keeps the documents that pass them, is
+:class:`mypd_graph.schema.documents.CachedDocuments`.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,7 +43,6 @@ from graphql import (
     visit,
 )
 from graphql.language.visitor import BREAK
-from strawberry.extensions import SchemaExtension
 
 from mypd_graph.services.common import MAX_PAGE_SIZE
 
@@ -229,14 +229,19 @@ def _bad_variable(value: object, path: list[str]) -> list[str] | None:
     return None
 
 
-def check_text(document: DocumentNode, variables: dict[str, object] | None) -> GraphQLError | None:
-    """Refuse, with the place named, a string literal or variable no database can store."""
+def check_variables(variables: dict[str, object] | None) -> GraphQLError | None:
+    """Refuse, with the place named, a variable no database can store (checked per request)."""
     for key, value in (variables or {}).items():
         where = _bad_variable(value, [key])
         if where is not None:
             error = _error(f"{_BAD_TEXT} (${'.'.join(where)})", "BAD_TEXT")
             error.extensions["field"] = where
             return error
+    return None
+
+
+def check_literals(document: DocumentNode) -> GraphQLError | None:
+    """Refuse a string literal no database can store (checked once per document text)."""
     found: list[StringValueNode] = []
 
     class Strings(Visitor):
@@ -250,20 +255,6 @@ def check_text(document: DocumentNode, variables: dict[str, object] | None) -> G
     return _error(_BAD_TEXT, "BAD_TEXT", found[0]) if found else None
 
 
-class DocumentLimitsExtension(SchemaExtension):
-    """Refuses a document over the bounds before the validation rules run (and instead of them)."""
-
-    def __init__(self, *, limits: DocumentLimits) -> None:
-        self.limits = limits
-
-    def on_validate(self) -> Iterator[None]:
-        context = self.execution_context
-        document = context.graphql_document
-        if document is not None and context.pre_execution_errors is None:
-            error = check_document(context.schema._schema, document, self.limits) or check_text(
-                document, context.variables
-            )
-            if error is not None:
-                # Strawberry skips its validation when an extension has already found errors.
-                context.pre_execution_errors = [error]
-        yield
+def check_text(document: DocumentNode, variables: dict[str, object] | None) -> GraphQLError | None:
+    """Refuse, with the place named, a string literal or variable no database can store."""
+    return check_variables(variables) or check_literals(document)
