@@ -192,7 +192,9 @@ async def claim(sessionmaker: SessionMaker, run_id: int, worker: str) -> Claim |
         record = await session.get(ImportRunJob, run_id, with_for_update=True)
         attempt = (record.attempts if record is not None else 0) + 1
         if record is None:
-            session.add(ImportRunJob(run_id=run_id, queue="postgres", attempts=attempt))
+            session.add(
+                ImportRunJob(run_id=run_id, queue="postgres", attempts=attempt, worker=worker)
+            )
         else:
             record.attempts, record.worker = attempt, worker
             record.rows_read = record.rows_rejected = record.bytes_read = 0
