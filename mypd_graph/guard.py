@@ -15,6 +15,8 @@ from mypd_graph import auth, oidc
 from mypd_graph.auth import AuthenticationError
 from mypd_graph.db import SessionMaker
 from mypd_graph.models import User
+from mypd_graph.observability.metrics import RATE_LIMITED
+from mypd_graph.observability.ratelimit import RateLimiter
 from mypd_graph.services.access import Actor, actor_for
 from mypd_graph.services.people import sign_in
 from mypd_graph.settings import Settings
@@ -27,11 +29,15 @@ def error_body(message: str, code: str) -> bytes:
     return json.dumps({"errors": [{"message": message, "extensions": {"code": code}}]}).encode()
 
 
-async def _send_error(send: Send, status: int, code: str, message: str) -> None:
+async def _send_error(
+    send: Send, status: int, code: str, message: str, retry_after: int | None = None
+) -> None:
     body = error_body(message, code)
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
     if status == 401:
         headers.append((b"www-authenticate", b'Bearer realm="mypd_graph"'))
+    if retry_after is not None:
+        headers.append((b"retry-after", str(retry_after).encode()))
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 
@@ -97,6 +103,11 @@ class GraphQLGuard:
         self.sessionmaker = sessionmaker
         # Identity providers' keys, cached for the life of the process (one per worker).
         self.keys = keys or provider_keys(settings)
+        self.limiter = (
+            RateLimiter(settings.rate_limit, settings.rate_limit_storage)
+            if settings.rate_limit
+            else None
+        )
 
     async def authenticate(self, authorization: str | None) -> Actor:
         """The actor a bearer token names: a development token (HS256, our secret) or a token
@@ -170,6 +181,19 @@ class GraphQLGuard:
             )
             return
         scope.setdefault("state", {})["actor"] = actor
+        if self.limiter is not None:
+            verdict = await self.limiter.check(actor.user_id)
+            if not verdict.allowed:
+                RATE_LIMITED.inc()
+                await _send_error(
+                    send,
+                    429,
+                    "RATE_LIMITED",
+                    f"more than {self.settings.rate_limit} requests: "
+                    f"try again in {verdict.retry_after}s",
+                    retry_after=verdict.retry_after,
+                )
+                return
         json_body = not uploading and "application/json" in headers.get("content-type", "").lower()
         await self._run_limited(scope, self._limit_body(receive, limit), send, limit, json_body)
 

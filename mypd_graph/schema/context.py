@@ -11,6 +11,7 @@ from strawberry.dataloader import DataLoader
 from strawberry.types import Info as StrawberryInfo
 
 from mypd_graph.db import SessionMaker
+from mypd_graph.observability.requests import current as observed_request
 from mypd_graph.plugins.manager import PluginSet
 from mypd_graph.services.access import Actor
 from mypd_graph.services.privacy.audit import RequestInfo, request_id_from, request_sessionmaker
@@ -44,7 +45,10 @@ class Context:
         """Sessions of this request carry who asks, the request id and the client address, which
         every audit event written in them records; the id is echoed in ``X-Request-ID``."""
         headers = getattr(self.request, "headers", None) or {}
-        self.request_id = request_id_from(headers.get("x-request-id"))
+        record = observed_request()  # the HTTP request's record, whose id its log line carries
+        self.request_id = (
+            record.request_id if record else request_id_from(headers.get("x-request-id"))
+        )
         client = getattr(self.request, "client", None)
         address = getattr(client, "host", None)
         self.sessionmaker = request_sessionmaker(
