@@ -22,6 +22,7 @@ from mypd_graph.schema.relay import Connection, Node, connection, node_loader, t
 from mypd_graph.services.errors import PermissionDenied, UserInputError, invalid
 from mypd_graph.services.imports import runs as service
 from mypd_graph.services.imports import tracking
+from mypd_graph.services.imports.durable import ImportQueue
 
 ImportStatus = strawberry.enum(data_models.ImportStatus, name="ImportStatus")
 ImportRunEventKind = strawberry.enum(tracking.EventKind, name="ImportRunEventKind")
@@ -235,7 +236,7 @@ class ImportFilePayload:
     user_errors: list[UserError]
 
 
-def _job_queue(request: Any) -> Any:
+def _job_queue(request: Any) -> ImportQueue | None:
     """The app's job queue (``app.state.job_queue``); None: jobs run in this process."""
     app = (getattr(request, "scope", None) or {}).get("app")
     return getattr(getattr(app, "state", None), "job_queue", None)
