@@ -202,3 +202,22 @@ async def test_coach_observes_and_comments(db, demo, settings, plugins) -> None:
     ]
     comments = [c["body"] for c in stored["plans"][0]["goals"][0]["comments"]]
     assert "Let's plan the first cycle." in comments and "forged" not in comments
+
+
+VISIBLE = "query($id: ID!) { teacher(id: $id) { growthProfileVisible needs(first: 1) { rank } } }"
+
+
+async def test_growth_profile_visible_tells_not_shared_from_no_data(
+    db, demo, settings, plugins
+) -> None:
+    """Teacher.growthProfileVisible follows the rule the profile's fields follow: the district
+    default (COACH) opens Elena's to her coach, not to her principal; her own is always hers."""
+    elena = to_global_id("Teacher", demo[ELENA])
+    async with web_client(db, settings, plugins) as http:
+        seen = {
+            email: (await api(http, demo, email, VISIBLE, id=elena))["teacher"]
+            for email in (ELENA, DAVID, ROBERT)
+        }
+    assert seen[ELENA]["growthProfileVisible"] and seen[ELENA]["needs"]
+    assert seen[DAVID]["growthProfileVisible"] and seen[DAVID]["needs"]
+    assert seen[ROBERT] == {"growthProfileVisible": False, "needs": []}
