@@ -173,6 +173,8 @@ async def test_a_teacher_cannot_open_another_teachers_page(db, demo, settings, p
         await dev_sign_in(http, ELENA)
         own = await http.get(f"/app/teachers/{to_global_id('Teacher', demo[ELENA])}")
         assert own.status_code == 200 and "Elena Ramirez" in own.text
+        # Her submitted plan is decided by those who serve her, not on her own page.
+        assert "Decide this plan" not in own.text and "Record an observation" not in own.text
         other = await http.get(f"/app/teachers/{colleague}")
         assert other.status_code == 404
         assert "Kevin" not in other.text and "not yours to see" in other.text
