@@ -11,6 +11,7 @@ import hmac
 import json
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from email import message_from_bytes, policy
@@ -54,6 +55,13 @@ class Receiver:
 
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
+    with receiving() as box:
+        yield box
+
+
+@contextmanager
+def receiving() -> Iterator[Receiver]:
+    """A real HTTP endpoint on a free port for as long as the block runs."""
     port = free_port()
     box = Receiver(f"http://127.0.0.1:{port}/hooks")
 

@@ -1,10 +1,12 @@
-"""docs/deploy.md runs as written (PostgreSQL): its shell block, in bash, against a new database
-and a free port (the two things a reader changes; and two app processes instead of four on the
-test machine). Then a district, a large upload through the app processes, and a worker of the
-block imports it."""
+"""The README's Deploy section runs as written (PostgreSQL): its shell block, in bash, against a
+new database and a free port (the two things a reader changes; and two app processes instead of
+four on the test machine). Then a district, a webhook, a large upload through the app processes:
+a worker of the block imports it and delivers the webhook; the app processes log JSON lines and
+answer /metrics with the block's token."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -24,9 +26,10 @@ from mypd_graph.db import create_engine
 from tests.conftest import POSTGRES_URL
 from tests.helpers import free_port
 from tests.jobs_helpers import ROOT, ROWS_PER_STUDENT, eventually, map_file, multipart
+from tests.test_events import receiving
 
-DOC = ROOT / "docs" / "deploy.md"
-BLOCK = re.compile(r"## On PostgreSQL, step by step\n.*?```sh\n(.*?)```", re.DOTALL)
+DOC = ROOT / "README.md"
+BLOCK = re.compile(r"## Deploy\n.*?```sh\n(.*?)```", re.DOTALL)
 DOC_DATABASE = "postgresql+asyncpg://mypd@127.0.0.1:5432/mypd"
 ADMIN = "it@lakeview.example"
 UPLOAD = """
@@ -58,7 +61,7 @@ async def database() -> AsyncIterator[str]:
 
 def script(database_url: str, port: int, token_file: Path) -> str:
     match = BLOCK.search(DOC.read_text(encoding="utf-8"))
-    assert match, "docs/deploy.md lost its step-by-step block"
+    assert match, "the README lost its Deploy block"
     block = match[1]
     for old, new in (
         (DOC_DATABASE, database_url),
@@ -73,6 +76,7 @@ def script(database_url: str, port: int, token_file: Path) -> str:
         + block
         + 'mypd-graph district create --key lakeview --name "Lakeview Unified" '
         + f'--admin-email {ADMIN} --admin-name "Ivy Ito"\n'
+        + f'echo "$MYPD_METRICS_TOKEN" > {token_file}.metrics\n'
         + f"mypd-graph token --email {ADMIN} > {token_file}.part && mv {token_file}.part {token_file}\n"
         + "wait\n"
     )
@@ -107,7 +111,17 @@ async def test_the_deploy_block_runs_as_written(database: str) -> None:
             await eventually(ready, "the app processes", timeout=120)
             await eventually(token_file.exists, "the admin's token", timeout=60)
             headers = {"Authorization": f"Bearer {token_file.read_text().strip()}"}
-            done = await _upload_and_follow(base, headers)
+            with receiving() as receiver:
+                hook = await _subscribe(base, headers, receiver.url)
+                done = await _upload_and_follow(base, headers)
+                delivered = await eventually(
+                    lambda: receiver.received, "a worker to deliver the webhook", timeout=60
+                )
+            metrics_token = Path(f"{token_file}.metrics").read_text().strip()
+            unauthorized = httpx.get(f"{base}/metrics")
+            scraped = httpx.get(
+                f"{base}/metrics", headers={"Authorization": f"Bearer {metrics_token}"}
+            )
         finally:
             os.killpg(shell.pid, signal.SIGTERM)  # SIGTERM: the workers drain, uvicorn stops
             try:
@@ -122,6 +136,31 @@ async def test_the_deploy_block_runs_as_written(database: str) -> None:
     assert done["status"] == "COMPLETED", (done, output[-3000:])
     assert done["rowsInserted"] == 3_000 * ROWS_PER_STUDENT
     assert [event["kind"] for event in done["history"]] == ["QUEUED", "STARTED", "COMPLETED"]
+    # The workers delivered the run's end (the app processes leave events to them).
+    [sent] = delivered
+    assert json.loads(sent["body"])["type"] == "import.finished", hook
+    # Logs are JSON lines, one per request, with its operation; metrics answer with the token.
+    requests = [
+        json.loads(line)
+        for line in output.splitlines()
+        if line.startswith("{") and '"logger": "mypd_graph.requests"' in line
+    ]
+    assert any(line["path"] == "/graphql" and line["status"] == 200 for line in requests)
+    assert unauthorized.status_code == 401
+    assert scraped.status_code == 200 and "mypd_import_rows" in scraped.text
+
+
+async def _subscribe(base: str, headers: dict[str, str], url: str) -> str:
+    mutation = """mutation ($input: CreateWebhookInput!) { createWebhook(input: $input) {
+      webhook { id } userErrors { message } } }"""
+    variables = {"input": {"url": url, "eventTypes": ["IMPORT_FINISHED"]}}
+    async with httpx.AsyncClient(base_url=base, timeout=30) as http:
+        reply = await http.post(
+            "/graphql", json={"query": mutation, "variables": variables}, headers=headers
+        )
+    payload = reply.json()["data"]["createWebhook"]
+    assert payload["userErrors"] == [], payload
+    return str(payload["webhook"]["id"])
 
 
 async def _upload_and_follow(base: str, headers: dict[str, str]) -> dict[str, Any]:

@@ -9,6 +9,7 @@ A worker is a procrastinate worker on the service's PostgreSQL database plus one
   machine gone) and puts them back in the queue (procrastinate's stalled-jobs query), noting it in the import run's history.
   The dead worker's import transaction was rolled back by PostgreSQL when its connection
   dropped, so the next attempt starts from nothing and writes every row once;
+- it delivers events (webhooks, emails: services/events) in a loop of its own;
 - SIGTERM (or SIGINT) stops taking jobs and lets running ones finish for ``graceful_timeout``
   seconds; then it cancels them, and each hands its run back to the queue (nothing of it is
   kept) for another worker. A second signal ends the process at once, which is the dead-worker
@@ -30,6 +31,7 @@ from mypd_graph.db import SessionMaker, create_engine, create_sessionmaker
 from mypd_graph.jobs.queue import IMPORT_TASK, NAMESPACE, install_schema, procrastinate_app
 from mypd_graph.jobs.tasks import Runtime, blueprint
 from mypd_graph.plugins.manager import load_plugins
+from mypd_graph.services.events.runner import run_forever as run_events
 from mypd_graph.services.imports.durable import worker_lost
 from mypd_graph.services.imports.tracking import worker_name
 from mypd_graph.settings import Settings
@@ -81,12 +83,16 @@ async def run_worker(
             keeper = asyncio.create_task(
                 keep_alive(worker, sessionmaker, heartbeat, stalled_after), name="keep alive"
             )
+            # Events out (webhooks, emails): the app processes leave them to the workers when
+            # jobs run on this queue (services/events; several runners never send one twice).
+            events = asyncio.create_task(run_events(sessionmaker, settings), name="events")
             try:
                 await worker.run()
             finally:
-                keeper.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await keeper
+                for task in (keeper, events):
+                    task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
     finally:
         await engine.dispose()
 
