@@ -9,15 +9,10 @@ from sqlalchemy.engine import Connection
 
 from mypd_graph.db import create_engine
 from mypd_graph.models import Base
-from mypd_graph.models.base import AUDIT_SCHEMA
+from mypd_graph.models.base import our_schema
 
 config = context.config
 target_metadata = Base.metadata
-
-
-def _our_schema(name: str | None, type_: str, _parent: object) -> bool:
-    """Autogenerate compares the default schema and the audit log's, nothing else on the server."""
-    return type_ != "schema" or name in (None, AUDIT_SCHEMA)
 
 
 def _run(connection: Connection) -> None:
@@ -27,7 +22,7 @@ def _run(connection: Connection) -> None:
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
         include_schemas=True,
-        include_name=_our_schema,
+        include_name=our_schema,
     )
     with context.begin_transaction():
         context.run_migrations()

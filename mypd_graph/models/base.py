@@ -21,6 +21,12 @@ NAMING_CONVENTION = {
 AUDIT_SCHEMA = "audit"
 
 
+def our_schema(name: str | None, type_: str, _parent: object) -> bool:
+    """For Alembic's ``include_name``: the default schema and the audit log's are ours; anything
+    else on the server (the job queue's ``procrastinate`` schema) is not compared or migrated."""
+    return type_ != "schema" or name in (None, AUDIT_SCHEMA)
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
