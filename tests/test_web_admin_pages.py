@@ -22,7 +22,7 @@ from tests.web_helpers import (
 
 INSIGHTS = """{ district { schools { id name } insights {
   topNeeds(first: 10) { needs { element { code } teachersWithTopNeed } }
-  pdImpact { title } ratingDistribution { element { code } } } } }"""
+  pdImpact { title } ratingDistribution { element { code } school { name } } } } }"""
 COVERAGE = """query($id: ID!) { district { insights(schoolId: $id) { coverage { teachers
   elements { element { code } focusTeachers goalTeachers } } } } }"""
 TRAIL = """query($where: AuditFilterInput) { auditTrail(where: $where, first: 25) { totalCount
@@ -44,6 +44,15 @@ async def test_district_views_say_what_insights_says(db, demo, settings, plugins
         for need in expected["insights"]["topNeeds"]["needs"]:
             assert need["element"]["code"] in words
         assert all(r["title"] in words for r in expected["insights"]["pdImpact"])
+        ratings = page.text[page.text.index('aria-label="Rating distributions"') :]
+        rows = re.findall(
+            r"<tr>\s*<th scope=\"row\"><span class=\"code\">([^<]+)</span>[^<]*</th>\s*<td>([^<]+)</td>",
+            ratings,
+        )
+        assert rows == [
+            (d["element"]["code"], d["school"]["name"] if d["school"] else "All schools")
+            for d in expected["insights"]["ratingDistribution"]
+        ]
         heat = page.text[page.text.index('<table class="heat">') :]
         heat = heat[: heat.index("</table>")]
         codes = re.findall(r'<th scope="col">([0-9.]+)</th>', heat)
