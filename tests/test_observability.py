@@ -162,6 +162,8 @@ async def test_metrics_count_operations_errors_and_imports(
     assert sample(text, "mypd_import_rows", outcome="rejected") == 2
     assert sample(text, "mypd_import_runs_active", status="running") == 1
     assert sample(text, "mypd_import_oldest_active_seconds") >= 0
+    assert sample(text, "mypd_events_pending", kind="outbox") == 0
+    assert sample(text, "mypd_events_pending", kind="webhook") == 0
 
 
 def test_metrics_are_off_in_production_unless_turned_on() -> None:

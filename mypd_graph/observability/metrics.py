@@ -2,7 +2,8 @@
 
 Per process: GraphQL request duration by operation, errors by code, HTTP responses by status,
 requests refused by the rate limit. From the database at each scrape (so every process and worker
-agrees): rows imported by outcome, import runs waiting or running and the age of the oldest.
+agrees): rows imported by outcome, import runs waiting or running and the age of the oldest (the
+imports queue's depth and age), and events out waiting to be dispatched or sent.
 Operation names come from clients, so at most ``MAX_OPERATIONS`` distinct names become labels;
 the rest count as ``other``. With several app processes, set ``PROMETHEUS_MULTIPROC_DIR`` (as
 prometheus_client documents) and a scrape of any process reports all of them.
@@ -25,7 +26,7 @@ from prometheus_client import (
 from sqlalchemy import func, select
 
 from mypd_graph.db import SessionMaker
-from mypd_graph.models import ImportRun
+from mypd_graph.models import EmailNotification, ImportRun, OutboxEvent, WebhookDelivery
 from mypd_graph.models.data import ImportStatus
 
 MAX_OPERATIONS = 200
@@ -92,6 +93,13 @@ async def database_metrics(sessionmaker: SessionMaker) -> bytes:
         "Age of the oldest import run not finished (0 when none).",
         registry=registry,
     )
+    events = Gauge(
+        "mypd_events_pending",
+        "Events out not yet handled: outbox events to dispatch, webhook deliveries and emails "
+        "waiting to be sent (including retries).",
+        ["kind"],
+        registry=registry,
+    )
     columns = {
         "inserted": ImportRun.rows_inserted,
         "updated": ImportRun.rows_updated,
@@ -118,6 +126,17 @@ async def database_metrics(sessionmaker: SessionMaker) -> bytes:
         first = await session.scalar(
             select(func.min(ImportRun.started_at)).where(ImportRun.status.in_(active))
         )
+        pending = {
+            "outbox": select(func.count(OutboxEvent.id)).where(OutboxEvent.dispatched_at.is_(None)),
+            "webhook": select(func.count(WebhookDelivery.id)).where(
+                WebhookDelivery.status == "pending"
+            ),
+            "email": select(func.count(EmailNotification.id)).where(
+                EmailNotification.status == "pending"
+            ),
+        }
+        for kind, query in pending.items():
+            events.labels(kind).set(await session.scalar(query) or 0)
     for outcome, total in zip(columns, totals, strict=True):
         rows.labels(outcome).set(int(total))
     for status in active:
