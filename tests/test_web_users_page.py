@@ -5,8 +5,6 @@ a district admin, and the page is not found for them."""
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from tests.test_web_teacher_pages import api
