@@ -79,10 +79,13 @@ async def import_package(
     levels: Sequence[Level] | None = None,
     source_url: str = "",
     before_change: Callable[[Framework], Awaitable[None]] | None = None,
+    plugin: str = "",
 ) -> ImportResult:
     """Write ``package`` as the framework ``key`` (default: from its title and version).
 
     ``before_change`` sees an existing framework the package would change, and may refuse.
+    ``plugin`` names the plugin importing its own package (the registry's sync); anyone else
+    is refused a framework a plugin ships, which that plugin's next sync would import over.
     """
     if not key:
         # The same CFDocument again (a new version, or the same one) is that framework.
@@ -103,6 +106,11 @@ async def import_package(
         raise CaseError(
             f"framework {key} comes from the plugin {framework.plugin or '?'}; import the package "
             "under another --key"
+        )
+    if framework is not None and framework.plugin and framework.plugin != plugin:
+        raise CaseError(
+            f"framework {key} is shipped by the plugin {framework.plugin} as a CASE package, "
+            "which it imports again at every start-up: import this package under another --key"
         )
     rename = await _identifier_map(session, package, chosen, framework, key)
     if rename is not None:

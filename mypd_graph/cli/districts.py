@@ -27,7 +27,7 @@ def _run(ctx: click.Context, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
     return run_in_transaction(ctx, work)
 
 
-async def _district_actor(session: AsyncSession, key: str | None) -> Actor:
+async def district_actor(session: AsyncSession, key: str | None) -> Actor:
     """The operator in district ``key``, or in the only district when there is one."""
     from mypd_graph.models import District
     from mypd_graph.services.people.admin import operator_actor
@@ -144,7 +144,7 @@ def district_roster_roles(ctx: click.Context, district_key: str | None, state: s
     from mypd_graph.services.people import organisation
 
     async def work(session: AsyncSession) -> bool:
-        actor = await _district_actor(session, district_key)
+        actor = await district_actor(session, district_key)
         return await organisation.set_roster_staff_roles(session, actor, state == "on")
 
     enabled = _run(ctx, work)
@@ -175,7 +175,7 @@ def user_add(
     from mypd_graph.services.people import admin
 
     async def work(session: AsyncSession) -> str:
-        actor = await _district_actor(session, district_key)
+        actor = await district_actor(session, district_key)
         school = await _school_id(session, actor, school_code) if school_code else None
         added = await admin.create_user(
             session, actor, email=email, name=name, role=role, school_id=school
@@ -209,7 +209,7 @@ def user_update(
         raise click.UsageError("pass --school CODE or --no-school, not both")
 
     async def work(session: AsyncSession) -> str:
-        actor = await _district_actor(session, district_key)
+        actor = await district_actor(session, district_key)
         school: int | None | admin._Unchanged = admin.UNCHANGED
         if school_code:
             school = await _school_id(session, actor, school_code)
@@ -232,7 +232,7 @@ def _set_active(ctx: click.Context, district_key: str | None, email: str, active
     from mypd_graph.services.people import admin
 
     async def work(session: AsyncSession) -> str:
-        actor = await _district_actor(session, district_key)
+        actor = await district_actor(session, district_key)
         changed = await admin.set_active(
             session, actor, await _user_id(session, actor, email), active
         )
@@ -269,7 +269,7 @@ def user_list(ctx: click.Context, district_key: str | None, role: str | None) ->
     from mypd_graph.services.people import admin
 
     async def work(session: AsyncSession) -> list[str]:
-        actor = await _district_actor(session, district_key)
+        actor = await district_actor(session, district_key)
         users = await admin.district_users(session, actor, admin.UserFilter(role=role))
         rows = await session.execute(
             select(School.id, School.code).where(School.district_id == actor.district_id)
@@ -298,7 +298,7 @@ def _caseload(
     change = organisation.assign_coach if add else organisation.unassign_coach
 
     async def work(session: AsyncSession) -> list[str]:
-        actor = await _district_actor(session, district_key)
+        actor = await district_actor(session, district_key)
         coach_id = await _user_id(session, actor, coach)
         done = []
         for teacher in teachers:
@@ -343,7 +343,7 @@ def caseload_list(ctx: click.Context, district_key: str | None, coach: str) -> N
     from mypd_graph.services.people import organisation
 
     async def work(session: AsyncSession) -> list[str]:
-        actor = await _district_actor(session, district_key)
+        actor = await district_actor(session, district_key)
         rows = await organisation.caseload(session, actor, await _user_id(session, actor, coach))
         return [f"{row.email}\t{row.name}" for row in rows]
 

@@ -41,6 +41,8 @@ def frameworks_list(ctx: click.Context) -> None:
 
     for row in _run(ctx, all_frameworks, write=False):
         origin = f"plugin {row.plugin}" if row.source == "plugin" else row.source
+        if row.source == "case" and row.plugin:
+            origin = f"case (plugin {row.plugin})"  # shipped by a plugin as a CASE package
         click.echo(f"{row.key}\t{origin}\t{row.version}\t{row.name}")
 
 
@@ -190,11 +192,11 @@ def crosswalk(ctx: click.Context, file: Path) -> None:
 def activate(ctx: click.Context, key: str, preview: bool, district_key: str | None) -> None:
     """Make framework KEY the district's active one, carrying every teacher's focus elements and
     open goals over through the crosswalk (--preview: say what it would do, change nothing)."""
-    from mypd_graph.cli.districts import _district_actor
+    from mypd_graph.cli.districts import district_actor
     from mypd_graph.services.frameworks import swap
 
     async def work(session: AsyncSession) -> tuple[swap.SwapPlan, bool]:
-        actor = await _district_actor(session, district_key)
+        actor = await district_actor(session, district_key)
         if preview:
             return await swap.plan_swap(session, actor, key, ("key",)), False
         _, plan, done = await swap.activate(session, actor, key, ("key",))

@@ -1,5 +1,5 @@
-"""Frameworks: syncing plugin definitions and plugin CASE packages into the database, activating
-one, reading the tree."""
+"""Frameworks: syncing plugin definitions and plugin CASE packages into the database, reading the
+tree and the scale. Switching a district's framework is ``swap``."""
 
 from __future__ import annotations
 
@@ -17,9 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from mypd_graph.models import District, Framework, RatingLevel, Standard
 from mypd_graph.plugins.manager import PluginSet
 from mypd_graph.plugins.types import CasePackage, FrameworkDefinition
-from mypd_graph.services.access import Actor
 from mypd_graph.services.common import group_by_key, one_by_key
-from mypd_graph.services.errors import PermissionDenied, invalid
+from mypd_graph.services.errors import invalid
 from mypd_graph.services.frameworks import crosswalks, identity
 from mypd_graph.services.inputs import check_list
 
@@ -211,7 +210,9 @@ async def sync_case_package(
     if package.path.stat().st_size > MAX_PACKAGE_BYTES:
         raise ValueError(f"{package.path} is larger than {MAX_PACKAGE_BYTES // 2**20} MB")
     parsed = case.parse(package.path.read_bytes())
-    result = await case.store(session, parsed, key=package.key, rated_level=package.rated_level)
+    result = await case.store(
+        session, parsed, key=package.key, rated_level=package.rated_level, plugin=plugin
+    )
     framework: Framework = result.framework
     own = {
         "plugin": plugin,
@@ -267,21 +268,6 @@ async def _subject_elements(
     if unknown:
         raise ValueError(f"subject_elements names codes that are not rated: {', '.join(unknown)}")
     return mapping
-
-
-async def activate_framework(session: AsyncSession, actor: Actor, key: str) -> District:
-    """Make a synced framework the district's active one (district admins only)."""
-    if not actor.is_district_admin:
-        raise PermissionDenied("only a district admin may change the active framework")
-    framework = await session.scalar(select(Framework).where(Framework.key == key))
-    if framework is None:
-        raise invalid(
-            "key", f"no framework with key {key!r}; see the frameworks query", "NOT_FOUND"
-        )
-    district = await session.get_one(District, actor.district_id)
-    district.active_framework_id = framework.id
-    await session.flush()
-    return district
 
 
 async def all_frameworks(session: AsyncSession) -> list[Framework]:
