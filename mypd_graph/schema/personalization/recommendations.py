@@ -74,6 +74,13 @@ class RecommendationConnection:
     edges: list[Edge[Recommendation]]
     page_info: PageInfo
     total_count: int
+    note: str | None = strawberry.field(
+        default=None,
+        description="Why there are no recommendations (null when there are some): no resource "
+        "for this framework and no crosswalk from the one the library serves, no need scored "
+        "yet, none aligned to the needs, every one completed, none for the teacher's subjects "
+        "and grades.",
+    )
 
     @strawberry.field
     def nodes(self) -> list[Recommendation]:
@@ -108,6 +115,11 @@ async def recommendations_of_teacher(
             has_next_page=page.has_next_page, end_cursor=edges[-1].cursor if edges else None
         ),
         total_count=page.total,
+        note=(
+            recommendations_service.empty_note(needs, inputs)  # type: ignore[arg-type]
+            if inputs is not None and not ranked
+            else None
+        ),
     )
 
 

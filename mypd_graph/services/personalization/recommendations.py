@@ -30,6 +30,7 @@ from mypd_graph.models import (
     ActionStep,
     ActionStepStatus,
     District,
+    Framework,
     Goal,
     LearningPlan,
     Resource,
@@ -78,6 +79,9 @@ class TeacherFit:
 class RecommendationInputs:
     fit: TeacherFit
     catalog: tuple[CatalogEntry, ...]
+    # Keys of the frameworks the library's current resources are aligned to when none reaches
+    # the active framework (not even through a crosswalk): what an empty list's note names.
+    elsewhere: tuple[str, ...] = ()
 
 
 async def _catalog(session: AsyncSession, district_id: int) -> tuple[CatalogEntry, ...]:
@@ -175,6 +179,7 @@ async def recommendation_inputs(
         return [None for _ in teacher_ids]
     done = await completed_resources(session, teachers)
     catalog = await _catalog(session, actor.district_id)
+    elsewhere = () if catalog else await _frameworks_elsewhere(session, actor.district_id)
     answer: list[RecommendationInputs | None] = []
     for teacher_id in teacher_ids:
         profile = profiles.get(teacher_id)
@@ -192,8 +197,22 @@ async def recommendation_inputs(
             grades,
             frozenset(done.get(teacher_id, ())),
         )
-        answer.append(RecommendationInputs(fit, catalog))
+        answer.append(RecommendationInputs(fit, catalog, elsewhere))
     return answer
+
+
+async def _frameworks_elsewhere(session: AsyncSession, district_id: int) -> tuple[str, ...]:
+    """Keys of the other frameworks current resources are aligned to (read only when none of
+    them reaches the active framework)."""
+    active = select(District.active_framework_id).where(District.id == district_id)
+    keys = await session.scalars(
+        select(Framework.key)
+        .join(Resource, Resource.framework_id == Framework.id)
+        .where(Resource.retired_at.is_(None), Framework.id.not_in(active.scalar_subquery()))
+        .distinct()
+        .order_by(Framework.key)
+    )
+    return tuple(keys)
 
 
 @dataclass(frozen=True, slots=True)
@@ -260,6 +279,51 @@ def rank_resources(
         )
     ranked.sort(key=lambda item: (-item[0], item[1]))
     return [item[2] for item in ranked]
+
+
+CROSSWALK_HINT = "mypd-graph frameworks crosswalk FILE loads one"
+
+
+def empty_note(needs: Sequence[Need], inputs: RecommendationInputs) -> str:
+    """Why :func:`rank_resources` found nothing, in one sentence, checked in the order ranking
+    drops resources: none for this framework (no crosswalk from the one the library serves),
+    nothing to rank for (no need scored, no focus element), none aligned to those elements,
+    all completed, none for the teacher's subjects and grades."""
+    if not inputs.catalog:
+        if inputs.elsewhere:
+            keys = ", ".join(inputs.elsewhere)
+            return (
+                f"No resource is aligned to this framework: the library's resources are aligned "
+                f"to {keys}, and no crosswalk maps those elements to this framework "
+                f"({CROSSWALK_HINT})."
+            )
+        return "No resource in the library is aligned to this framework's elements yet."
+    relevant = {
+        need.element.id for need in needs if (need.score or 0.0) > 0 or need.is_focus
+    }  # what rank_resources ranks for
+    if not relevant:
+        note = (
+            "No need is scored yet and no focus element is chosen: a self-assessment, an "
+            "observation or focus elements give recommendations something to rank"
+        )
+        missing = next((n.context.crosswalk_note for n in needs if n.context.crosswalk_note), None)
+        return f"{note}; {missing}." if missing else f"{note}."
+    aligned = [entry for entry in inputs.catalog if relevant.intersection(entry.element_ids)]
+    if not aligned:
+        codes = ", ".join(
+            need.element.code
+            for need in sorted(needs, key=lambda n: n.element.order)
+            if need.element.id in relevant
+        )
+        return (
+            f"No resource in the library is aligned to the elements needed or in focus ({codes})."
+        )
+    if all(entry.id in inputs.fit.completed for entry in aligned):
+        return "Every resource aligned to the elements needed or in focus is completed."
+    return (
+        "No resource aligned to the elements needed or in focus fits the teacher's subjects and "
+        "grade levels."
+    )
 
 
 @dataclass(frozen=True)
