@@ -229,3 +229,71 @@ async def test_goal_baselines_take_the_reconciled_rating(
     [five] = [s for s in found if s["element"]["code"] == "1.5"]
     assert five["baselineLevel"] == {"key": "integrating"}
     assert "2026-01-15" in five["baselineSource"], five
+
+
+GROWTH = """{ viewer { teacher { growth {
+  elements { element { code } observedChange observedLevels { when source level { key } } }
+  summary { elementsImprovedObserved elementsDeclinedObserved } } } } }"""
+DISTRIBUTION = """query($cycle: String) { district { insights {
+  ratingDistribution(cycle: $cycle) { element { code } school { code }
+    observedLevels { level { key } teachers } } } } }"""
+
+
+async def _observed_distribution(
+    client: GraphQLClient, as_: str, cycle: str | None = None
+) -> dict[str, list[tuple[str, int]]]:
+    found = await client.execute(DISTRIBUTION, {"cycle": cycle}, as_=as_)
+    return {
+        row["element"]["code"]: [(c["level"]["key"], c["teachers"]) for c in row["observedLevels"]]
+        for row in found["district"]["insights"]["ratingDistribution"]
+        if row["observedLevels"]
+    }
+
+
+async def test_growth_and_district_views_agree_with_needs_for_several_raters(
+    client: GraphQLClient, world: World
+) -> None:
+    """Growth's observed series takes one point per cycle, the reconciled rating, and the district's
+    rating distribution counts it: both say integrating on 1.5 (the principal, the median rater)
+    and applying on 1.1, as needs do, not the coach's newest visit."""
+    await _three_observers(client, world)
+    growth = (await client.execute(GROWTH, as_=TEACHER_A))["viewer"]["teacher"]["growth"]
+    series = {e["element"]["code"]: e for e in growth["elements"]}
+    assert [
+        (p["when"], p["source"], p["level"]["key"]) for p in series["1.5"]["observedLevels"]
+    ] == [
+        ("2024-11-04", "formal", "emerging"),
+        ("2026-01-15", "formal", "integrating"),
+    ]
+    assert series["1.5"]["observedChange"] == 3  # emerging (1) to integrating (4)
+    assert [(p["when"], p["level"]["key"]) for p in series["1.1"]["observedLevels"]] == [
+        ("2026-03-01", "applying")
+    ]
+    assert series["1.1"]["observedChange"] is None  # one cycle: no change told
+    assert growth["summary"] == {"elementsImprovedObserved": 1, "elementsDeclinedObserved": 0}
+    # The district view counts the same ratings (the admin reads every observation).
+    assert await _observed_distribution(client, ADMIN) == {
+        "1.1": [("applying", 1)],
+        "1.5": [("integrating", 1)],
+    }
+    assert await _observed_distribution(client, ADMIN, "2024-25") == {"1.5": [("emerging", 1)]}
+    # Needs say the same (test_needs_observation_signal_uses_the_reconciled_rating, as the coach).
+    await _share_evaluations_with_coaches(client)
+    found = await client.execute(NEEDS, {"t": teacher_id(world, TEACHER_A)}, as_=COACH)
+    needs = {need["element"]["code"]: need for need in found["teacher"]["needs"]}
+    [observed] = [s for s in needs["1.5"]["signals"] if s["kind"] == "OBSERVATION"]
+    assert "integrating" in observed["evidence"][0].lower()
+
+
+async def test_a_small_groups_distribution_reconciles_only_what_the_viewer_may_read(
+    client: GraphQLClient, world: World
+) -> None:
+    """Below the minimum group size a view counts only what the viewer could open: by default
+    the coach reads her own visits, not the evaluations, so she counts the rating her calibration
+    view reconciles (her own exploring), never one reconciled from ratings she may not read."""
+    await _three_observers(client, world)
+    assert (await _observed_distribution(client, COACH))["1.5"] == [("exploring", 1)]
+    mine = _by_code(await _calibration(client, world, COACH))["1.5"]["reconciled"]
+    assert mine["level"] == {"key": "exploring"}
+    await _share_evaluations_with_coaches(client)
+    assert (await _observed_distribution(client, COACH))["1.5"] == [("integrating", 1)]

@@ -32,7 +32,18 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Select, case, distinct, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    Select,
+    case,
+    distinct,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mypd_graph.models import (
@@ -56,6 +67,7 @@ from mypd_graph.services.access import (
     visible_teacher_ids,
 )
 from mypd_graph.services.errors import PermissionDenied
+from mypd_graph.services.feedback.calibration import cycle_start
 from mypd_graph.services.personalization import needs as needs_service
 from mypd_graph.services.personalization.needs import ElementInfo
 from mypd_graph.services.personalization.settings import (
@@ -182,44 +194,110 @@ class Distribution:
 
 def _latest_ratings(
     actor: Actor, teachers: Select[tuple[int]], observed: bool, cycle: str | None
-) -> Select[tuple[int, int, int, bool]]:
-    """``(teacher, element, level, shown)``: each teacher's latest rating of each element (in the
-    cycle), and whether the actor may see it on its own."""
+) -> Select[tuple[int, int, int, int, int]] | CompoundSelect:
+    """``(teacher, element, level, every, shown)``: each teacher's latest self-rating of each
+    element, or their reconciled observed rating, in the cycle when given. ``every`` rows count
+    when the group is large enough, ``shown`` rows when it is not (what the actor may see on its
+    own)."""
     if observed:
-        owner, parent, rating = Observation, ObservationRating.observation_id, ObservationRating
-        order = (Observation.observed_on.desc(), Observation.id.desc())
-        shown = observation_shared(actor)
-    else:
-        owner, parent, rating = (
-            SelfAssessment,
-            SelfAssessmentRating.self_assessment_id,
-            SelfAssessmentRating,
+        return union_all(
+            _reconciled_ratings(actor, teachers, cycle, False),
+            _reconciled_ratings(actor, teachers, cycle, True),
         )
-        order = (SelfAssessment.cycle.desc(), SelfAssessment.id.desc())
-        shown = shared_with(actor, SelfAssessment.teacher_id, SelfAssessment.audience)
+    shown = shared_with(actor, SelfAssessment.teacher_id, SelfAssessment.audience)
     newest = func.row_number().over(
-        partition_by=(owner.teacher_id, rating.element_id), order_by=order
+        partition_by=(SelfAssessment.teacher_id, SelfAssessmentRating.element_id),
+        order_by=(SelfAssessment.cycle.desc(), SelfAssessment.id.desc()),
     )
     ranked = (
         select(
-            owner.teacher_id,
-            rating.element_id,
-            rating.level_id,
+            SelfAssessment.teacher_id,
+            SelfAssessmentRating.element_id,
+            SelfAssessmentRating.level_id,
             case((shown, 1), else_=0).label("shown"),
             newest.label("newest"),
         )
-        .join(owner, owner.id == parent)
-        .where(owner.teacher_id.in_(teachers))
+        .join(SelfAssessment, SelfAssessment.id == SelfAssessmentRating.self_assessment_id)
+        .where(SelfAssessment.teacher_id.in_(teachers))
     )
-    if cycle and observed:
-        first, last = school_year_bounds(cycle)
-        ranked = ranked.where(Observation.observed_on.between(first, last))
-    elif cycle:
+    if cycle:
         ranked = ranked.where(SelfAssessment.cycle == cycle)
     latest = ranked.subquery()
     return select(
-        latest.c.teacher_id, latest.c.element_id, latest.c.level_id, latest.c.shown
+        latest.c.teacher_id,
+        latest.c.element_id,
+        latest.c.level_id,
+        literal(1).label("every"),
+        latest.c.shown,
     ).where(latest.c.newest == 1)
+
+
+def _reconciled_ratings(
+    actor: Actor, teachers: Select[tuple[int]], cycle: str | None, only_shown: bool
+) -> Select[tuple[int, int, int, int, int]]:
+    """Each teacher's reconciled observed rating of each element, by the rule of
+    services.feedback.calibration in SQL (so the view stays a GROUP BY): each observer's latest
+    rating, those of the element's newest cycle (or of ``cycle``), their lower median. Over
+    every observation (``every`` 1), or ``only_shown`` over those the actor may read (``shown``
+    1: the rating their calibration view shows them)."""
+    teacher, element = Observation.teacher_id, ObservationRating.element_id
+    start = cycle_start(Observation.observed_on)
+    rated = (
+        select(
+            teacher,
+            element,
+            ObservationRating.level_id,
+            RatingLevel.position,
+            Observation.observed_on,
+            Observation.id.label("observation_id"),
+            start,
+            func.row_number()
+            .over(
+                partition_by=(teacher, element, Observation.observer_id),
+                order_by=(Observation.observed_on.desc(), Observation.id.desc()),
+            )
+            .label("rater_newest"),
+            func.max(start).over(partition_by=(teacher, element)).label("newest_cycle"),
+        )
+        .join(Observation, Observation.id == ObservationRating.observation_id)
+        .join(RatingLevel, RatingLevel.id == ObservationRating.level_id)
+        .where(teacher.in_(teachers))
+    )
+    if only_shown:
+        rated = rated.where(observation_shared(actor))
+    if cycle:
+        first, last = school_year_bounds(cycle)
+        rated = rated.where(Observation.observed_on.between(first, last))
+    each = rated.subquery()
+    pair = (each.c.teacher_id, each.c.element_id)
+    raters = (
+        select(
+            each.c.teacher_id,
+            each.c.element_id,
+            each.c.level_id,
+            func.row_number()
+            .over(
+                partition_by=pair,
+                order_by=(
+                    each.c.position,
+                    each.c.observed_on.desc(),
+                    each.c.observation_id.desc(),
+                ),
+            )
+            .label("place"),
+            func.count().over(partition_by=pair).label("raters"),
+        )
+        .where(each.c.rater_newest == 1, each.c.cycle_start == each.c.newest_cycle)
+        .subquery()
+    )
+    middle = raters.c.place * 2  # the lower median: place (n + 1) // 2
+    return select(
+        raters.c.teacher_id,
+        raters.c.element_id,
+        raters.c.level_id,
+        literal(0 if only_shown else 1).label("every"),
+        literal(1 if only_shown else 0).label("shown"),
+    ).where(or_(middle == raters.c.raters, middle - 1 == raters.c.raters))
 
 
 async def _distribution_counts(
@@ -239,7 +317,7 @@ async def _distribution_counts(
             TeacherProfile.school_id,
             RatingLevel.id,
             RatingLevel.position,
-            func.count(),
+            func.sum(latest.c.every),
             func.sum(latest.c.shown),
         )
         .join(TeacherProfile, TeacherProfile.user_id == latest.c.teacher_id)
@@ -251,14 +329,14 @@ async def _distribution_counts(
     )
     every: dict[tuple[int, int | None], list[tuple[int, int, int, int]]] = defaultdict(list)
     for element, school, level, position, n, shown in rows:
-        every[(element, school)].append((level, position, int(n), int(shown or 0)))
+        every[(element, school)].append((level, position, int(n or 0), int(shown or 0)))
     counts: dict[tuple[int, int | None], list[LevelCount]] = {}
     for key, levels in every.items():
         large = sum(n for _, _, n, _ in levels) >= minimum
         found = [
             LevelCount(level, position, n if large else shown)
             for level, position, n, shown in levels
-            if large or shown
+            if (n if large else shown)
         ]
         if found:
             counts[key] = found
@@ -268,8 +346,9 @@ async def _distribution_counts(
 async def rating_distribution(
     session: AsyncSession, actor: Actor, school_id: int | None = None, cycle: str | None = None
 ) -> list[Distribution]:
-    """Per element and school, how many teachers' latest self-rating and latest observer rating
-    sit at each level (two GROUP BYs; side by side, never merged)."""
+    """Per element and school, how many teachers' latest self-rating and reconciled observed
+    rating (several raters: services.feedback.calibration) sit at each level (two GROUP BYs;
+    side by side, never merged)."""
     teachers = scope_teachers(actor, school_id)
     settings = await load_settings(session, actor.district_id)
     minimum = settings.minimum_group_size

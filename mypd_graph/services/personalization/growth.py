@@ -2,8 +2,11 @@
 
 Each function is a DataLoader batch over teacher ids (one or two statements for any number of
 teachers), limited to the teachers the actor may read. Self-ratings and observer ratings stay two
-separate series: growth is told for each on its own and they are never averaged. PD impact lives
-in :mod:`.pd_impact`.
+separate series: growth is told for each on its own and they are never averaged. The observed
+series has one point per cycle, the reconciled observed rating of that cycle
+(:mod:`mypd_graph.services.feedback.calibration`: the median of each observer's latest rating), so
+that with several raters growth, needs and the district views agree. PD impact lives in
+:mod:`.pd_impact`.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date
 
 from sqlalchemy import (
     case,
@@ -33,6 +37,7 @@ from mypd_graph.models import (
 )
 from mypd_graph.services.access import Actor, observation_shared, plan_condition, shared_with
 from mypd_graph.services.common import group_by_key
+from mypd_graph.services.feedback.calibration import reconcile, reconciled
 from mypd_graph.services.personalization.needs import ElementInfo, teachers_by_ids
 from mypd_graph.services.personalization.pd_impact import ImpactPair
 from mypd_graph.services.personalization.settings import load_settings
@@ -70,7 +75,8 @@ class ElementSeries:
 async def rating_series_by_teacher(
     session: AsyncSession, actor: Actor, teacher_ids: Sequence[int]
 ) -> list[list[ElementSeries]]:
-    """Per teacher and element, self and observed levels in time order (two statements)."""
+    """Per teacher and element, self levels per cycle and the reconciled observed level per
+    cycle, oldest first (two statements)."""
     teachers = teachers_by_ids(actor, teacher_ids)
     parent = Standard.__table__.alias("parent")
     element_columns = (
@@ -108,6 +114,8 @@ async def rating_series_by_teacher(
             RatingLevel.position,
             Observation.observed_on,
             Observation.kind,
+            Observation.observer_id,
+            Observation.id,
         )
         .select_from(ObservationRating)
         .join(Observation, Observation.id == ObservationRating.observation_id)
@@ -131,12 +139,31 @@ async def rating_series_by_teacher(
 
     for row in self_rows:
         entry(row).self_levels.append(LevelPoint(row[7], row[8], row[9]))
+    # Each observer's latest rating per teacher, element and cycle (the rows come oldest first,
+    # so the last one wins), then one reconciled point per cycle.
+    latest: dict[int, dict[tuple[int, int, int], Sequence[object]]] = defaultdict(dict)
     for row in observed_rows:
-        entry(row).observed_levels.append(LevelPoint(row[7], row[8], row[9].isoformat(), row[10]))
+        entry(row)
+        latest[_cycle(row[9])][(row[0], row[1], row[11])] = row  # type: ignore[index]
+    for cycle in sorted(latest):
+        raters = (
+            (r[0], r[1], r[11], r[7], r[8], r[9], r[10], r[12]) for r in latest[cycle].values()
+        )
+        for (teacher, element), found in reconcile(raters).items():
+            chosen = reconciled(found)
+            series[teacher][element].observed_levels.append(
+                LevelPoint(chosen.level_id, chosen.position, chosen.observed_on.isoformat(),
+                           chosen.kind)
+            )  # fmt: skip
     return [
         sorted(series.get(teacher_id, {}).values(), key=lambda s: s.element.order)
         for teacher_id in teacher_ids
     ]
+
+
+def _cycle(day: date) -> int:
+    """The first calendar year of the school year (July to June) of a day."""
+    return day.year if day.month >= 7 else day.year - 1
 
 
 # --- goals and training ---------------------------------------------------------------------------
