@@ -9,6 +9,10 @@ from typing import Any
 
 import pytest
 
+from mypd_graph.plugins import hookimpl
+from mypd_graph.plugins.manager import load_plugins
+from mypd_graph.plugins.types import ResourceRecord
+from mypd_graph.services.resources.library import sync_resources
 from tests.factories import ADMIN, TEACHER_A, TEACHER_B, World
 from tests.needs_helpers import gid, self_rate, train
 from tests.needs_helpers import widely_shared as widely_shared  # the fixture, by name
@@ -77,4 +81,39 @@ async def test_after_a_switch_no_crosswalk_reaches(client, world, db, catalog) -
         "No resource is aligned to this framework: the library's resources are aligned to "
         "cstp-2009, and no crosswalk maps those elements to this framework (mypd-graph "
         "frameworks crosswalk FILE loads one)."
+    )
+
+
+class StateCatalog:
+    name = "state-catalog"
+    title = "State catalog"
+
+    def resources(self) -> Any:
+        return iter([ResourceRecord("s1a", "Interests", "state", ("S1.A",), format="video")])
+
+
+class StateCatalogPlugin:
+    @hookimpl
+    def mypd_graph_register_resource_providers(self, register: Any) -> None:
+        register(StateCatalog())
+
+
+async def test_after_a_switch_old_ratings_do_not_reach_the_needs(
+    client, world, db, catalog
+) -> None:
+    """Resources for the new framework, but A's needs are unscored: her CSTP ratings have no
+    crosswalk to it, which the note adds to why nothing is ranked."""
+    await load_state(client, db, with_crosswalk=False)
+    done = await client.execute(ACTIVATE, {"input": {"key": "state"}}, as_=ADMIN)
+    assert done["activateFramework"]["userErrors"] == [], done
+    plugins = load_plugins(extra=[("state_catalog", StateCatalogPlugin())], entry_points=False)
+    async with db.sessionmaker.begin() as session:
+        await sync_resources(session, plugins)
+    found = await recommendations(client, world, TEACHER_A)
+    assert found["totalCount"] == 0
+    assert found["note"] == (
+        "No need is scored yet and no focus element is chosen: a self-assessment, an "
+        "observation or focus elements give recommendations something to rank; ratings or "
+        "training on cstp-2009 do not count here: no crosswalk maps those elements to this "
+        "framework (mypd-graph frameworks crosswalk FILE loads one)."
     )
