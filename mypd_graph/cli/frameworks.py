@@ -36,7 +36,8 @@ def _run(ctx: click.Context, work: Callable[[AsyncSession], Awaitable[T]], write
 @frameworks.command("list")
 @click.pass_context
 def frameworks_list(ctx: click.Context) -> None:
-    """Every framework: key, where it comes from (plugin or CASE), version and name."""
+    """Every framework: key, where it comes from (plugin NAME, case, or case (plugin NAME) for
+    a CASE package a plugin ships), version and name."""
     from mypd_graph.services.frameworks.registry import all_frameworks
 
     for row in _run(ctx, all_frameworks, write=False):

@@ -143,7 +143,8 @@ class CaseImporter:
 
     Passed in rather than imported: ``mypd_graph.case`` builds on this package (identifiers),
     so services never import it (README, Architecture). ``parse`` is
-    ``case.parse.parse_package``; ``store`` is ``case.store.import_package``.
+    ``case.parse.parse_package``; ``store`` is ``case.store.import_package``, called with
+    ``plugin=`` the shipping plugin's name: only that plugin writes over its framework.
     """
 
     parse: Callable[[bytes], Any]
