@@ -130,6 +130,7 @@ class Observation(Node):
     db_id: strawberry.Private[int]
     teacher_id: strawberry.Private[int]
     observer_id: strawberry.Private[int]
+    known_ratings: strawberry.Private[list[ElementRating] | None] = None  # read with it
 
     @strawberry.field
     async def observer(self, info: Info) -> User:
@@ -140,7 +141,12 @@ class Observation(Node):
         return await _teacher(info, self.teacher_id)
 
     @strawberry.field(description="The observer's ratings (evaluator ratings, not self-ratings).")
-    async def ratings(self, info: Info) -> list[ElementRating]:
+    def ratings(self, info: Info) -> list[ElementRating]:
+        if self.known_ratings is not None:
+            return self.known_ratings
+        return self._load_ratings(info)  # type: ignore[return-value]  # awaited by graphql-core
+
+    async def _load_ratings(self, info: Info) -> list[ElementRating]:
         rows = await info.context.loader(service.observation_ratings).load(self.db_id)
         return [ElementRating.from_row(row) for row in rows]
 
@@ -176,13 +182,19 @@ class Evidence(Node):
     updated_at: datetime
     db_id: strawberry.Private[int]
     teacher_id: strawberry.Private[int]
+    known_elements: strawberry.Private[list[Element] | None] = None  # read with it
 
     @strawberry.field
     async def teacher(self, info: Info) -> Teacher:
         return await _teacher(info, self.teacher_id)
 
     @strawberry.field
-    async def elements(self, info: Info) -> list[Element]:
+    def elements(self, info: Info) -> list[Element]:
+        if self.known_elements is not None:
+            return self.known_elements
+        return self._load_elements(info)  # type: ignore[return-value]  # awaited by graphql-core
+
+    async def _load_elements(self, info: Info) -> list[Element]:
         return _elements(
             await info.context.loader(evidence_service.evidence_elements).load(self.db_id)
         )
@@ -252,22 +264,12 @@ class TrainingRecord(Node):
 
 
 # --- reads other modules use (Teacher fields, Goal fields) and node loaders ---------------------
+# (Teacher.observations and Teacher.evidence: schema/feedback/branches.py)
 
 
 async def self_assessments_of_teacher(info: Info, teacher_id: int) -> list[SelfAssessment]:
     rows = await info.context.loader(service.self_assessments_by_teacher).load(teacher_id)
     return [SelfAssessment.from_row(row) for row in rows]
-
-
-async def observations_of_teacher(info: Info, teacher_id: int) -> list[Observation]:
-    """Newest first."""
-    rows = await info.context.loader(service.observations_by_teacher).load(teacher_id)
-    return [Observation.from_row(row) for row in rows]
-
-
-async def evidence_of_teacher(info: Info, teacher_id: int) -> list[Evidence]:
-    rows = await info.context.loader(evidence_service.evidence_by_teacher).load(teacher_id)
-    return [Evidence.from_row(row) for row in rows]
 
 
 async def training_of_teacher(info: Info, teacher_id: int) -> list[TrainingRecord]:

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from mypd_graph import models
 from mypd_graph.schema.context import Info
 from mypd_graph.schema.frameworks import Element
+from mypd_graph.schema.lookahead import then
 from mypd_graph.schema.relay import Node, node_loader, to_global_id
 from mypd_graph.services.access import Actor
 from mypd_graph.services.people import directory as service
@@ -165,13 +166,16 @@ class Teacher(Node):
         assert user is not None  # a visible teacher's user is in the viewer's district
         return user
 
+    # name and email: the user loader's future mapped (no coroutine per field, lookahead.then)
     @strawberry.field
-    async def name(self, info: Info) -> str:
-        return (await self.user(info)).name
+    def name(self, info: Info) -> str:
+        found = info.context.loader(service.users_by_ids).load(self.db_id)
+        return then(found, _person_name)  # type: ignore[return-value]
 
     @strawberry.field
-    async def email(self, info: Info) -> str:
-        return (await self.user(info)).email_address
+    def email(self, info: Info) -> str:
+        found = info.context.loader(service.users_by_ids).load(self.db_id)
+        return then(found, _person_email)  # type: ignore[return-value]
 
     @strawberry.field
     async def school(self, info: Info) -> School | None:
@@ -182,11 +186,13 @@ class Teacher(Node):
         rows = await info.context.loader(service.focus_elements_by_teacher).load(self.db_id)
         return [Element.from_row(row) for row in rows]
 
+    # plans, observations and evidence return their loader's awaitable without a coroutine of
+    # their own: graphql-core awaits it (one awaitable per field, not two).
     @strawberry.field(description="Learning plans, newest cycle first; optionally one cycle.")
-    async def plans(self, info: Info, cycle: str | None = None) -> list[LazyPlan]:
+    def plans(self, info: Info, cycle: str | None = None) -> list[LazyPlan]:
         from mypd_graph.schema.plans.types import plans_of_teacher
 
-        return await plans_of_teacher(info, self.db_id, cycle)
+        return plans_of_teacher(info, self.db_id, cycle)  # type: ignore[return-value]
 
     @strawberry.field
     async def self_assessments(self, info: Info) -> list[LazySelfAssessment]:
@@ -195,16 +201,16 @@ class Teacher(Node):
         return await self_assessments_of_teacher(info, self.db_id)
 
     @strawberry.field
-    async def observations(self, info: Info) -> list[LazyObservation]:
-        from mypd_graph.schema.feedback.types import observations_of_teacher
+    def observations(self, info: Info) -> list[LazyObservation]:
+        from mypd_graph.schema.feedback.branches import observations_of_teacher
 
-        return await observations_of_teacher(info, self.db_id)
+        return observations_of_teacher(info, self.db_id)  # type: ignore[return-value]
 
     @strawberry.field
-    async def evidence(self, info: Info) -> list[LazyEvidence]:
-        from mypd_graph.schema.feedback.types import evidence_of_teacher
+    def evidence(self, info: Info) -> list[LazyEvidence]:
+        from mypd_graph.schema.feedback.branches import evidence_of_teacher
 
-        return await evidence_of_teacher(info, self.db_id)
+        return evidence_of_teacher(info, self.db_id)  # type: ignore[return-value]
 
     @strawberry.field(description="Past PD with hours and aligned elements.")
     async def training_records(self, info: Info) -> list[LazyTrainingRecord]:
@@ -290,6 +296,16 @@ class Teacher(Node):
             db_id=row.user_id,
             school_id=row.school_id,
         )
+
+
+def _person_name(person: service.Person | None) -> str:
+    assert person is not None  # a visible teacher's user is in the viewer's district
+    return person.user.name
+
+
+def _person_email(person: service.Person | None) -> str:
+    assert person is not None  # a visible teacher's user is in the viewer's district
+    return person.user.email
 
 
 async def growth_profile_readable(

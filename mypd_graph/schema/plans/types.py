@@ -6,18 +6,22 @@ Resolvers only translate rows to types; every rule (who may see a plan, a goal, 
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Sequence
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from mypd_graph import models
 from mypd_graph.models import growth
 from mypd_graph.schema.context import Info
 from mypd_graph.schema.enums import Audience, PlanStatus
 from mypd_graph.schema.frameworks import Element, RatingLevel, level_by_id
+from mypd_graph.schema.lookahead import selects
 from mypd_graph.schema.people.types import Teacher, User, teacher_by_id, user_by_id
 from mypd_graph.schema.relay import Node, node_loader, to_global_id
+from mypd_graph.services.access import Actor
 from mypd_graph.services.plans import reads as reads_service
 from mypd_graph.services.plans import workflow as workflow_service
 
@@ -126,9 +130,16 @@ class Goal(Node):
     baseline_level_id: strawberry.Private[int | None]
     target_level_id: strawberry.Private[int | None]
     district_goal_id: strawberry.Private[int | None]
+    # Read with the plan (plans_of_teacher) when the query asks for them: no awaitable then.
+    known_elements: strawberry.Private[list[Element] | None] = None
 
     @strawberry.field(description="The elements the goal grows, by code.")
-    async def elements(self, info: Info) -> list[Element]:
+    def elements(self, info: Info) -> list[Element]:
+        if self.known_elements is not None:
+            return self.known_elements
+        return self._load_elements(info)  # type: ignore[return-value]  # awaited by graphql-core
+
+    async def _load_elements(self, info: Info) -> list[Element]:
         rows = await info.context.loader(reads_service.elements_by_goal).load(self.db_id)
         return [Element.from_row(row) for row in rows]
 
@@ -192,6 +203,8 @@ class LearningPlan(Node):
     updated_at: datetime
     db_id: strawberry.Private[int]
     teacher_id: strawberry.Private[int]
+    # Read with the plan (plans_of_teacher) when the query asks for them: no awaitable then.
+    known_goals: strawberry.Private[list[Goal] | None] = None
 
     @strawberry.field
     async def teacher(self, info: Info) -> Teacher:
@@ -200,7 +213,12 @@ class LearningPlan(Node):
         return teacher
 
     @strawberry.field
-    async def goals(self, info: Info) -> list[Goal]:
+    def goals(self, info: Info) -> list[Goal]:
+        if self.known_goals is not None:
+            return self.known_goals
+        return self._load_goals(info)  # type: ignore[return-value]  # awaited by graphql-core
+
+    async def _load_goals(self, info: Info) -> list[Goal]:
         rows = await info.context.loader(reads_service.goals_by_plan).load(self.db_id)
         return [Goal.from_row(row) for row in rows]
 
@@ -252,10 +270,66 @@ async def district_goal_by_id(info: Info, district_goal_id: int | None) -> Distr
     return DistrictGoal.from_row(row) if row else None
 
 
-async def plans_of_teacher(info: Info, teacher_id: int, cycle: str | None) -> list[LearningPlan]:
-    """A teacher's plans, newest cycle first (``Teacher.plans``)."""
-    rows = await info.context.loader(reads_service.plans_by_teacher).load((teacher_id, cycle))
-    return [LearningPlan.from_row(row) for row in rows]
+def plans_of_teacher(
+    info: Info, teacher_id: int, cycle: str | None
+) -> Awaitable[list[LearningPlan]]:
+    """A teacher's plans, newest cycle first (``Teacher.plans``): the loader's future itself (no
+    coroutine). When the query asks for their goals (and the goals' elements), those are read in
+    the same batch (reads.PlanTree) and the fields below answer from memory."""
+    if not selects(info, "goals"):
+        batch: Any = _plans
+    elif selects(info, "goals", "elements"):
+        batch = _plans_with_goal_elements
+    else:
+        batch = _plans_with_goals
+    return info.context.loader(batch).load((teacher_id, cycle))
+
+
+async def _plans(
+    session: AsyncSession, actor: Actor, keys: Sequence[tuple[int, str | None]]
+) -> list[list[LearningPlan]]:
+    found = await reads_service.plans_by_teacher(session, actor, keys)
+    return [[LearningPlan.from_row(row) for row in rows] for rows in found]
+
+
+async def _plans_with_goals(
+    session: AsyncSession, actor: Actor, keys: Sequence[tuple[int, str | None]]
+) -> list[list[LearningPlan]]:
+    return _from_trees(await reads_service.plans_with_goals_by_teacher(session, actor, keys))
+
+
+async def _plans_with_goal_elements(
+    session: AsyncSession, actor: Actor, keys: Sequence[tuple[int, str | None]]
+) -> list[list[LearningPlan]]:
+    trees = await reads_service.plans_with_goal_elements_by_teacher(session, actor, keys)
+    return _from_trees(trees)
+
+
+def _from_trees(found: list[list[reads_service.PlanTree]]) -> list[list[LearningPlan]]:
+    """The batch's plans with their goals (and elements: one Element per element row)."""
+    elements: dict[int, Element] = {}
+
+    def element(row: Any) -> Element:
+        known = elements.get(row.id)
+        if known is None:
+            known = elements[row.id] = Element.from_row(row)
+        return known
+
+    result = []
+    for trees in found:
+        plans = []
+        for tree in trees:
+            goals = []
+            for branch in tree.goals:
+                goal = Goal.from_row(branch.goal)
+                if branch.elements is not None:
+                    goal.known_elements = [element(row) for row in branch.elements]
+                goals.append(goal)
+            plan = LearningPlan.from_row(tree.plan)
+            plan.known_goals = goals
+            plans.append(plan)
+        result.append(plans)
+    return result
 
 
 @strawberry.type

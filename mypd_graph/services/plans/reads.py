@@ -6,8 +6,10 @@ Each function is a DataLoader batch: results aligned to the keys, one statement 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Row, Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -105,6 +107,121 @@ async def elements_by_goal(
     )
     grouped = group_by_key(list(rows), goal_ids, lambda row: row[0])
     return [[row[1] for row in group] for group in grouped]
+
+
+# --- plan trees: a teacher's plans with their goals (and the goals' elements) in one batch -------
+# The dashboard reads teachers → plans → goals → elements. Read level by level through separate
+# loaders, each goal and each plan waits on a loader of its own (an awaitable per field, a session
+# per level); read here in one session, as plain rows (no ORM entities), the resolvers below the
+# plan answer from memory. The statements are the same three, with the same access condition.
+
+_PLAN_COLUMNS = (
+    LearningPlan.id,
+    LearningPlan.teacher_id,
+    LearningPlan.cycle,
+    LearningPlan.title,
+    LearningPlan.status,
+    LearningPlan.created_at,
+    LearningPlan.updated_at,
+)
+_GOAL_COLUMNS = (
+    Goal.id,
+    Goal.plan_id,
+    Goal.title,
+    Goal.description,
+    Goal.due_on,
+    Goal.progress,
+    Goal.baseline_level_id,
+    Goal.target_level_id,
+    Goal.district_goal_id,
+)
+_ELEMENT_COLUMNS = (
+    Standard.id,
+    Standard.code,
+    Standard.text,
+    Standard.retired,
+    Standard.identifier,
+    Standard.framework_id,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class GoalTree:
+    """A goal's row and, when asked for, its elements' rows (by code)."""
+
+    goal: Row[Any]
+    elements: list[Row[Any]] | None
+
+
+@dataclass(frozen=True, slots=True)
+class PlanTree:
+    plan: Row[Any]
+    goals: list[GoalTree]
+
+
+async def _plan_trees(
+    session: AsyncSession,
+    actor: Actor,
+    keys: Sequence[tuple[int, str | None]],
+    with_elements: bool,
+) -> list[list[PlanTree]]:
+    teacher_ids = {teacher_id for teacher_id, _ in keys}
+    plans = list(
+        await session.execute(
+            select(*_PLAN_COLUMNS)
+            .where(LearningPlan.teacher_id.in_(teacher_ids), plan_condition(actor))
+            .order_by(LearningPlan.cycle.desc(), LearningPlan.id)
+        )
+    )
+    plan_ids = [plan.id for plan in plans]
+    goals = list(
+        await session.execute(
+            select(*_GOAL_COLUMNS)
+            .join(LearningPlan, LearningPlan.id == Goal.plan_id)
+            .where(Goal.plan_id.in_(plan_ids), plan_condition(actor))
+            .order_by(Goal.id)
+        )
+        if plan_ids
+        else []
+    )
+    elements: dict[int, list[Row[Any]]] = {}
+    if with_elements and goals:
+        rows = await session.execute(
+            select(GoalElement.goal_id, *_ELEMENT_COLUMNS)
+            .join(Standard, Standard.id == GoalElement.element_id)
+            .join(Goal, Goal.id == GoalElement.goal_id)
+            .join(LearningPlan, LearningPlan.id == Goal.plan_id)
+            .where(GoalElement.goal_id.in_([goal.id for goal in goals]), plan_condition(actor))
+            .order_by(Standard.code)
+        )
+        for row in rows:
+            elements.setdefault(row.goal_id, []).append(row)
+    goals_by_plan: dict[int, list[GoalTree]] = {}
+    for goal in goals:
+        found = elements.get(goal.id, []) if with_elements else None
+        goals_by_plan.setdefault(goal.plan_id, []).append(GoalTree(goal, found))
+    by_teacher: dict[int, list[PlanTree]] = {}
+    for plan in plans:
+        tree = PlanTree(plan, goals_by_plan.get(plan.id, []))
+        by_teacher.setdefault(plan.teacher_id, []).append(tree)
+    return [
+        [tree for tree in by_teacher.get(teacher_id, []) if cycle in (None, tree.plan.cycle)]
+        for teacher_id, cycle in keys
+    ]
+
+
+async def plans_with_goals_by_teacher(
+    session: AsyncSession, actor: Actor, keys: Sequence[tuple[int, str | None]]
+) -> list[list[PlanTree]]:
+    """Plans per ``(teacher id, cycle or None)`` as :func:`plans_by_teacher`, with their goals."""
+    return await _plan_trees(session, actor, keys, with_elements=False)
+
+
+async def plans_with_goal_elements_by_teacher(
+    session: AsyncSession, actor: Actor, keys: Sequence[tuple[int, str | None]]
+) -> list[list[PlanTree]]:
+    """The same, with each goal's elements."""
+    return await _plan_trees(session, actor, keys, with_elements=True)
 
 
 def _steps(actor: Actor) -> Select[tuple[ActionStep, bool]]:
