@@ -67,8 +67,8 @@ from mypd_graph.services.access import (
     visible_teacher_ids,
 )
 from mypd_graph.services.errors import PermissionDenied
-from mypd_graph.services.feedback.calibration import cycle_start
 from mypd_graph.services.personalization import needs as needs_service
+from mypd_graph.services.personalization.growth import school_year_column
 from mypd_graph.services.personalization.needs import ElementInfo
 from mypd_graph.services.personalization.settings import (
     PersonalizationSettings,
@@ -241,7 +241,7 @@ def _reconciled_ratings(
     every observation (``every`` 1), or ``only_shown`` over those the actor may read (``shown``
     1: the rating their calibration view shows them)."""
     teacher, element = Observation.teacher_id, ObservationRating.element_id
-    start = cycle_start(Observation.observed_on)
+    start = school_year_column(Observation.observed_on).label("cycle_start")  # type: ignore[attr-defined]
     rated = (
         select(
             teacher,

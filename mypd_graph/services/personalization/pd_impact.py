@@ -69,7 +69,7 @@ from mypd_graph.services.common import group_by_key
 from mypd_graph.services.feedback.calibration import cycle_start
 from mypd_graph.services.personalization.needs import ElementInfo, LevelInfo, teachers_by_ids
 from mypd_graph.services.personalization.settings import PersonalizationSettings
-from mypd_graph.services.students.figures import _per_teacher as teacher_status
+from mypd_graph.services.students.figures import per_teacher as teacher_status
 
 # --- PD impact ------------------------------------------------------------------------------------
 

@@ -132,11 +132,14 @@ class Norm:
         return self.below / self.students if self.students else 0.0
 
 
-def _per_teacher(
+def per_teacher(
     actor: Actor, teachers: Select[tuple[int]] | list[int], years: Iterable[str] | None
 ) -> Select[tuple[int, str, str, int, int, int]]:
     """Per teacher, subject and year (and district): the teacher's students with results and how
-    many of them are below standard (see :func:`.status.teacher_aggregate`). Read from the
+    many of them are below standard (see :func:`.status.teacher_aggregate`), as a statement
+    callers run or build on: needs and growth here, and PD impact
+    (services.personalization.pd_impact) joins it to completions, so every reader of a teacher's
+    students' status gets the same figures under the same access rule. Read from the
     teacher summary when the actor may read every student of the teachers they see (a district
     admin, the teacher, their coach); computed from the student summary, narrowed to the students
     the actor may read, otherwise (a principal: the students of their school and of its
@@ -164,12 +167,15 @@ def _per_teacher(
     return teacher_aggregate(actor.district_id, chosen, teachers, _student_condition(actor))
 
 
+_per_teacher = per_teacher  # the name tests/test_result_status.py imports
+
+
 async def teacher_status_by_year(
     session: AsyncSession, actor: Actor, teacher_ids: list[int]
 ) -> list[SubjectResults]:
     """Per teacher, subject and every school year: the students with results and those below
     standard, by the same summaries and rule as needs (so growth and needs agree)."""
-    rows = (await session.execute(_per_teacher(actor, teacher_ids, None))).all()
+    rows = (await session.execute(per_teacher(actor, teacher_ids, None))).all()
     return [
         SubjectResults(teacher, subject, year, int(n), int(below or 0))
         for teacher, subject, year, _, n, below in rows
@@ -185,7 +191,7 @@ async def subject_results(
     district norms of those subjects and years. Other years are history (growth shows them)."""
     window = await data_window(session, actor.district_id, as_of or datetime.now(UTC).date())
     years = window.years()
-    rows = (await session.execute(_per_teacher(actor, teachers, years))).all()
+    rows = (await session.execute(per_teacher(actor, teachers, years))).all()
     found = [
         SubjectResults(teacher, subject, year, int(n), int(below or 0))
         for teacher, subject, year, _, n, below in rows
