@@ -221,3 +221,75 @@ async def test_growth_profile_visible_tells_not_shared_from_no_data(
     assert seen[ELENA]["growthProfileVisible"] and seen[ELENA]["needs"]
     assert seen[DAVID]["growthProfileVisible"] and seen[DAVID]["needs"]
     assert seen[ROBERT] == {"growthProfileVisible": False, "needs": []}
+
+
+NEXT_PLAN = """mutation($cycle: String!) { createLearningPlan(input: {cycle: $cycle,
+  title: "Next year"}) { plan { id } userErrors { message } } }"""
+ADD_GOAL = """mutation($planId: ID!) { addGoal(input: {planId: $planId, title: "Wait time",
+  elementCodes: ["1.1"]}) { userErrors { message } } }"""
+SUBMIT = """mutation($planId: ID!) { submitPlan(input: {planId: $planId}) {
+  plan { status } userErrors { message } } }"""
+STATUSES = "{ viewer { teacher { plans { id cycle status } } } }"
+
+
+async def test_each_submitted_plan_can_be_decided_not_only_the_newest(
+    db, demo, settings, plugins
+) -> None:
+    elena = f"/app/teachers/{to_global_id('Teacher', demo[ELENA])}"
+    async with web_client(db, settings, plugins) as principal:
+        # Elena's 2025-26 plan waits (the demo); she submits a 2026-27 plan as well.
+        created = await api(principal, demo, ELENA, NEXT_PLAN, cycle="2026-27")
+        newest = created["createLearningPlan"]["plan"]["id"]
+        assert (await api(principal, demo, ELENA, ADD_GOAL, planId=newest))["addGoal"][
+            "userErrors"
+        ] == []
+        submitted = await api(principal, demo, ELENA, SUBMIT, planId=newest)
+        assert submitted["submitPlan"]["plan"]["status"] == "SUBMITTED"
+        plans = (await api(principal, demo, ELENA, STATUSES))["viewer"]["teacher"]["plans"]
+        older = next(p["id"] for p in plans if p["cycle"] == "2025-26")
+        assert {p["cycle"]: p["status"] for p in plans} == {
+            "2026-27": "SUBMITTED",
+            "2025-26": "SUBMITTED",
+        }
+
+        await dev_sign_in(principal, ROBERT)
+        page = await principal.get(elena)
+        # A form for each: the newest under the plan, the earlier one in its own section.
+        forms = dict(
+            re.findall(
+                r'name="form" value="(review[^"]*)">\s*<input type="hidden" name="planId" '
+                r'value="([^"]+)">',
+                page.text,
+            )
+        )
+        assert forms == {"review": newest, "review-2025-26": older}
+        words = text_of(page.text)
+        assert "Earlier plans waiting for a decision" in words
+        assert "Approve the 2025-26 plan" in words and "Return the 2025-26 plan with note" in words
+        token = csrf_of(page.text)
+
+        no_note = await principal.post(
+            elena,
+            data={"csrf_token": token, "form": "review-2025-26", "action": "return"}
+            | {"planId": older},
+        )
+        assert no_note.status_code == 400
+        assert 'id="review-2025-26-note-error"' in no_note.text
+        assert 'id="review-note-error"' not in no_note.text  # beside the form it came from
+
+        approved = await principal.post(
+            elena,
+            data={"csrf_token": token, "form": "review-2025-26", "action": "approve"}
+            | {"planId": older},
+        )
+        assert approved.status_code == 303
+        after = await principal.get(approved.headers["location"])
+        assert "The plan is approved." in text_of(after.text)
+        assert "Earlier plans waiting for a decision" not in text_of(after.text)
+        assert f'name="planId" value="{newest}"' in after.text  # the newest still waits
+
+        plans = (await api(principal, demo, ELENA, STATUSES))["viewer"]["teacher"]["plans"]
+    assert {p["cycle"]: p["status"] for p in plans} == {
+        "2026-27": "SUBMITTED",
+        "2025-26": "APPROVED",
+    }

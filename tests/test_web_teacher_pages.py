@@ -28,7 +28,7 @@ HOME = """{ viewer { teacher {
   focusElements { code }
   needs(first: 3) { element { code text } signals { present evidence } }
   plans { title goals { title } }
-  recommendations(first: 5) { nodes { resource { title } reasons { explanation } } }
+  recommendations(first: 5) { nodes { resource { title url sample } reasons { explanation } } }
 } } }"""
 SELF_ASSESSMENTS = "{ viewer { teacher { selfAssessments { cycle audience ratings { element { code } level { key } } } } } }"
 SET_AUDIENCE = """mutation($audience: Audience) {
@@ -81,6 +81,14 @@ async def test_elenas_home_shows_what_the_api_says_about_her(db, demo, settings,
     for item in recommended:
         assert item["resource"]["title"] in words
         assert all(reason["explanation"] in words for reason in item["reasons"])
+    # The shipped catalog is sample data (links on the reserved .test domain): each of its
+    # items says so and is not a link; a real provider's item links to the resource.
+    samples = [item["resource"] for item in recommended if item["resource"]["sample"]]
+    assert samples and all(".test" in r["url"] for r in samples)
+    assert words.count("Sample resource: not a real link") == len(samples)
+    for resource in (item["resource"] for item in recommended):
+        linked = f'href="{resource["url"]}"' in page.text
+        assert linked is not resource["sample"], resource
     # Landmarks, headings in order, and the skip link's target.
     assert '<a class="skip-link" href="#main">' in page.text and '<main id="main"' in page.text
     headings = re.findall(r"<h([1-6])", page.text)
