@@ -1,23 +1,34 @@
 """The roles' pages in a real browser (headless Chromium) on the demo as the README serves it,
 on SQLite and on PostgreSQL when the suite has one. Elena rates herself, keeps one piece of
-evidence to herself and adds a private one with a file, starts next year's plan, adds a goal and a step and submits it; her
-principal finds it among the plans waiting for him and approves it; her coach sees her
-shared evidence and not the private piece, and records an observation. Every page passes
+evidence to herself and adds a private one with a file, starts next year's plan, adds a goal
+and a step and submits it; her principal finds it among the plans waiting for him and approves
+it, and her earlier plan still waiting on the same page; her coach sees her shared evidence and
+not the private piece, and records an observation. A teacher signs in through the district's
+provider (a real one the test serves, connected with `mypd-graph district sso`) and out. Every
+page passes
 axe-core at 1280 and 375 pixels, stays on its origin and within the CSP; screenshots of each are
 written under the test's temporary directory."""
 
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import urllib.request
 from collections.abc import AsyncIterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
-from tests.accessibility import DESKTOP
+from mypd_graph.demo.basics import DISTRICT_NAME
+from tests.accessibility import DESKTOP, blocking_violations
 from tests.browser import chromium_page, require_chromium, served_demo
 from tests.conftest import BACKENDS, POSTGRES_URL, SECRET
+from tests.oidc_code_provider import AUTHORIZE, CodeProvider
+from tests.oidc_code_provider import code_provider as code_provider  # the fixture
+from tests.oidc_provider import CLIENT_ID
 from tests.test_browser_app import ENV, check_page, token_for
 from tests.web_helpers import map_scores_file
 
@@ -177,6 +188,17 @@ async def test_plan_from_draft_to_approved_and_what_the_coach_sees(
         assert "The plan is approved." in await page.get_by_role("status").inner_text()
         main = await page.locator("main").inner_text()
         assert "Approved" in main
+        # Her 2025-26 plan waits too: it is decided on the same page, in its own form.
+        earlier = page.get_by_role("form", name="Decide the 2025-26 plan")
+        await earlier.get_by_label("Note to Elena Ramirez on the 2025-26 plan").fill("Well done")
+        await earlier.get_by_role("button", name="Approve the 2025-26 plan").click()
+        await page.get_by_role("status").wait_for()
+        assert "The plan is approved." in await page.get_by_role("status").inner_text()
+        assert "Earlier plans waiting for a decision" not in await page.locator("main").inner_text()
+        history = graphql(base, ELENA, "{ viewer { teacher { plans { cycle status } } } }")
+        statuses = {p["cycle"]: p["status"] for p in history["viewer"]["teacher"]["plans"]}
+        assert statuses["2025-26"] == statuses["2026-27"] == "APPROVED"
+        main = await page.locator("main").inner_text()
         assert "Not shared with you" in main  # her growth profile is her coach's only (default)
         await page.get_by_role("button", name="Sign out").click()
         await page.wait_for_url(f"{base}/app/login")
@@ -260,4 +282,63 @@ async def test_the_admin_reads_the_district_and_watches_an_import_finish(
         await page.get_by_role("link", name="All imports").click()
         await page.get_by_role("link", name="map-results.csv").first.wait_for()
         await check_page(browser, base, tmp_path, "admin-imports")
+    print(f"screenshots: {tmp_path}")
+
+
+def connect_sign_in(base: str, issuer: str) -> None:
+    """The README's "Set up your district" step 5, against the served database: ``mypd-graph
+    district sso``, which checks the provider's discovery document before saving."""
+    command = [sys.executable, "-m", "mypd_graph", "district", "sso", "--district", "demo"]
+    command += ["--issuer", issuer, "--audience", CLIENT_ID]
+    done = subprocess.run(
+        command, env={**os.environ, **ENV[base]}, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert f"district demo signs in with {issuer}" in done.stdout
+
+
+async def test_a_teacher_signs_in_with_the_districts_provider_and_out(
+    demo_app: str, code_provider: CodeProvider, tmp_path: Path
+) -> None:
+    """The authorization-code flow in the browser: the sign-in page's district button, the
+    provider's own sign-in form (served by the test), back to /app signed in, then out."""
+    base, provider = demo_app, code_provider
+    provider.interactive = True
+    connect_sign_in(base, provider.issuer)
+    async with chromium_page() as browser:
+        page = browser.page
+        await page.set_viewport_size(DESKTOP)
+        await page.goto(f"{base}/app/login")
+        await check_page(browser, base, tmp_path, "login-with-district")
+        await page.get_by_role("link", name=f"Sign in with {DISTRICT_NAME}").click()
+
+        # The provider's page, on its own origin: the browser fills its form.
+        await page.wait_for_url(f"{provider.issuer}{AUTHORIZE}?*")
+        await page.get_by_role(
+            "heading", level=1, name="Sign in to the test identity provider"
+        ).wait_for()
+        assert await blocking_violations(page) == [], "provider sign-in"
+        await page.screenshot(path=tmp_path / "provider-sign-in.png", full_page=True)
+        await page.get_by_label("Email").fill(ELENA)
+        await page.get_by_role("button", name="Sign in").click()
+
+        await page.wait_for_url(f"{base}/app/")
+        await page.get_by_role("heading", level=1, name="Welcome, Elena Ramirez").wait_for()
+        [asked] = provider.authorizations
+        assert asked["code_challenge_method"] == "S256" and asked["redirect_uri"] == (
+            f"{base}/app/callback"
+        )
+        assert len(provider.token_requests) == 1  # the service exchanged the code once
+        # The browser went to the provider and nowhere else; our pages stay on their origin.
+        assert {urlsplit(u).netloc for u in browser.foreign_requests(base)} == {
+            urlsplit(provider.issuer).netloc
+        }
+        browser.requests.clear()
+        await check_page(browser, base, tmp_path, "teacher-home-oidc")
+
+        await page.get_by_role("button", name="Sign out").click()
+        await page.wait_for_url(f"{base}/app/login")
+        await check_page(browser, base, tmp_path, "signed-out")
+        await page.goto(f"{base}/app/")  # the session is gone: back to the sign-in page
+        assert page.url == f"{base}/app/login?next=%2Fapp%2F"
     print(f"screenshots: {tmp_path}")

@@ -241,3 +241,27 @@ async def test_the_plan_page_is_a_teachers(db, demo, settings, plugins) -> None:
         await dev_sign_in(http, ROBERT)
         assert (await http.get("/app/plan")).status_code == 404
         assert (await http.get("/app/")).status_code == 200
+
+
+STEP_RESOURCES = """{ viewer { teacher { plans { goals { actionSteps {
+  resource { title url sample } } } } } } }"""
+
+
+async def test_a_steps_sample_resource_says_it_is_not_a_real_link(
+    db, demo, settings, plugins
+) -> None:
+    async with web_client(db, settings, plugins) as http:
+        await dev_sign_in(http, ELENA)
+        page = await http.get("/app/plan")
+        current = (await api(http, demo, ELENA, STEP_RESOURCES))["viewer"]["teacher"]["plans"][0]
+    resources = [
+        step["resource"]
+        for goal in current["goals"]
+        for step in goal["actionSteps"]
+        if step["resource"] is not None
+    ]
+    assert resources and all(r["sample"] and ".test/" in r["url"] for r in resources)
+    words = text_of(page.text)
+    for resource in resources:  # the shipped catalog: named, labelled, never a link
+        assert f"Resource: {resource['title']} Sample resource: not a real link" in words
+        assert f'href="{resource["url"]}"' not in page.text
