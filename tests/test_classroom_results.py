@@ -7,16 +7,20 @@ from __future__ import annotations
 
 import json
 import secrets
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 
 from mypd_graph import models
+from mypd_graph.importers.pipeline import run_import
+from mypd_graph.plugins.manager import PluginSet
+from mypd_graph.services.imports.classroom import classroom_key
 from mypd_graph.services.personalization.settings import Signal
 from mypd_graph.services.students.status import stale_result_status
 from tests.conftest import GraphQLClient, TestDatabase
-from tests.factories import ADMIN, COACH, TEACHER_A, World
-from tests.needs_helpers import needs_of, reading, self_rate, set_settings
+from tests.factories import ADMIN, COACH, TEACHER_A, TEACHER_B, World
+from tests.needs_helpers import actor, needs_of, reading, self_rate, set_settings
 
 UPLOAD = """mutation($file: Upload!, $name: String!, $mapping: JSON) {
   uploadClassroomResults(input: {file: $file, assessmentName: $name, subject: "Math",
@@ -202,3 +206,88 @@ async def test_uploads_refused_to_others_and_for_bad_input(
     async with db.sessionmaker() as session:
         names = set(await session.scalars(select(models.Assessment.name)))
     assert "Exit ticket" in names and "Empty" not in names
+
+
+STUDENTS = """{ viewer { teacher { students(first: 10) { edges { node { localId
+  results { assessment { name classroom } term } } } } } } }"""
+
+
+async def _enroll(db: TestDatabase, world: World, student: str, section: str) -> None:
+    async with db.sessionmaker.begin() as session:
+        session.add(
+            models.Enrollment(
+                section_id=world.section_ids[section], student_id=world.student_ids[student]
+            )
+        )
+
+
+async def _growth_results(client: GraphQLClient, email: str) -> list[dict[str, Any]]:
+    query = """{ viewer { teacher { growth { studentResults {
+      assessmentName term schoolYear suppressed classroom } } } } }"""
+    return (await client.execute(query, as_=email))["viewer"]["teacher"]["growth"]["studentResults"]
+
+
+async def test_a_classroom_assessment_shows_in_its_teachers_growth_only_and_is_marked(
+    client: GraphQLClient, world: World, db: TestDatabase
+) -> None:
+    """Teacher B also teaches s1 (Math): A's quiz is A's, so it is in A's growth (marked as
+    classroom data) and never in B's, while the district's results of s1 stay in both; the
+    student's results mark the quiz too."""
+    await set_settings(db, world, minimum_group_size=1)
+    await _enroll(db, world, "s1", "B-MATH")
+    payload = await upload(client, TEACHER_A, TEMPLATE)
+    assert payload["importRun"]["rowsInserted"] == 3
+    mine = await _growth_results(client, TEACHER_A)
+    assert {(r["assessmentName"], r["classroom"]) for r in mine} >= {("Unit 3 quiz", True)}
+    assert all(not r["classroom"] for r in mine if r["assessmentName"] != "Unit 3 quiz")
+    theirs = await _growth_results(client, TEACHER_B)
+    assert theirs and all(r["assessmentName"] != "Unit 3 quiz" for r in theirs), theirs
+    assert not any(r["classroom"] for r in theirs)
+    # The district's results of s1 still count in B's growth (B's 2025-26 terms grew by s1).
+    shared = {(r["assessmentName"], r["term"]) for r in mine if not r["classroom"]}
+    assert shared and shared <= {(r["assessmentName"], r["term"]) for r in theirs}
+    found = (await client.execute(STUDENTS, as_=TEACHER_A))["viewer"]["teacher"]["students"]
+    s1 = next(e["node"] for e in found["edges"] if e["node"]["localId"] == "s1")
+    marks = {(r["assessment"]["name"], r["assessment"]["classroom"]) for r in s1["results"]}
+    assert ("Unit 3 quiz", True) in marks
+    assert any(not classroom for name, classroom in marks if name != "Unit 3 quiz")
+
+
+async def test_a_district_import_into_a_classroom_assessment_is_not_counted_while_off(
+    client: GraphQLClient, world: World, db: TestDatabase, plugins: PluginSet, tmp_path: Path
+) -> None:
+    """The import pipeline's fast path (importers/result_summary.py) adds a first load's counts
+    to the summaries without reading the district's classroom rule. A district score file that
+    names a classroom assessment's key (a fresh administration of it) must still leave the
+    summaries as their one definition says while classroomResultsInNeeds is off."""
+    await set_settings(db, world, minimum_group_size=3)
+    await self_rate(db, world, TEACHER_A, {"1.6": "exploring"})
+    before = student_signal(await needs_of(db, world, TEACHER_A, viewer=TEACHER_A))
+    payload = await upload(client, TEACHER_A, TEMPLATE)
+    assert payload["importRun"]["rowsInserted"] == 3
+    key = classroom_key(world.id(TEACHER_A), "Unit 3 quiz")
+    scores = tmp_path / "winter.csv"
+    scores.write_text(
+        "Student Number,Scale Score,Perf Level,Subject,Test Date,Assessment\n"
+        + "".join(f"{s},90,4,Math,2026-01-20,Unit 3 quiz\n" for s in ("s1", "s2", "s3")),
+        encoding="utf-8",
+    )
+    columns = {
+        "student_id": "Student Number",
+        "score": "Scale Score",
+        "achievement_level": "Perf Level",
+        "subject": "Subject",
+        "date": "Test Date",
+        "assessment_name": "Assessment",
+    }
+    options = {"format": "generic", "mapping": columns, "assessment_key": key}
+    who = await actor(db, world, ADMIN)
+    run = await run_import(db.sessionmaker, who, "csv-scores", scores, options, plugins=plugins)
+    assert (run.status, run.rows_inserted) == ("completed", 3), run.message
+    async with db.sessionmaker() as session:
+        assessment = await session.scalar(
+            select(models.Assessment).where(models.Assessment.key == key)
+        )
+        assert assessment is not None and assessment.classroom_teacher_id == world.id(TEACHER_A)
+        assert await stale_result_status(session, world.district_id) == []
+    assert student_signal(await needs_of(db, world, TEACHER_A, viewer=TEACHER_A)) == before

@@ -7,7 +7,10 @@ million rows, so :class:`ResultSummary` follows the import as it goes: a first l
 administration (nothing stored before) counts, per roster position, the results it inserts and
 those below the proficient level, and those counts are added to the student summary instead.
 Anything else (rows updated, an assessment this import did not describe, or one whose subject or
-proficient level changed) falls back to recomputing.
+proficient level changed) falls back to recomputing, and so does a load into a teacher's classroom
+assessment while the district leaves classroom results out of needs: the counts are kept per
+subject, not per assessment, so they cannot tell those results apart (the recompute applies the
+summaries' one definition, which knows the rule: ``status.counts_in_needs``).
 """
 
 from __future__ import annotations
@@ -15,9 +18,13 @@ from __future__ import annotations
 from array import array
 from dataclasses import dataclass
 
+from sqlalchemy import exists, not_, select
+
 from mypd_graph.importers import statistics
 from mypd_graph.importers.bulk import Db
+from mypd_graph.models import Assessment
 from mypd_graph.services.students.status import (
+    counts_in_needs,
     lock_summaries,
     refresh_result_status,
     refresh_teacher_status,
@@ -125,7 +132,7 @@ class ResultSummary:
             await refresh_result_status(db.connection, district_id)
         elif not years:
             return
-        elif self.recompute_years:
+        elif self.recompute_years or await self._writes_left_out_results(db):
             await refresh_result_status(
                 db.connection,
                 district_id,
@@ -136,6 +143,18 @@ class ResultSummary:
             await self._add_status_counts(db, student_ids)
             await statistics.analyze_stale(db, SUMMARY)
             await refresh_teacher_status(db.connection, district_id, school_years=years)
+
+    async def _writes_left_out_results(self, db: Db) -> bool:
+        """Whether an assessment this import counted is one whose results the summaries leave
+        out (a classroom assessment while the district's rule is off): one small query."""
+        if not self.assessment_info:
+            return False
+        left_out = select(Assessment.id).where(
+            Assessment.district_id == db.params["district_id"],
+            Assessment.key.in_(sorted(self.assessment_info)),
+            not_(counts_in_needs()),
+        )
+        return bool(await db.scalar(select(exists(left_out))))
 
     async def _add_status_counts(self, db: Db, ids: list[int]) -> None:
         rows = [

@@ -41,6 +41,10 @@ class Assessment(Node):
     name: str
     subject: str
     vendor: str
+    classroom: bool = strawberry.field(
+        description="A teacher's classroom assessment (teacher-entered data, counted in needs "
+        "only when the district's classroomResultsInNeeds is on), not the district's."
+    )
 
     @classmethod
     def from_row(cls, row: models.Assessment) -> Assessment:
@@ -50,6 +54,7 @@ class Assessment(Node):
             name=row.name,
             subject=row.subject,
             vendor=row.vendor,
+            classroom=row.classroom_teacher_id is not None,
         )
 
 

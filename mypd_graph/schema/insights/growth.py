@@ -43,12 +43,16 @@ class LevelAt:
 class ElementGrowth:
     element: Element
     self_levels: list[LevelAt]
-    observed_levels: list[LevelAt]
+    observed_levels: list[LevelAt] = strawberry.field(
+        description="One point per cycle: the reconciled observed rating of the cycle (the median "
+        "of each observer's latest rating, docs/ratings.md), dated by the chosen observation."
+    )
     self_change: int | None = strawberry.field(
         description="Latest minus first self-rating, in levels; null with fewer than two."
     )
     observed_change: int | None = strawberry.field(
-        description="Latest minus first observer rating, in levels; null with fewer than two."
+        description="Last minus first cycle's reconciled observer rating, in levels; null with "
+        "fewer than two cycles."
     )
 
 
@@ -101,6 +105,10 @@ class TermResults:
     students: int | None
     share_at_or_above_standard: float | None
     mean_scale_score: float | None
+    classroom: bool = strawberry.field(
+        description="A classroom assessment the teacher entered (teacher-entered data, not the "
+        "district's); shown in that teacher's growth only."
+    )
 
 
 @strawberry.type(
@@ -245,6 +253,7 @@ class TeacherGrowth:
                 students=r.students,
                 share_at_or_above_standard=r.share_at_or_above,
                 mean_scale_score=r.mean_scale_score,
+                classroom=r.classroom,
             )
             for r in rows
         ]

@@ -267,6 +267,7 @@ class TermSummary:
     students: int | None
     share_at_or_above: float | None
     mean_scale_score: float | None
+    classroom: bool = False  # the teacher's own classroom assessment
 
 
 TERM_ORDER = {"fall": 0, "winter": 1, "spring": 2, "summer": 3}
@@ -276,7 +277,7 @@ def _summarize(row: TermResults, minimum: int) -> TermSummary:
     if row.students < minimum:
         return TermSummary(
             row.assessment_id, row.assessment_name, row.subject, row.school_year, row.term,
-            True, None, None, None,
+            True, None, None, None, row.classroom,
         )  # fmt: skip
     return TermSummary(
         row.assessment_id,
@@ -288,6 +289,7 @@ def _summarize(row: TermResults, minimum: int) -> TermSummary:
         row.students,
         round(row.at_or_above / row.students, 4),
         round(row.mean_scale_score, 1) if row.mean_scale_score is not None else None,
+        row.classroom,
     )
 
 

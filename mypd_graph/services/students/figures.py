@@ -26,7 +26,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 
-from sqlalchemy import ColumnElement, Select, and_, case, distinct, func, select, true
+from sqlalchemy import ColumnElement, Select, and_, case, distinct, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mypd_graph.models import (
@@ -232,13 +232,17 @@ class TermResults:
     students: int
     at_or_above: int
     mean_scale_score: float | None
+    classroom: bool = False  # a classroom assessment of the teacher's own (services/imports)
 
 
 async def teacher_results_by_term(
     session: AsyncSession, actor: Actor, teacher_ids: list[int]
 ) -> list[TermResults]:
     """Per teacher, assessment, year and term: students, how many met standard, mean score;
-    for a teacher viewer only the sections' years and subjects the student scope opens."""
+    for a teacher viewer only the sections' years and subjects the student scope opens. A
+    classroom assessment (``Assessment.classroom_teacher_id``) belongs to the teacher who entered
+    it: it shows in that teacher's figures only, never in those of another teacher of the same
+    students (a quiz one teacher wrote says nothing about another's class)."""
     met = result_met()  # the proficiency rule the summaries use, so the figures agree
     rows = await session.execute(
         select(
@@ -251,6 +255,7 @@ async def teacher_results_by_term(
             func.count(distinct(case((met.is_not(None), AssessmentResult.student_id)))),
             func.count(distinct(case((met == 1, AssessmentResult.student_id)))),
             func.avg(AssessmentResult.scale_score),
+            Assessment.classroom_teacher_id,
         )
         .select_from(Enrollment)
         .join(Section, Section.id == Enrollment.section_id)
@@ -265,6 +270,10 @@ async def teacher_results_by_term(
         .where(
             Section.teacher_id.in_(teacher_ids),
             Assessment.district_id == actor.district_id,
+            or_(
+                Assessment.classroom_teacher_id.is_(None),
+                Assessment.classroom_teacher_id == Section.teacher_id,
+            ),
             subject_matches(Section.subject, Assessment.subject),
             _student_condition(actor),
             # A student still in reach counts in a past year's figure only where the scope
@@ -280,9 +289,13 @@ async def teacher_results_by_term(
             Assessment.subject,
             AssessmentResult.school_year,
             AssessmentResult.term,
+            Assessment.classroom_teacher_id,
         )
     )
-    return [TermResults(*row[:8], float(row[8]) if row[8] is not None else None) for row in rows]
+    return [
+        TermResults(*row[:8], float(row[8]) if row[8] is not None else None, row[9] is not None)
+        for row in rows
+    ]
 
 
 @dataclass(frozen=True)
