@@ -36,6 +36,7 @@ from sqlalchemy import (
     ColumnElement,
     CompoundSelect,
     Select,
+    and_,
     case,
     distinct,
     func,
@@ -200,10 +201,7 @@ def _latest_ratings(
     when the group is large enough, ``shown`` rows when it is not (what the actor may see on its
     own)."""
     if observed:
-        return union_all(
-            _reconciled_ratings(actor, teachers, cycle, False),
-            _reconciled_ratings(actor, teachers, cycle, True),
-        )
+        return _reconciled_ratings(actor, teachers, cycle)
     shown = shared_with(actor, SelfAssessment.teacher_id, SelfAssessment.audience)
     newest = func.row_number().over(
         partition_by=(SelfAssessment.teacher_id, SelfAssessmentRating.element_id),
@@ -233,15 +231,21 @@ def _latest_ratings(
 
 
 def _reconciled_ratings(
-    actor: Actor, teachers: Select[tuple[int]], cycle: str | None, only_shown: bool
-) -> Select[tuple[int, int, int, int, int]]:
+    actor: Actor, teachers: Select[tuple[int]], cycle: str | None
+) -> CompoundSelect:
     """Each teacher's reconciled observed rating of each element, by the rule of
     services.feedback.calibration in SQL (so the view stays a GROUP BY): each observer's latest
-    rating, those of the element's newest cycle (or of ``cycle``), their lower median. Over
-    every observation (``every`` 1), or ``only_shown`` over those the actor may read (``shown``
-    1: the rating their calibration view shows them)."""
-    teacher, element = Observation.teacher_id, ObservationRating.element_id
-    start = school_year_column(Observation.observed_on).label("cycle_start")  # type: ignore[attr-defined]
+    rating, those of the element's newest cycle (or of ``cycle``), their lower median. Twice:
+    over every observation (``every`` 1), and over those the actor may read (``shown`` 1: the
+    rating their calibration view shows them), both from one pass over the ratings."""
+    teacher, element, observer = (
+        Observation.teacher_id,
+        ObservationRating.element_id,
+        Observation.observer_id,
+    )
+    start = school_year_column(Observation.observed_on)
+    shown = case((observation_shared(actor), 1), else_=0)
+    newest_first = (Observation.observed_on.desc(), Observation.id.desc())
     rated = (
         select(
             teacher,
@@ -250,54 +254,69 @@ def _reconciled_ratings(
             RatingLevel.position,
             Observation.observed_on,
             Observation.id.label("observation_id"),
-            start,
+            shown.label("shown"),
+            start.label("cycle_start"),  # type: ignore[attr-defined]
             func.row_number()
-            .over(
-                partition_by=(teacher, element, Observation.observer_id),
-                order_by=(Observation.observed_on.desc(), Observation.id.desc()),
-            )
+            .over(partition_by=(teacher, element, observer), order_by=newest_first)
             .label("rater_newest"),
+            func.row_number()  # among the observer's ratings the actor may read, when shown
+            .over(partition_by=(teacher, element, observer, shown), order_by=newest_first)
+            .label("shown_newest"),
             func.max(start).over(partition_by=(teacher, element)).label("newest_cycle"),
+            func.max(case((shown == 1, start)))
+            .over(partition_by=(teacher, element))
+            .label("shown_cycle"),
         )
         .join(Observation, Observation.id == ObservationRating.observation_id)
         .join(RatingLevel, RatingLevel.id == ObservationRating.level_id)
         .where(teacher.in_(teachers))
     )
-    if only_shown:
-        rated = rated.where(observation_shared(actor))
     if cycle:
         first, last = school_year_bounds(cycle)
         rated = rated.where(Observation.observed_on.between(first, last))
-    each = rated.subquery()
-    pair = (each.c.teacher_id, each.c.element_id)
-    raters = (
-        select(
-            each.c.teacher_id,
-            each.c.element_id,
-            each.c.level_id,
-            func.row_number()
-            .over(
-                partition_by=pair,
-                order_by=(
-                    each.c.position,
-                    each.c.observed_on.desc(),
-                    each.c.observation_id.desc(),
-                ),
+    each = rated.cte("each_rater")
+
+    def lower_median(only_shown: bool) -> Select[tuple[int, int, int, int, int]]:
+        kept = (
+            and_(
+                each.c.shown == 1,
+                each.c.shown_newest == 1,
+                each.c.cycle_start == each.c.shown_cycle,
             )
-            .label("place"),
-            func.count().over(partition_by=pair).label("raters"),
+            if only_shown
+            else and_(each.c.rater_newest == 1, each.c.cycle_start == each.c.newest_cycle)
         )
-        .where(each.c.rater_newest == 1, each.c.cycle_start == each.c.newest_cycle)
-        .subquery()
-    )
-    middle = raters.c.place * 2  # the lower median: place (n + 1) // 2
-    return select(
-        raters.c.teacher_id,
-        raters.c.element_id,
-        raters.c.level_id,
-        literal(0 if only_shown else 1).label("every"),
-        literal(1 if only_shown else 0).label("shown"),
-    ).where(or_(middle == raters.c.raters, middle - 1 == raters.c.raters))
+        pair = (each.c.teacher_id, each.c.element_id)
+        placed = (
+            select(
+                each.c.teacher_id,
+                each.c.element_id,
+                each.c.level_id,
+                func.row_number()
+                .over(
+                    partition_by=pair,
+                    order_by=(
+                        each.c.position,
+                        each.c.observed_on.desc(),
+                        each.c.observation_id.desc(),
+                    ),
+                )
+                .label("place"),
+                func.count().over(partition_by=pair).label("raters"),
+            )
+            .where(kept)
+            .subquery()
+        )
+        middle = placed.c.place * 2  # the lower median: place (n + 1) // 2
+        return select(
+            placed.c.teacher_id,
+            placed.c.element_id,
+            placed.c.level_id,
+            literal(0 if only_shown else 1).label("every"),
+            literal(1 if only_shown else 0).label("shown"),
+        ).where(or_(middle == placed.c.raters, middle - 1 == placed.c.raters))
+
+    return union_all(lower_median(False), lower_median(True))
 
 
 async def _distribution_counts(
