@@ -291,3 +291,19 @@ async def test_a_district_import_into_a_classroom_assessment_is_not_counted_whil
         assert assessment is not None and assessment.classroom_teacher_id == world.id(TEACHER_A)
         assert await stale_result_status(session, world.district_id) == []
     assert student_signal(await needs_of(db, world, TEACHER_A, viewer=TEACHER_A)) == before
+
+
+async def test_an_upload_while_classroom_results_count_is_counted_by_the_import_itself(
+    client: GraphQLClient, world: World, db: TestDatabase
+) -> None:
+    """With the district's rule on, an upload's first load adds its counts to the summaries
+    (the import's fast path), and they are what the summaries' definition says."""
+    await set_settings(db, world, minimum_group_size=3)
+    await self_rate(db, world, TEACHER_A, {"1.6": "exploring"})
+    await client.execute(ENABLE, {"on": True}, as_=ADMIN)
+    payload = await upload(client, TEACHER_A, TEMPLATE)
+    assert payload["importRun"]["rowsInserted"] == 3
+    async with db.sessionmaker() as session:
+        assert await stale_result_status(session, world.district_id) == []
+    after = student_signal(await needs_of(db, world, TEACHER_A, viewer=TEACHER_A))
+    assert after.startswith("0% below standard in Math, 2025-26: 0 of your 3"), after

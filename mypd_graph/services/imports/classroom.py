@@ -60,7 +60,6 @@ from mypd_graph.services.access import Actor, school_year_of
 from mypd_graph.services.errors import PermissionDenied, invalid
 from mypd_graph.services.inputs import check_cycle, check_text, column_length, today
 from mypd_graph.services.students.rosters import record_read
-from mypd_graph.services.students.status import refresh_result_status
 
 log = logging.getLogger(__name__)
 
@@ -294,7 +293,7 @@ async def import_classroom_results(
             attribute_teachers=False,
         )
         run = await create_run(sessionmaker, job, source)
-        run = await _execute(sessionmaker, run.id, job, source, upload.school_year or "", own)
+        run = await _execute(sessionmaker, run.id, job, source)
     if run.status != ImportStatus.COMPLETED.value:
         await _drop_if_empty(sessionmaker, actor, key)
     return run
@@ -305,21 +304,17 @@ async def _execute(
     run_id: int,
     job: ImportJob,
     source: FileSource,
-    year: str,
-    own: OwnStudents,
 ) -> ImportRun:
-    """The pipeline's run (:func:`~mypd_graph.importers.pipeline.execute_run`), and in the same
-    transaction the summaries of the teacher's students that year recomputed by their one
-    definition, which knows the district's classroom rule (the pipeline's first-load counting
-    does not); a bad file is a rejected run, never an exception."""
+    """The pipeline's run (:func:`~mypd_graph.importers.pipeline.execute_run`) in one
+    transaction; a bad file is a rejected run, never an exception. The pipeline keeps the
+    summaries by the district's classroom rule: its first-load counting adds the results while
+    the rule counts them, and recomputes the students written by the summaries' one definition
+    while it leaves them out (importers/result_summary.py)."""
     outcome, errors = Outcome(), ErrorBuffer()
     try:
         try:
             async with sessionmaker() as session, session.begin():
                 await load(session, run_id, job, source, outcome, errors, None, BATCH_SIZE)
-                await refresh_result_status(
-                    session, job.actor.district_id, school_years=[year], students=sorted(own.ids)
-                )
                 notes = "; ".join(outcome.notes)
                 return await record_outcome(
                     session, run_id, job, ImportStatus.COMPLETED, notes, outcome, errors
