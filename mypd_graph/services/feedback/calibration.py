@@ -7,7 +7,9 @@ rater's latest rating of it in that cycle; with an even number of raters, the lo
 middle ratings. So it is always a level some observer gave, in an observation that can be quoted,
 and two raters who disagree never lift a teacher above what one of them saw. The cycle that speaks
 for an element is the newest one with an observer rating of it. Self-ratings never enter it: the
-calibration view shows the teacher's self-rating of the same cycle beside it, and the gap.
+calibration view shows the teacher's self-rating of the same cycle beside it, and the gap. Needs'
+observation signal (and so goal baselines), growth's observed series (one point per cycle), the
+district's rating distributions and PD impact all read it, so they agree (docs/ratings.md).
 
 :func:`each_rater_latest` reads each rater's latest ratings in one SQL statement over any number
 of teachers and :func:`reconcile` applies the rule to them; needs' observation signal
