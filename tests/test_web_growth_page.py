@@ -10,7 +10,9 @@ import re
 
 import pytest
 
+from mypd_graph.auth import mint_token
 from mypd_graph.ids import to_global_id
+from tests.conftest import SECRET
 from tests.test_web_teacher_pages import SET_AUDIENCE, api
 from tests.web_helpers import (
     DAVID,
@@ -88,3 +90,44 @@ async def test_supervisors_see_growth_as_far_as_she_shares_it(db, demo, settings
         other = to_global_id("Teacher", demo["daniel.kim@demo.mypd.test"])
         assert (await coach.get(f"/app/teachers/{other}/growth")).status_code == 404
         assert (await coach.get("/app/growth")).status_code == 404
+
+
+async def test_classroom_results_are_marked_as_teacher_entered(db, demo, settings, plugins) -> None:
+    """Elena's own classroom quiz (uploadClassroomResults) shows in her growth page, marked."""
+    students = """{ viewer { teacher { students(first: 100, where: {schoolYear: "2025-26"}) {
+      nodes { localId } } } } }"""
+    async with web_client(db, settings, plugins) as http:
+        found = await api(http, demo, ELENA, students)
+        ids = sorted({s["localId"] for s in found["viewer"]["teacher"]["students"]["nodes"]})[:12]
+        template = "student_id,achievement_level\n" + "".join(f"{i},3\n" for i in ids)
+        boundary = "mypd-growth-test"
+        operations = (
+            '{"query": "mutation($file: Upload!) { uploadClassroomResults(input: {file: $file, '
+            'assessmentName: \\"Fractions quiz\\", subject: \\"Math\\", schoolYear: \\"2025-26\\", '
+            'term: \\"Spring\\"}) { importRun { status } userErrors { message } } }", '
+            '"variables": {"file": null}}'
+        )
+        body = (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="operations"\r\n\r\n'
+            f"{operations}\r\n"
+            f'--{boundary}\r\nContent-Disposition: form-data; name="map"\r\n\r\n'
+            '{"0": ["variables.file"]}\r\n'
+            f'--{boundary}\r\nContent-Disposition: form-data; name="0"; filename="quiz.csv"\r\n'
+            f"Content-Type: text/csv\r\n\r\n{template}\r\n--{boundary}--\r\n"
+        ).encode()
+        token = mint_token(SECRET, demo[ELENA], ELENA)
+        answer = await http.post(
+            "/graphql",
+            content=body,
+            headers={
+                "Authorization": f"Bearer {token}",
+                "content-type": f"multipart/form-data; boundary={boundary}",
+            },
+        )
+        uploaded = answer.json()["data"]["uploadClassroomResults"]
+        assert uploaded["importRun"]["status"] == "COMPLETED", uploaded
+        await dev_sign_in(http, ELENA)
+        page = await http.get("/app/growth")
+    words = text_of(page.text)
+    assert "Fractions quiz classroom data, teacher-entered" in words
+    assert words.count("classroom data, teacher-entered") == 1  # the district's are not marked
