@@ -126,3 +126,15 @@ def test_the_cache_is_bounded_least_recently_used_first() -> None:
     assert len(cache) == 3
     assert document_hash(queries[1]) not in cache
     assert all(document_hash(q) in cache for q in (queries[0], queries[2], queries[3]))
+
+
+def test_the_cache_is_bounded_by_text_too() -> None:
+    cache = DocumentCache(max_documents=100, max_text=100, max_document_text=60)
+    long = "{ viewer { " + "id " * 20 + "} }"  # 73 characters: never kept
+    cache.put(document_hash(long), long, parse(long))
+    assert len(cache) == 0
+    queries = [f"{{ viewer {{ a{i}: id b{i}: name }} }}" for i in range(4)]  # 30 each
+    for query in queries:
+        cache.put(document_hash(query), query, parse(query))
+    assert len(cache) == 3 and cache.text == sum(len(query) for query in queries[1:]) <= 100
+    assert document_hash(queries[0]) not in cache

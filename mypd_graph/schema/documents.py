@@ -35,6 +35,8 @@ from strawberry.extensions import SchemaExtension
 from mypd_graph.schema.limits import DocumentLimits, check_document, check_literals, check_variables
 
 MAX_DOCUMENTS = 512  # distinct documents kept per process; a client app sends a few dozen
+MAX_TEXT = 8_000_000  # characters of document text kept in all (their trees grow with the text)
+MAX_DOCUMENT_TEXT = 65_536  # a longer document is checked on every send, never kept
 NOT_FOUND = "PersistedQueryNotFound"
 NOT_FOUND_CODE = "PERSISTED_QUERY_NOT_FOUND"
 
@@ -52,10 +54,19 @@ class CachedDocument:
 
 class DocumentCache:
     """Documents that passed parsing, the bounds and validation, by hash; least recently used
-    dropped past ``max_documents``. One per schema: validation depends on the schema's rules."""
+    dropped past ``max_documents`` or ``max_text`` characters in all, and none longer than
+    ``max_document_text`` kept. One per schema: validation depends on the schema's rules."""
 
-    def __init__(self, max_documents: int = MAX_DOCUMENTS) -> None:
+    def __init__(
+        self,
+        max_documents: int = MAX_DOCUMENTS,
+        max_text: int = MAX_TEXT,
+        max_document_text: int = MAX_DOCUMENT_TEXT,
+    ) -> None:
         self.max_documents = max_documents
+        self.max_text = max_text
+        self.max_document_text = max_document_text
+        self.text = 0  # characters of the documents kept
         self._entries: OrderedDict[str, CachedDocument] = OrderedDict()
 
     def __len__(self) -> int:
@@ -71,10 +82,13 @@ class DocumentCache:
         return entry
 
     def put(self, key: str, query: str, document: DocumentNode) -> None:
+        if len(query) > self.max_document_text or key in self._entries:
+            return
         self._entries[key] = CachedDocument(query, document)
-        self._entries.move_to_end(key)
-        while len(self._entries) > self.max_documents:
-            self._entries.popitem(last=False)
+        self.text += len(query)
+        while len(self._entries) > self.max_documents or self.text > self.max_text:
+            _, dropped = self._entries.popitem(last=False)
+            self.text -= len(dropped.query)
 
 
 _CACHES: WeakKeyDictionary[strawberry.Schema, DocumentCache] = WeakKeyDictionary()
