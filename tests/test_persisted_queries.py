@@ -125,3 +125,23 @@ async def test_unsupported_persisted_query_shapes_are_refused(client: GraphQLCli
     # Without a persisted query, a body without a query is still refused as before.
     response = await post(client, {"variables": {}}, ADMIN)
     assert response.status_code == 400
+
+
+async def test_a_persisted_query_body_over_the_limit_is_refused(
+    client: GraphQLClient, settings
+) -> None:
+    body = {"extensions": persisted(TEACHERS), "variables": {"pad": "x" * settings.max_body_bytes}}
+    data = json.dumps(body).encode()
+
+    async def chunked():  # no Content-Length: the body is counted as it arrives
+        for start in range(0, len(data), 65_536):
+            yield data[start : start + 65_536]
+
+    for content in (data, chunked()):
+        response = await client.http.post(
+            "/graphql",
+            content=content,
+            headers={**headers(client, ADMIN), "Content-Type": "application/json"},
+        )
+        assert response.status_code == 413
+        assert response.json()["errors"][0]["extensions"]["code"] == "BODY_TOO_LARGE"
