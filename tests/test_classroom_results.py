@@ -307,3 +307,33 @@ async def test_an_upload_while_classroom_results_count_is_counted_by_the_import_
         assert await stale_result_status(session, world.district_id) == []
     after = student_signal(await needs_of(db, world, TEACHER_A, viewer=TEACHER_A))
     assert after.startswith("0% below standard in Math, 2025-26: 0 of your 3"), after
+
+
+async def test_a_row_is_judged_by_the_id_it_is_written_by(
+    client: GraphQLClient, world: World, db: TestDatabase
+) -> None:
+    """A row naming Ben's student by local id and one of Ana's by state id is refused: the
+    writer matches local ids first, district-wide, so it would have reached Ben's student."""
+    async with db.sessionmaker.begin() as session:
+        own = await session.get_one(models.Student, world.student_ids["s1"])
+        own.state_id = "9000000001"
+    content = "student_id,state_id,achievement_level\ns4,9000000001,1\ns1,9000000001,4\n"
+    mapping = {
+        "student_id": "student_id",
+        "state_id": "state_id",
+        "achievement_level": "achievement_level",
+    }
+    payload = await upload(client, TEACHER_A, content, mapping=mapping)
+    assert [(e["row"], e["value"]) for e in payload["rowErrors"]] == [(2, "s4")], payload["rowErrors"]
+    async with db.sessionmaker() as session:
+        written = list(
+            await session.execute(
+                select(
+                    models.AssessmentResult.student_id, models.AssessmentResult.achievement_level
+                )
+                .join(models.Assessment)
+                .where(models.Assessment.name == "Unit 3 quiz")
+            )
+        )
+    # Only Ana's own student got a result; Ben's student none.
+    assert [tuple(row) for row in written] == [(world.student_ids["s1"], 4)]

@@ -183,7 +183,10 @@ def classroom_definition(
                     yield item
                 continue  # student records: a classroom file never creates students
             sid, state = item.student_local_id, item.student_state_id or ""
-            if sid not in local_ids and state not in state_ids:
+            # Judge the row by the id the writer will match on: the local id when there is one
+            # (looked up district-wide), else the state id. A row that passed on one id and was
+            # written by the other would reach a student who is not the teacher's.
+            if (sid and sid not in local_ids) or (not sid and state not in state_ids):
                 reason = f"row {item.row}: {NOT_YOURS.format(year=year)}"
                 yield RowError(item.row, reason, "student_id", sid[:200], item.file)
                 continue
