@@ -226,14 +226,55 @@ async def test_webhooks_are_for_district_admins_and_their_own_district(
 async def test_production_refuses_endpoints_that_probe_the_network(
     db: TestDatabase, world: World
 ) -> None:
-    from mypd_graph.services.events.webhooks import check_url
+    from mypd_graph.services.events.webhooks import check_url, refused_destination
 
     assert check_url("http://127.0.0.1:8080/x", production=False) is None
     assert "https" in (check_url("http://hooks.example.org/x", production=True) or "")
-    assert check_url("https://10.0.0.5/x", production=True)
-    assert check_url("https://localhost/x", production=True)
-    assert check_url("https://hooks.example.org/x", production=True) is None
     assert check_url("ftp://hooks.example.org/x", production=False)
+    assert check_url("https://example.com:0x1/", production=False) == "not a URL"
+    # Every way of writing a loopback, private or shared address is refused once resolved.
+    for url in (
+        "https://127.1/x",
+        "https://2130706433/x",
+        "https://0x7f000001/x",
+        "https://10.0.0.5/x",
+        "https://100.64.0.1/x",
+        "https://169.254.169.254/latest",
+        "https://localhost/x",
+        "https://[::1]/x",
+    ):
+        assert await refused_destination(url, production=True), url
+    assert await refused_destination("https://93.184.216.34/x", production=True) is None
+    assert await refused_destination("http://127.0.0.1:8080/x", production=False) is None
+
+
+async def test_a_delivery_that_cannot_be_sent_is_recorded_not_raised(
+    db: TestDatabase, world: World, client: GraphQLClient, receiver: Receiver
+) -> None:
+    """A broken endpoint or a refused destination fails its own delivery; the runner goes on
+    to the next one (one runner serves every district)."""
+    await subscribe(client, receiver.url, "PLAN_SUBMITTED")
+    async with db.sessionmaker.begin() as session:
+        session.add(
+            models.WebhookSubscription(
+                district_id=world.district_id,
+                url="https://example.com:0x1/",
+                secret="s",
+                event_types=["plan.submitted"],
+            )
+        )
+    await Api(client).submitted_plan()
+    receiver.statuses = [500]
+    await runner.run_once(db.sessionmaker, settings_for(db))
+    async with db.sessionmaker() as session:
+        rows = {
+            row.subscription_id: row
+            for row in await session.scalars(select(models.WebhookDelivery))
+        }
+    errors = sorted(row.last_error for row in rows.values())
+    assert errors == ["HTTP 500", errors[1]] and errors[1].startswith("InvalidURL")
+    assert all(row.attempts == 1 and row.status == "pending" for row in rows.values())
+    assert len(receiver.received) == 1  # the good endpoint was still called
 
 
 async def test_emails_reach_the_person_who_must_act(
@@ -275,6 +316,19 @@ async def test_emails_reach_the_person_who_must_act(
             .where(models.EmailNotification.status == "sent")
         )
     assert sent == 5
+
+
+async def test_a_name_with_a_line_break_does_not_stall_emails(
+    db: TestDatabase, world: World, client: GraphQLClient, smtp: tuple[Inbox, int]
+) -> None:
+    inbox, port = smtp
+    async with db.sessionmaker.begin() as session:
+        teacher = await session.get_one(models.User, world.id(TEACHER_A))
+        teacher.name = "Ana\nAlvarez"
+    await Api(client).submitted_plan()
+    await runner.run_once(db.sessionmaker, settings_for(db, port))
+    subjects = {m["Subject"] for m in inbox.messages}
+    assert subjects == {"Ana Alvarez submitted a learning plan for your approval"}
 
 
 async def test_without_smtp_no_email_is_queued(

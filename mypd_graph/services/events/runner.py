@@ -29,7 +29,13 @@ from mypd_graph.models import (
     utcnow,
 )
 from mypd_graph.services.events.recipients import notices
-from mypd_graph.services.events.webhooks import SIGNATURE_HEADER, body_of, district_key, sign
+from mypd_graph.services.events.webhooks import (
+    SIGNATURE_HEADER,
+    body_of,
+    district_key,
+    refused_destination,
+    sign,
+)
 from mypd_graph.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -152,10 +158,15 @@ async def send_webhooks(sessions: Sessions, settings: Settings, now: datetime) -
             }
             status: int | None = None
             try:
-                response = await http.post(url, content=body, headers=headers)
-                status = response.status_code
-                error = "" if 200 <= status < 300 else f"HTTP {status}: {response.text[:300]}"
-            except httpx.HTTPError as failure:
+                refused = await refused_destination(url, settings.is_production)
+                if refused:
+                    error = f"not sent: {refused}"
+                else:
+                    response = await http.post(url, content=body, headers=headers)
+                    status = response.status_code
+                    # The status only: an endpoint's answer is not echoed into the delivery log.
+                    error = "" if 200 <= status < 300 else f"HTTP {status}"
+            except Exception as failure:  # any failure is this delivery's, never the runner's
                 error = f"{type(failure).__name__}: {failure}"
             async with sessions.begin() as session:
                 delivery = await session.get_one(WebhookDelivery, delivery_id)
@@ -183,16 +194,21 @@ async def send_emails(sessions: Sessions, settings: Settings, now: datetime) -> 
             continue
         async with sessions() as session:
             notification = await session.get_one(EmailNotification, notification_id)
+            address, subject, body = (
+                notification.to_address,
+                notification.subject,
+                notification.body,
+            )
+        try:
             message = EmailMessage()
             message["From"] = settings.mail_from
-            message["To"] = notification.to_address
-            message["Subject"] = notification.subject
+            message["To"] = address
+            message["Subject"] = " ".join(subject.split())  # no line break reaches a header
             message["Message-ID"] = f"<mypd-{notification_id}@{settings.mail_from_domain}>"
-            message.set_content(notification.body)
-        try:
+            message.set_content(body)
             await asyncio.to_thread(_smtp_send, settings, message)
             error = ""
-        except (OSError, smtplib.SMTPException) as failure:
+        except Exception as failure:  # any failure is this email's, never the runner's
             error = f"{type(failure).__name__}: {failure}"
         async with sessions.begin() as session:
             notification = await session.get_one(EmailNotification, notification_id)

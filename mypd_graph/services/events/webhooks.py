@@ -4,14 +4,15 @@ backoff until the endpoint answers 2xx, and every attempt is kept in the deliver
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import ipaddress
 import json
 import secrets
 from collections.abc import Sequence
-from urllib.parse import urlsplit
 
+import httpx
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -47,30 +48,41 @@ def body_of(event: OutboxEvent, district_key: str) -> bytes:
 
 
 def check_url(url: str, production: bool) -> str | None:
-    """Why an endpoint cannot be subscribed, or None. In production: HTTPS only, and not a
-    loopback, private or link-local address written as such (the service must not be turned
-    into a probe of its own network)."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return "not a URL"
-    if parts.scheme not in ("https", "http") or not parts.hostname:
-        return "give an http(s) URL with a host"
+    """Why an endpoint cannot be subscribed, or None: an http(s) URL that httpx can send to; in
+    production HTTPS only (where it may point is checked by :func:`refused_destination`)."""
     if len(url) > 2000:
         return "at most 2000 characters"
+    try:
+        parts = httpx.URL(url)
+        parts.port  # noqa: B018  (a port that is no number raises here, not at send time)
+    except (httpx.InvalidURL, ValueError, UnicodeError):
+        return "not a URL"
+    if parts.scheme not in ("https", "http") or not parts.host:
+        return "give an http(s) URL with a host"
+    if production and parts.scheme != "https":
+        return "production endpoints must use https"
+    return None
+
+
+async def refused_destination(url: str, production: bool) -> str | None:
+    """In production, why the endpoint's host may not be called: every address its name
+    resolves to (however the address is written: 127.1, 2130706433, 0x7f000001 ...) must be a
+    public one, not loopback, private, link-local, shared (100.64/10) or reserved, so a district
+    admin cannot turn the service into a probe of its own network. Checked when subscribing and
+    again before every send (a name may be pointed elsewhere later). Outside production any
+    address is allowed (local test endpoints)."""
     if not production:
         return None
-    if parts.scheme != "https":
-        return "production endpoints must use https"
-    host = parts.hostname
-    if host == "localhost" or host.endswith(".localhost"):
-        return "a loopback host cannot be subscribed in production"
+    parts = httpx.URL(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
     try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return None
-    if address.is_private or address.is_loopback or address.is_link_local:
-        return "a private, loopback or link-local address cannot be subscribed in production"
+        found = await asyncio.get_running_loop().getaddrinfo(parts.host, port)
+    except (OSError, UnicodeError) as error:
+        return f"its host does not resolve ({error})"
+    for *_, sockaddr in found:
+        address = ipaddress.ip_address(sockaddr[0])
+        if not address.is_global:
+            return f"its host resolves to {address}, which is not a public address"
     return None
 
 
@@ -83,7 +95,9 @@ async def create_subscription(
 ) -> tuple[WebhookSubscription, str]:
     """Subscribe ``url`` to ``event_types``; the secret is made here and shown once."""
     may_administer(actor)
-    problem = check_url(url.strip(), production)
+    problem = check_url(url.strip(), production) or await refused_destination(
+        url.strip(), production
+    )
     if problem:
         raise invalid(("input", "url"), problem, "BAD_URL")
     if not event_types:
