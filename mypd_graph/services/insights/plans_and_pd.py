@@ -7,9 +7,11 @@ district's minimum group size of students on each side, and their read is audite
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select, String, and_, case, cast, distinct, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -169,12 +171,18 @@ class ResourceImpact:
     unobserved_pairs: int = 0  # pairs whose element no observer rated on either side
     students: tuple[StudentImpact, ...] = ()
     minimum_group_size: int = 0
+    hidden: tuple[str, ...] = ()  # means not shown: too few teachers behind them (see note)
 
     @property
     def note(self) -> str:
         """Why the figures are what they are, in words (the null cases above all)."""
         words = []
-        if self.mean_observed_change is None:
+        if self.hidden:
+            words.append(
+                f"the {' and '.join(self.hidden)} change is not shown: fewer than "
+                f"{self.minimum_group_size} teachers stand behind it"
+            )
+        if self.mean_observed_change is None and "observed" not in self.hidden:
             words.append(
                 "no observed change: of the teachers' elements aligned to it, "
                 f"{self.observed_without_before} were rated by an observer only after the "
@@ -236,18 +244,37 @@ async def pd_impact_by_resource(
         .order_by(func.count(distinct(pairs.c.teacher_id)).desc(), pairs.c.resource_id)
     )
     students = await _student_impact(session, actor, teachers, settings)
+    minimum = settings.minimum_group_size
+    # Over a large school or district the pairs count every rating, private ones too; a mean of
+    # fewer teachers than the minimum group size would then tell one teacher's change.
+    private_counted = bool(await session.scalar(select(large)))
+
+    def mean(value: Any, behind: int) -> float | None:
+        if value is None or (private_counted and behind < minimum):
+            return None
+        return round(float(value), 3)
+
+    def hidden(avg_obs: Any, avg_self: Any, behind: Sequence[Any]) -> tuple[str, ...]:
+        kinds = (("observed", avg_obs, behind[0]), ("self-assessed", avg_self, behind[1]))
+        return tuple(
+            name
+            for name, value, teachers in kinds
+            if private_counted and value is not None and int(teachers or 0) < minimum
+        )
+
     return [
         ResourceImpact(
             resource,
             title,
             int(teachers),
             int(n_obs),
-            round(float(avg_obs), 3) if avg_obs is not None else None,
+            mean(avg_obs, int(more[0] or 0)),
             int(n_self),
-            round(float(avg_self), 3) if avg_self is not None else None,
+            mean(avg_self, int(more[1] or 0)),
             *(int(n or 0) for n in more),
             students=tuple(students.get(resource, ())),
-            minimum_group_size=settings.minimum_group_size,
+            minimum_group_size=minimum,
+            hidden=hidden(avg_obs, avg_self, more),
         )  # fmt: skip
         for resource, title, teachers, n_obs, avg_obs, n_self, avg_self, *more in rows
     ]
