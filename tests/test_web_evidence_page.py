@@ -80,3 +80,29 @@ async def test_elena_adds_private_evidence_with_a_file(
             assert "Elena Ramirez" in seen and "Questioning notes" not in seen
             assert "notes.txt" not in seen
             assert (await other.get("/app/evidence")).status_code == 404
+
+
+async def test_an_upload_over_the_limit_is_refused_before_it_is_read(db, settings, plugins) -> None:
+    """/app's forms are held to MYPD_MAX_UPLOAD_BYTES like /graphql: a declared length over it is
+    refused at once, and a body without one as soon as it passes it."""
+    await load_demo_district(db)
+    small = dataclasses.replace(settings, max_upload_bytes=1_000)
+    async with web_client(db, small, plugins) as http:
+        await dev_sign_in(http, ELENA)  # signed in, the page reads the form
+        declared = await http.post(
+            "/app/evidence", content=b"x" * 2_000, headers={"content-type": "multipart/form-data"}
+        )
+
+        async def chunks():  # no Content-Length: the body streams in pieces
+            for _ in range(5):
+                yield b"y" * 500
+
+        streamed = await http.post(
+            "/app/evidence",
+            content=chunks(),
+            headers={"content-type": "application/x-www-form-urlencoded"},
+        )
+        fine = await http.get("/app/")
+    assert declared.status_code == 413 and "larger than this service takes" in declared.text
+    assert streamed.status_code == 413
+    assert fine.status_code == 200

@@ -28,6 +28,7 @@ from mypd_graph import oidc
 from mypd_graph.db import SessionMaker
 from mypd_graph.plugins.manager import PluginSet
 from mypd_graph.settings import Settings
+from mypd_graph.web.body_limit import BodyLimit
 from mypd_graph.web.core import Web
 from mypd_graph.web.session import with_sessions
 
@@ -72,4 +73,4 @@ def mount(
     )
     app.state.web = Web(schema, settings, sessionmaker, plugins, keys)
     app.state.job_queue = job_queue
-    return Mount("/app", app=with_sessions(app, settings))
+    return Mount("/app", app=BodyLimit(with_sessions(app, settings), settings.max_upload_bytes))
