@@ -203,6 +203,11 @@ class Settings:
                 raise SettingsError("MYPD_SESSION_SECRET must be at least 32 bytes in production")
 
     def _check_observability(self) -> None:
+        if self.is_production and self.metrics and not self.metrics_token:
+            raise SettingsError(
+                "MYPD_METRICS is on in production without MYPD_METRICS_TOKEN: set a token, so "
+                "only your scraper reads /metrics"
+            )
         if self.log_format not in (None, "json", "text"):
             raise SettingsError(f"MYPD_LOG_FORMAT must be json or text, not {self.log_format!r}")
         if self.rate_limit:

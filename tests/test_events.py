@@ -331,6 +331,19 @@ async def test_a_name_with_a_line_break_does_not_stall_emails(
     assert subjects == {"Ana Alvarez submitted a learning plan for your approval"}
 
 
+async def test_first_preferences_at_once_do_not_collide(
+    db: TestDatabase, world: World, client: GraphQLClient
+) -> None:
+    variables = {"input": {"eventType": "COMMENT_ADDED", "email": False}}
+    answers = await asyncio.gather(
+        *(client.raw(PREFERENCE, variables, as_=TEACHER_A) for _ in range(6))
+    )
+    assert all("errors" not in answer for answer in answers), answers
+    async with db.sessionmaker() as session:
+        rows = list(await session.scalars(select(models.NotificationPreference)))
+    assert [(row.event_type, row.email) for row in rows] == [("comment.added", False)]
+
+
 async def test_without_smtp_no_email_is_queued(
     db: TestDatabase, world: World, client: GraphQLClient
 ) -> None:

@@ -175,7 +175,11 @@ def test_metrics_are_off_in_production_unless_turned_on() -> None:
 
     assert "/metrics" in paths()
     assert "/metrics" not in paths(environment="production", secret_key=strong)
-    assert "/metrics" in paths(environment="production", secret_key=strong, metrics=True)
+    assert "/metrics" in paths(
+        environment="production", secret_key=strong, metrics=True, metrics_token="t" * 24
+    )
+    with pytest.raises(SettingsError, match="MYPD_METRICS_TOKEN"):
+        paths(environment="production", secret_key=strong, metrics=True)
     env = {"MYPD_ENVIRONMENT": "production", "MYPD_SECRET_KEY": strong}
     assert not Settings.from_env(env).metrics_enabled
     assert Settings.from_env(env).log_format_used == "json"

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mypd_graph.models import NotificationPreference
@@ -23,12 +25,16 @@ async def preferences(session: AsyncSession, actor: Actor) -> dict[EventType, bo
 async def set_preference(
     session: AsyncSession, actor: Actor, event_type: EventType, email: bool
 ) -> dict[EventType, bool]:
-    row = await session.get(NotificationPreference, (actor.user_id, event_type.value))
-    if row is None:
-        session.add(
-            NotificationPreference(user_id=actor.user_id, event_type=event_type.value, email=email)
+    # One statement that inserts or updates, so two first choices at once (a double click) do
+    # not collide on the key (SQLite and PostgreSQL both read ON CONFLICT).
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert(NotificationPreference).values(
+        user_id=actor.user_id, event_type=event_type.value, email=email
+    )
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["user_id", "event_type"], set_={"email": email}
         )
-    else:
-        row.email = email
-    await session.flush()
+    )
     return await preferences(session, actor)
