@@ -454,3 +454,42 @@ def test_the_demo_command_loads_plugin_packages_without_a_start(tmp_path) -> Non
     assert KEY in listed, listed
     switched = cli("frameworks", "activate", KEY, env=env).stdout
     assert switched.startswith("switched from cstp-2009 to intasc-2013"), switched
+
+
+async def test_two_switches_at_once_move_the_district_once(db, settings) -> None:
+    """Two admins' requests to switch the demo to InTASC at once: one switch is recorded and the
+    focus elements are carried once; the other request is a no-op (SQLite: it runs after) or is
+    told the framework changed (PostgreSQL: it waited on the district's row)."""
+    async with db.sessionmaker.begin() as session:
+        await load_demo(session)
+    plugins = installed()
+    await prepare_database(db.engine, settings, plugins)
+    async with db.sessionmaker() as session:
+        admin = await session.scalar(
+            select(models.User).where(models.User.email == DEMO_ADMIN_EMAIL)
+        )
+        focus_before = await session.scalar(select(func.count(models.FocusElement.teacher_id)))
+    assert admin is not None
+    headers = {"Authorization": f"Bearer {mint_token(SECRET, admin.id, admin.email)}"}
+    app = create_app(settings, plugins=plugins, engine=db.engine)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://test"
+    ) as http:
+        answers = await asyncio.gather(
+            *(
+                http.post(
+                    "/graphql",
+                    json={"query": SWITCH, "variables": {"key": KEY, "preview": False}},
+                    headers=headers,
+                )
+                for _ in range(2)
+            )
+        )
+    payloads = [answer.json()["data"]["activateFramework"] for answer in answers]
+    codes = sorted(error["code"] for p in payloads for error in p["userErrors"])
+    assert codes in ([], ["FRAMEWORK_CHANGED"]), payloads
+    async with db.sessionmaker() as session:
+        swaps = await session.scalar(select(func.count(models.FrameworkSwap.id)))
+        focus_after = await session.scalar(select(func.count(models.FocusElement.teacher_id)))
+    assert swaps == 1
+    assert focus_after <= focus_before  # carried once, never doubled

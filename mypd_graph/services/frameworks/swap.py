@@ -16,7 +16,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mypd_graph.models import (
@@ -180,6 +180,26 @@ async def activate(
     district = await session.get_one(District, actor.district_id)
     if plan.from_framework is not None and plan.from_framework.id == plan.to_framework.id:
         return district, plan, None
+    # Compare-and-set first: of two switches at once, one moves the district and the other is
+    # told (on PostgreSQL the second waits for the first's row lock, then finds it changed).
+    before = plan.from_framework.id if plan.from_framework else None
+    moved = await session.execute(
+        update(District)
+        .where(
+            District.id == district.id,
+            District.active_framework_id.is_(None)
+            if before is None
+            else District.active_framework_id == before,
+        )
+        .values(active_framework_id=plan.to_framework.id)
+        .execution_options(synchronize_session=False)
+    )
+    if moved.rowcount != 1:
+        raise invalid(
+            field,
+            "the district's framework changed while this switch was prepared; preview again",
+            "FRAMEWORK_CHANGED",
+        )
     swap = FrameworkSwap(
         district_id=district.id,
         from_framework_id=plan.from_framework.id if plan.from_framework else None,
@@ -204,7 +224,7 @@ async def activate(
         for item in plan.items
         for target in (item.targets or (None,))
     )
-    district.active_framework_id = plan.to_framework.id
+    await session.refresh(district, ["active_framework_id"])
     _audit(session, actor, district, plan)
     await session.flush()
     return district, plan, swap
