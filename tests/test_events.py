@@ -407,3 +407,39 @@ async def test_an_import_tells_subscribers_and_whoever_ran_it(
         f"Your import of {finished.file_name} finished",
     ]
     assert {m["To"] for m in inbox.messages} == {ADMIN}
+
+
+ADD_EVIDENCE = """mutation($input: AddEvidenceInput!) { addEvidence(input: $input) {
+  evidence { id } userErrors { code } } }"""
+ADD_COMMENT = """mutation($input: AddCommentInput!) { addComment(input: $input) {
+  comment { id } userErrors { code } } }"""
+
+
+async def test_webhooks_carry_nothing_the_district_may_not_see(
+    db: TestDatabase, world: World, client: GraphQLClient, receiver: Receiver
+) -> None:
+    """A webhook is the district's: a comment on private evidence goes to none (nor does the
+    item's existence), a comment on evidence shared with supervisors does."""
+    await subscribe(client, receiver.url, "COMMENT_ADDED")
+    for audience in ("PRIVATE", "SUPERVISORS"):
+        added = await client.execute(
+            ADD_EVIDENCE,
+            {"input": {"kind": "REFLECTION", "title": audience, "audience": audience}},
+            as_=TEACHER_A,
+        )
+        evidence = added["addEvidence"]["evidence"]["id"]
+        commented = await client.execute(
+            ADD_COMMENT, {"input": {"evidenceId": evidence, "body": "noted"}}, as_=TEACHER_A
+        )
+        assert commented["addComment"]["userErrors"] == []
+    await runner.run_once(db.sessionmaker, settings_for(db))
+    [sent] = receiver.received
+    body = json.loads(sent["body"])
+    assert body["type"] == "comment.added"
+    async with db.sessionmaker() as session:
+        shared = await session.scalar(
+            select(models.Comment.id)
+            .join(models.Evidence, models.Evidence.id == models.Comment.evidence_id)
+            .where(models.Evidence.title == "SUPERVISORS")
+        )
+    assert body["data"]["comment"] == to_global_id("Comment", shared)

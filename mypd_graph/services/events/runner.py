@@ -35,6 +35,7 @@ from mypd_graph.services.events.webhooks import (
     district_key,
     refused_destination,
     sign,
+    visible_to_district,
 )
 from mypd_graph.settings import Settings
 
@@ -78,8 +79,9 @@ async def dispatch_pending(sessions: Sessions, settings: Settings) -> int:
                     WebhookSubscription.active,
                 )
             )
+            public = await visible_to_district(session, event)
             for hook in hooks:
-                if event.event_type in hook.event_types:
+                if public and event.event_type in hook.event_types:
                     session.add(
                         WebhookDelivery(
                             subscription_id=hook.id,

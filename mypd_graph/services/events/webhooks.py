@@ -16,11 +16,26 @@ import httpx
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from mypd_graph.models import District, OutboxEvent, WebhookDelivery, WebhookSubscription
-from mypd_graph.services.access import Actor, may_administer
+from mypd_graph.ids import from_global_id
+from mypd_graph.models import (
+    Comment,
+    District,
+    LearningPlan,
+    Observation,
+    OutboxEvent,
+    WebhookDelivery,
+    WebhookSubscription,
+)
+from mypd_graph.services.access import (
+    Actor,
+    comment_condition,
+    may_administer,
+    observation_condition,
+    plan_condition,
+)
 from mypd_graph.services.errors import NotFound, invalid
 from mypd_graph.services.events.outbox import EventType
-from mypd_graph.services.people.admin import record_change
+from mypd_graph.services.people.admin import operator_actor, record_change
 
 MAX_SUBSCRIPTIONS = 20
 SIGNATURE_HEADER = "X-Mypd-Signature"
@@ -177,3 +192,32 @@ async def deliveries(
 
 async def district_key(session: AsyncSession, district_id: int) -> str:
     return await session.scalar(select(District.key).where(District.id == district_id)) or ""
+
+
+async def visible_to_district(session: AsyncSession, event: OutboxEvent) -> bool:
+    """Whether the district's admins may see what the event is about: a webhook is the
+    district's, so an event about a comment on private evidence or an observation of a kind
+    that stays between teacher and coach goes to no webhook (its email still reaches the
+    person who may see it)."""
+    admin = operator_actor(event.district_id)
+    checks = {
+        EventType.COMMENT_ADDED.value: ("comment", Comment.id, comment_condition),
+        EventType.OBSERVATION_RECORDED.value: (
+            "observation",
+            Observation.id,
+            observation_condition,
+        ),
+    }
+    if event.event_type.startswith("plan."):
+        key, column, condition = "plan", LearningPlan.id, plan_condition
+    elif event.event_type in checks:
+        key, column, condition = checks[event.event_type]
+    else:
+        return True  # imports: the district's own operations
+    value = event.payload.get(key)
+    if not isinstance(value, str):
+        return False
+    found = await session.scalar(
+        select(column).where(column == from_global_id(value)[1], condition(admin))
+    )
+    return found is not None
